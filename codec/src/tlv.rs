@@ -1,1 +1,1423 @@
-//! (in progress)
+//! TLV (type-length-value) entries: wire format (spec section 9), the 6-bit
+//! character set (Appendix A), the structured view of the globally designated
+//! types (9.5), canonical JSON (section 10), encoder helpers with the
+//! reference implementation's range checks, and the bit-level dump.
+//!
+//! # Wire format
+//!
+//! The TLV section follows the last data field at whatever bit offset it ended
+//! (no alignment). Each entry is a 16-bit header followed by its data:
+//!
+//! ```text
+//!  bit  0     1..6      7      8..15
+//!     +-----+---------+------+----------+---------------------------------+
+//!     | Fmt | Type(6) | More | Len (8)  | Len bytes (Fmt 0, raw)          |
+//!     |     |         |      |          | Len x 6-bit chars (Fmt 1)       |
+//!     +-----+---------+------+----------+---------------------------------+
+//! ```
+//!
+//! Entries chain while More = 1. Every entry is decoded: the reference keeps
+//! the first 8 and silently skips the rest, we keep them all.
+//!
+//! # JSON
+//!
+//! [`write_tlvs_json`] writes the reference's document (`{"type","format",
+//! "data"}` objects, same formats, same omissions, same key order) whenever
+//! that document already re-encodes to the same bits under
+//! [`tlvs_from_json`]. Where the reference's document is lossy, we deviate,
+//! and only there:
+//!
+//! * VERSION / CONFIG in string format whose text does not tokenise
+//!   reversibly (odd token count, leading, trailing or doubled spaces,
+//!   duplicate keys): the reference drops tokens; we write the generic
+//!   string form `{"type":1,"format":"string","data":"FW 142 HW"}`.
+//! * STATUS / HEALTH that are not raw with exactly 9 / 7 bytes: the reference
+//!   writes `{"type":2,"format":"status"}` with no data; we write the generic
+//!   form (`"format":"raw"` with base64 data, or `"format":"string"`).
+//! * DIAGNOSTIC / USERDATA: the reference always writes `"format":"string"`
+//!   and the text. A reader tells the wire format from the text: if every
+//!   character is in the 6-bit set the entry is re-encoded as a 6-bit
+//!   string, otherwise as raw bytes. When that guess would be wrong (a raw
+//!   entry whose text is all in the 6-bit set, including an empty raw entry;
+//!   a 6-bit entry holding the reserved value 63) we add ONE member,
+//!   `"wire":"raw"` or `"wire":"string"`, after `data`.
+//! * Raw text (raw VERSION / CONFIG / DIAGNOSTIC / USERDATA) maps each byte
+//!   to the character with the same code point (ISO-8859-1), so it is
+//!   reversible. The reference copies the bytes as a C string: it stops at
+//!   the first NUL byte and emits bytes >= 0x80 as invalid UTF-8. For
+//!   printable ASCII both agree.
+//! * Raw data is standard RFC 4648 base64; the reference sets the unused low
+//!   bits of the last character to 1 (`0a1b2c3d` gives `ChssPf==`, we give
+//!   `ChssPQ==`). Both are accepted when reading.
+//!
+//! JSON -> TLV ([`tlvs_from_json`], [`tlvs_from_json_str`]) reads everything
+//! we write, plus the reference's documents: raw VERSION / CONFIG (string
+//! `data`), STATUS, HEALTH and DIAGNOSTIC (which the reference drops), raw
+//! USERDATA (which the reference re-encodes as a 6-bit string and so
+//! fails), and entries without `format` (generic raw, as in the reference).
+//! Invalid base64 is an error (the reference silently decodes a prefix).
+//!
+//! Key order: VERSION / CONFIG objects are re-encoded in member order.
+//! `serde_json::Value` keeps member order only when serde_json's
+//! `preserve_order` feature is enabled; [`tlvs_from_json_str`] always keeps
+//! it.
+//!
+//! # Dump
+//!
+//! [`dump_tlvs`] gives the reference's dump rows, with one difference: the
+//! reference emits no data row (and does not advance past the data) for
+//! types 0 and 7..=15 and for STATUS / HEALTH of the wrong shape; we emit a
+//! `tlv[i].data` (`tlv[i].status`, `tlv[i].health`) row covering the data.
+
+use std::fmt;
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::bits::{BitReader, BitWriter};
+use crate::dump::DumpEntry;
+use crate::error::{Bound, DecodeError, EncodeError, Quantity};
+use crate::json_write::{write_int, write_key, write_str};
+
+/// Type 0x01 VERSION: firmware / hardware version key-value pairs (6-bit string).
+pub const VERSION: u8 = 0x01;
+/// Type 0x02 STATUS: uptimes, restart count and reason (9 raw bytes).
+pub const STATUS: u8 = 0x02;
+/// Type 0x03 HEALTH: CPU temperature, supply voltage, free heap, active time (7 raw bytes).
+pub const HEALTH: u8 = 0x03;
+/// Type 0x04 CONFIG: configuration key-value pairs (6-bit string).
+pub const CONFIG: u8 = 0x04;
+/// Type 0x05 DIAGNOSTIC: free-form diagnostic message (6-bit string).
+pub const DIAGNOSTIC: u8 = 0x05;
+/// Type 0x06 USERDATA: user interaction event (6-bit string).
+pub const USERDATA: u8 = 0x06;
+
+/// Highest TLV type (6 bits).
+pub const TYPE_MAX: u8 = 63;
+/// Longest TLV data: 255 bytes (raw) or 255 characters (string).
+pub const LEN_MAX: usize = 255;
+/// Bits in a TLV header (format, type, more, length).
+pub const HEADER_BITS: usize = 16;
+/// Length of a well-formed STATUS entry, bytes.
+pub const STATUS_LEN: usize = 9;
+/// Length of a well-formed HEALTH entry, bytes.
+pub const HEALTH_LEN: usize = 7;
+/// STATUS restart reason "not available" (omitted from JSON).
+pub const REASON_NA: u8 = 0xFF;
+/// HEALTH CPU temperature "not available" (omitted from JSON).
+pub const CPU_TEMP_NA: i8 = 127;
+/// Names of the globally defined restart reasons 0..=8 (JSON and dump).
+pub const REASON_NAMES: [&str; 9] = [
+    "unknown",
+    "power_on",
+    "software",
+    "watchdog",
+    "brownout",
+    "panic",
+    "deepsleep",
+    "external",
+    "ota",
+];
+
+/// Largest 24-bit uptime tick count.
+const UPTIME_TICKS_MAX: u64 = 0xFF_FFFF;
+/// Largest 16-bit session-active tick count.
+const ACTIVE_TICKS_MAX: u64 = 0xFFFF;
+/// Seconds per uptime tick.
+const TICK_SECS: u64 = 5;
+
+/// The 6-bit code of `c` (Appendix A: space, a-z, 0-9, A-Z), or `None` when
+/// `c` cannot be carried in a string-format TLV.
+pub fn char_to_sixbit(c: char) -> Option<u8> {
+    let b = u8::try_from(u32::from(c)).ok()?;
+    match b {
+        b' ' => Some(0),
+        b'a'..=b'z' => Some(1 + (b - b'a')),
+        b'0'..=b'9' => Some(27 + (b - b'0')),
+        b'A'..=b'Z' => Some(37 + (b - b'A')),
+        _ => None,
+    }
+}
+
+/// The character for a 6-bit code (Appendix A). The reserved value 63 (and
+/// anything above, which 6 bits cannot hold) decodes to `'?'`, as in the
+/// reference.
+pub fn sixbit_to_char(v: u8) -> char {
+    match v {
+        0 => ' ',
+        1..=26 => char::from(b'a' + (v - 1)),
+        27..=36 => char::from(b'0' + (v - 27)),
+        37..=62 => char::from(b'A' + (v - 37)),
+        _ => '?',
+    }
+}
+
+/// True when every character of `s` is in the 6-bit set.
+fn is_sixbit_text(s: &str) -> bool {
+    s.chars().all(|c| char_to_sixbit(c).is_some())
+}
+
+/// The data of a TLV entry, by wire format.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TlvData {
+    /// Format bit 0: `length` bytes.
+    Raw(Vec<u8>),
+    /// Format bit 1: `length` 6-bit characters, decoded with Appendix A.
+    Text(String),
+}
+
+/// One TLV entry as carried on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tlv {
+    /// The type, 0..=63 (see [`VERSION`], [`STATUS`], ...).
+    pub ty: u8,
+    /// The data and its wire format.
+    pub data: TlvData,
+}
+
+/// Content of a VERSION or CONFIG entry as the reference presents it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvContent {
+    /// String format: the key-value pairs the reference's tokeniser finds
+    /// (a trailing key without value, and empty tokens, are dropped;
+    /// duplicate keys are kept in order).
+    Pairs(Vec<(String, String)>),
+    /// Raw format: the bytes as text (ISO-8859-1), up to the first NUL byte
+    /// as the reference reads them.
+    Text(String),
+}
+
+/// A decoded STATUS entry (9 raw bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TlvStatus {
+    /// Seconds since the last boot (24-bit ticks x 5).
+    pub session_uptime: u32,
+    /// Accumulated seconds across boots (24-bit ticks x 5); 0 = not tracked.
+    pub lifetime_uptime: u32,
+    /// Device starts since commissioning.
+    pub restarts: u16,
+    /// Restart reason code: 0..=8 named ([`REASON_NAMES`]), 0x80.. vendor,
+    /// [`REASON_NA`] not available.
+    pub reason: u8,
+}
+
+impl TlvStatus {
+    /// Decodes the 9 bytes of a STATUS entry; `None` for any other length.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        let [s0, s1, s2, l0, l1, l2, r0, r1, reason] = *<&[u8; STATUS_LEN]>::try_from(b).ok()?;
+        let sess = u32::from_be_bytes([0, s0, s1, s2]);
+        let life = u32::from_be_bytes([0, l0, l1, l2]);
+        Some(TlvStatus {
+            session_uptime: sess * 5,
+            lifetime_uptime: life * 5,
+            restarts: u16::from_be_bytes([r0, r1]),
+            reason,
+        })
+    }
+
+    /// The reason's name for the globally defined codes 0..=8.
+    pub fn reason_name(&self) -> Option<&'static str> {
+        REASON_NAMES.get(usize::from(self.reason)).copied()
+    }
+}
+
+/// A decoded HEALTH entry (7 raw bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TlvHealth {
+    /// Die temperature, °C; [`CPU_TEMP_NA`] = not available.
+    pub cpu_temp: i8,
+    /// Supply rail voltage, mV.
+    pub supply_mv: u16,
+    /// Free heap, bytes (65535 = capped or not tracked).
+    pub free_heap: u16,
+    /// Seconds active since boot (16-bit ticks x 5).
+    pub session_active: u32,
+}
+
+impl TlvHealth {
+    /// Decodes the 7 bytes of a HEALTH entry; `None` for any other length.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        let [t, v0, v1, h0, h1, a0, a1] = *<&[u8; HEALTH_LEN]>::try_from(b).ok()?;
+        Some(TlvHealth {
+            cpu_temp: i8::from_be_bytes([t]),
+            supply_mv: u16::from_be_bytes([v0, v1]),
+            free_heap: u16::from_be_bytes([h0, h1]),
+            session_active: u32::from(u16::from_be_bytes([a0, a1])) * 5,
+        })
+    }
+}
+
+/// The reference implementation's structured view of a TLV entry: exactly
+/// what its decode-to-JSON presents (see [`Tlv::interpret`]). This view is
+/// lossy in places; [`write_tlvs_json`] is not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlvValue {
+    /// Type 1, format `"version"`.
+    Version(KvContent),
+    /// Type 2, format `"status"`; `None` (no `data` member) unless the entry
+    /// is raw with exactly 9 bytes.
+    Status(Option<TlvStatus>),
+    /// Type 3, format `"health"`; `None` (no `data` member) unless the entry
+    /// is raw with exactly 7 bytes.
+    Health(Option<TlvHealth>),
+    /// Type 4, format `"config"`.
+    Config(KvContent),
+    /// Types 5 and 6, format `"string"` whatever the wire format: the text
+    /// (raw bytes as ISO-8859-1 up to the first NUL); `None` (no `data`
+    /// member) when the entry has length 0.
+    Message(Option<String>),
+    /// Any other type in string format: format `"string"`, the text.
+    Text(String),
+    /// Any other type in raw format: format `"raw"`, the bytes (base64 in JSON).
+    Raw(Vec<u8>),
+}
+
+impl TlvValue {
+    /// The JSON `format` value the reference writes for this view.
+    pub fn format(&self) -> &'static str {
+        match self {
+            TlvValue::Version(_) => "version",
+            TlvValue::Status(_) => "status",
+            TlvValue::Health(_) => "health",
+            TlvValue::Config(_) => "config",
+            TlvValue::Message(_) | TlvValue::Text(_) => "string",
+            TlvValue::Raw(_) => "raw",
+        }
+    }
+}
+
+/// Bytes as ISO-8859-1 text (each byte is the code point of one character).
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Bytes up to the first NUL as ISO-8859-1 text (how the reference reads raw
+/// data as a C string).
+fn c_string_latin1(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    latin1(bytes.get(..end).unwrap_or_default())
+}
+
+/// The reference's space-delimited key-value tokeniser: keys and values
+/// alternate, separated by one space; a pair is kept only when both key and
+/// value are non-empty.
+fn tokenize_kv(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut it = text.split(' ');
+    while let Some(k) = it.next() {
+        let v = it.next().unwrap_or("");
+        if !k.is_empty() && !v.is_empty() {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+/// True when `pairs` (the tokenisation of `text`) rebuild `text` exactly and
+/// no key repeats, i.e. the JSON object form is lossless.
+fn kv_reversible(text: &str, pairs: &[(&str, &str)]) -> bool {
+    let mut len = 0usize;
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if pairs.iter().take(i).any(|(k2, _)| k2 == k) {
+            return false;
+        }
+        len += usize::from(i > 0) + k.len() + 1 + v.len();
+    }
+    if len != text.len() {
+        return false;
+    }
+    let mut rebuilt = String::with_capacity(len);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            rebuilt.push(' ');
+        }
+        rebuilt.push_str(k);
+        rebuilt.push(' ');
+        rebuilt.push_str(v);
+    }
+    rebuilt == text
+}
+
+fn check_type(ctx: &str, ty: u8) -> Result<(), EncodeError> {
+    if ty > TYPE_MAX {
+        return Err(EncodeError::range(
+            format!("{ctx}.type"),
+            Quantity::TlvType,
+            Bound::High,
+            f64::from(ty),
+            f64::from(TYPE_MAX),
+        ));
+    }
+    Ok(())
+}
+
+fn check_charset(text: &str) -> Result<(), EncodeError> {
+    for (index, ch) in text.chars().enumerate() {
+        if char_to_sixbit(ch).is_none() {
+            return Err(EncodeError::TlvStringCharInvalid { ch, index });
+        }
+    }
+    Ok(())
+}
+
+fn len_error(ctx: &str, quantity: Quantity, len: usize) -> EncodeError {
+    EncodeError::range(format!("{ctx}.len"), quantity, Bound::High, len as f64, LEN_MAX as f64)
+}
+
+/// Text to bytes, one byte per character (ISO-8859-1); characters above
+/// U+00FF are rejected as [`EncodeError::TlvStringCharInvalid`].
+fn latin1_bytes(text: &str) -> Result<Vec<u8>, EncodeError> {
+    text.chars()
+        .enumerate()
+        .map(|(index, ch)| u8::try_from(u32::from(ch)).map_err(|_| EncodeError::TlvStringCharInvalid { ch, index }))
+        .collect()
+}
+
+fn build_raw(ctx: &str, ty: u8, bytes: Vec<u8>) -> Result<Tlv, EncodeError> {
+    check_type(ctx, ty)?;
+    if bytes.len() > LEN_MAX {
+        return Err(len_error(ctx, Quantity::TlvLength, bytes.len()));
+    }
+    Ok(Tlv {
+        ty,
+        data: TlvData::Raw(bytes),
+    })
+}
+
+fn build_string(ctx: &str, ty: u8, text: &str) -> Result<Tlv, EncodeError> {
+    check_type(ctx, ty)?;
+    let n = text.chars().count();
+    if n > LEN_MAX {
+        return Err(len_error(ctx, Quantity::TlvStringLength, n));
+    }
+    check_charset(text)?;
+    Ok(Tlv {
+        ty,
+        data: TlvData::Text(text.to_owned()),
+    })
+}
+
+/// Raw-format text entry (one byte per character); `quantity` names the
+/// length error (the reference reports TLV_STR_LEN_HIGH for DIAGNOSTIC /
+/// USERDATA, TLV_LEN_HIGH for key-value entries).
+fn build_raw_text(ctx: &str, ty: u8, text: &str, quantity: Quantity) -> Result<Tlv, EncodeError> {
+    check_type(ctx, ty)?;
+    let n = text.chars().count();
+    if n > LEN_MAX {
+        return Err(len_error(ctx, quantity, n));
+    }
+    Ok(Tlv {
+        ty,
+        data: TlvData::Raw(latin1_bytes(text)?),
+    })
+}
+
+fn build_kv(ctx: &str, ty: u8, pairs: &[(&str, &str)], raw: bool) -> Result<Tlv, EncodeError> {
+    check_type(ctx, ty)?;
+    let mut text = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        for tok in [k, v] {
+            if tok.is_empty() || tok.contains(' ') {
+                return Err(EncodeError::TlvKeyValueMismatch);
+            }
+        }
+        if i > 0 {
+            text.push(' ');
+        }
+        text.push_str(k);
+        text.push(' ');
+        text.push_str(v);
+    }
+    let n = text.chars().count();
+    if n > LEN_MAX {
+        return Err(len_error(ctx, Quantity::TlvLength, n));
+    }
+    let data = if raw {
+        TlvData::Raw(latin1_bytes(&text)?)
+    } else {
+        check_charset(&text)?;
+        TlvData::Text(text)
+    };
+    Ok(Tlv { ty, data })
+}
+
+fn tokens_to_pairs<'a>(tokens: &[&'a str]) -> Result<Vec<(&'a str, &'a str)>, EncodeError> {
+    let chunks = tokens.chunks_exact(2);
+    if !chunks.remainder().is_empty() {
+        return Err(EncodeError::TlvKeyValueMismatch);
+    }
+    Ok(chunks
+        .filter_map(|c| match c {
+            [k, v] => Some((*k, *v)),
+            _ => None,
+        })
+        .collect())
+}
+
+fn uptime_ticks(ctx: &str, name: &str, secs: u64, max_ticks: u64) -> Result<u64, EncodeError> {
+    let ticks = secs / TICK_SECS;
+    if ticks > max_ticks {
+        return Err(EncodeError::range(
+            format!("{ctx}.{name}"),
+            Quantity::TlvLength,
+            Bound::High,
+            secs as f64,
+            (max_ticks * TICK_SECS + TICK_SECS - 1) as f64,
+        ));
+    }
+    Ok(ticks)
+}
+
+fn build_status(ctx: &str, sess_secs: u64, life_secs: u64, restarts: u16, reason: u8) -> Result<Tlv, EncodeError> {
+    let sess = uptime_ticks(ctx, "session_uptime", sess_secs, UPTIME_TICKS_MAX)?;
+    let life = uptime_ticks(ctx, "lifetime_uptime", life_secs, UPTIME_TICKS_MAX)?;
+    let [_, _, _, _, _, s0, s1, s2] = sess.to_be_bytes();
+    let [_, _, _, _, _, l0, l1, l2] = life.to_be_bytes();
+    let [r0, r1] = restarts.to_be_bytes();
+    Ok(Tlv {
+        ty: STATUS,
+        data: TlvData::Raw(vec![s0, s1, s2, l0, l1, l2, r0, r1, reason]),
+    })
+}
+
+fn build_health(ctx: &str, cpu_temp: i8, supply_mv: u16, free_heap: u16, active_secs: u64) -> Result<Tlv, EncodeError> {
+    let active = uptime_ticks(ctx, "session_active", active_secs, ACTIVE_TICKS_MAX)?;
+    let [_, _, _, _, _, _, a0, a1] = active.to_be_bytes();
+    let [v0, v1] = supply_mv.to_be_bytes();
+    let [h0, h1] = free_heap.to_be_bytes();
+    let [t] = cpu_temp.to_be_bytes();
+    Ok(Tlv {
+        ty: HEALTH,
+        data: TlvData::Raw(vec![t, v0, v1, h0, h1, a0, a1]),
+    })
+}
+
+fn build_message(ctx: &str, ty: u8, text: &str, raw: bool) -> Result<Tlv, EncodeError> {
+    if raw {
+        build_raw_text(ctx, ty, text, Quantity::TlvStringLength)
+    } else {
+        build_string(ctx, ty, text)
+    }
+}
+
+impl Tlv {
+    /// A raw-format entry (`iotdata_encode_tlv`). Errors: type above 63
+    /// (TLV_TYPE_HIGH), more than 255 bytes (TLV_LEN_HIGH).
+    pub fn raw(ty: u8, bytes: impl Into<Vec<u8>>) -> Result<Tlv, EncodeError> {
+        build_raw("tlv", ty, bytes.into())
+    }
+
+    /// A 6-bit string entry (`iotdata_encode_tlv_string`). Errors: type above
+    /// 63 (TLV_TYPE_HIGH), more than 255 characters (TLV_STR_LEN_HIGH), a
+    /// character outside the 6-bit set (TLV_STR_CHAR_INVALID).
+    pub fn string(ty: u8, text: &str) -> Result<Tlv, EncodeError> {
+        build_string("tlv", ty, text)
+    }
+
+    /// A VERSION entry from key-value pairs, joined as `K1 V1 K2 V2`; 6-bit
+    /// string, or raw bytes (one per character, ISO-8859-1) when `raw`.
+    /// Errors: an empty key or value, or one holding a space
+    /// (TLV_KV_MISMATCH: it would not tokenise back; the reference does not
+    /// check this), joined text above 255 characters (TLV_LEN_HIGH), a
+    /// character outside the 6-bit set (TLV_STR_CHAR_INVALID) or above
+    /// U+00FF when `raw`. An empty list gives an empty entry (the reference
+    /// rejects it as TLV_DATA_NULL).
+    pub fn version(kv: &[(&str, &str)], raw: bool) -> Result<Tlv, EncodeError> {
+        build_kv("tlv", VERSION, kv, raw)
+    }
+
+    /// [`Tlv::version`] from an alternating key, value, key, value list as the
+    /// reference API takes it; an odd count is TLV_KV_MISMATCH.
+    pub fn version_tokens(tokens: &[&str], raw: bool) -> Result<Tlv, EncodeError> {
+        build_kv("tlv", VERSION, &tokens_to_pairs(tokens)?, raw)
+    }
+
+    /// A CONFIG entry from key-value pairs; rules as [`Tlv::version`].
+    pub fn config(kv: &[(&str, &str)], raw: bool) -> Result<Tlv, EncodeError> {
+        build_kv("tlv", CONFIG, kv, raw)
+    }
+
+    /// [`Tlv::config`] from an alternating key, value, ... list; an odd count
+    /// is TLV_KV_MISMATCH.
+    pub fn config_tokens(tokens: &[&str], raw: bool) -> Result<Tlv, EncodeError> {
+        build_kv("tlv", CONFIG, &tokens_to_pairs(tokens)?, raw)
+    }
+
+    /// A STATUS entry (9 raw bytes). Uptimes are seconds, stored as 5-second
+    /// ticks (truncating); more than 0xFFFFFF ticks is TLV_LEN_HIGH, as in
+    /// the reference. `lifetime_uptime_secs` 0 means "not tracked", `reason`
+    /// [`REASON_NA`] "not available".
+    pub fn status(
+        session_uptime_secs: u32,
+        lifetime_uptime_secs: u32,
+        restarts: u16,
+        reason: u8,
+    ) -> Result<Tlv, EncodeError> {
+        build_status(
+            "tlv",
+            u64::from(session_uptime_secs),
+            u64::from(lifetime_uptime_secs),
+            restarts,
+            reason,
+        )
+    }
+
+    /// A HEALTH entry (7 raw bytes). `session_active_secs` is stored as
+    /// 5-second ticks (truncating); more than 0xFFFF ticks is TLV_LEN_HIGH.
+    /// `cpu_temp` [`CPU_TEMP_NA`] means "not available".
+    pub fn health(cpu_temp: i8, supply_mv: u16, free_heap: u16, session_active_secs: u32) -> Result<Tlv, EncodeError> {
+        build_health("tlv", cpu_temp, supply_mv, free_heap, u64::from(session_active_secs))
+    }
+
+    /// A DIAGNOSTIC entry: 6-bit string, or raw bytes (one per character,
+    /// ISO-8859-1) when `raw`. Errors as [`Tlv::string`]; raw: more than 255
+    /// characters is TLV_STR_LEN_HIGH (as the reference), a character above
+    /// U+00FF TLV_STR_CHAR_INVALID.
+    pub fn diagnostic(text: &str, raw: bool) -> Result<Tlv, EncodeError> {
+        build_message("tlv", DIAGNOSTIC, text, raw)
+    }
+
+    /// A USERDATA entry; rules as [`Tlv::diagnostic`].
+    pub fn userdata(text: &str, raw: bool) -> Result<Tlv, EncodeError> {
+        build_message("tlv", USERDATA, text, raw)
+    }
+
+    /// True for the 6-bit string wire format (format bit 1).
+    pub fn is_string(&self) -> bool {
+        matches!(self.data, TlvData::Text(_))
+    }
+
+    /// The wire length field: bytes (raw) or characters (string).
+    pub fn len(&self) -> usize {
+        match &self.data {
+            TlvData::Raw(b) => b.len(),
+            TlvData::Text(s) => s.chars().count(),
+        }
+    }
+
+    /// True when the entry carries no data.
+    pub fn is_empty(&self) -> bool {
+        match &self.data {
+            TlvData::Raw(b) => b.is_empty(),
+            TlvData::Text(s) => s.is_empty(),
+        }
+    }
+
+    /// Bits of the data part (length x 8 or length x 6).
+    pub fn data_bits(&self) -> usize {
+        self.len() * if self.is_string() { 6 } else { 8 }
+    }
+
+    /// Bits on the wire, header included.
+    pub fn bits(&self) -> usize {
+        HEADER_BITS + self.data_bits()
+    }
+
+    /// Checks that the entry can be written: type 0..=63, at most 255 bytes
+    /// or characters, string characters in the 6-bit set.
+    pub fn validate(&self) -> Result<(), EncodeError> {
+        self.validate_at("tlv")
+    }
+
+    fn validate_at(&self, ctx: &str) -> Result<(), EncodeError> {
+        check_type(ctx, self.ty)?;
+        match &self.data {
+            TlvData::Raw(b) if b.len() > LEN_MAX => Err(len_error(ctx, Quantity::TlvLength, b.len())),
+            TlvData::Raw(_) => Ok(()),
+            TlvData::Text(s) => {
+                let n = s.chars().count();
+                if n > LEN_MAX {
+                    return Err(len_error(ctx, Quantity::TlvStringLength, n));
+                }
+                check_charset(s)
+            }
+        }
+    }
+
+    /// The structured view exactly as the reference's decode-to-JSON presents
+    /// it (spec 9.5 and section 10): VERSION / CONFIG tokenised into pairs
+    /// when in string format, their raw text otherwise; STATUS only when raw
+    /// with 9 bytes, HEALTH only when raw with 7 bytes; DIAGNOSTIC and
+    /// USERDATA always text; other types generic by wire format.
+    pub fn interpret(&self) -> TlvValue {
+        match (self.ty, &self.data) {
+            (VERSION, d) => TlvValue::Version(kv_content(d)),
+            (CONFIG, d) => TlvValue::Config(kv_content(d)),
+            (STATUS, TlvData::Raw(b)) => TlvValue::Status(TlvStatus::from_bytes(b)),
+            (STATUS, TlvData::Text(_)) => TlvValue::Status(None),
+            (HEALTH, TlvData::Raw(b)) => TlvValue::Health(TlvHealth::from_bytes(b)),
+            (HEALTH, TlvData::Text(_)) => TlvValue::Health(None),
+            (DIAGNOSTIC | USERDATA, d) => TlvValue::Message(match d {
+                _ if self.is_empty() => None,
+                TlvData::Text(s) => Some(s.clone()),
+                TlvData::Raw(b) => Some(c_string_latin1(b)),
+            }),
+            (_, TlvData::Raw(b)) => TlvValue::Raw(b.clone()),
+            (_, TlvData::Text(s)) => TlvValue::Text(s.clone()),
+        }
+    }
+}
+
+fn kv_content(d: &TlvData) -> KvContent {
+    match d {
+        TlvData::Text(s) => KvContent::Pairs(
+            tokenize_kv(s)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        ),
+        TlvData::Raw(b) => KvContent::Text(c_string_latin1(b)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Wire
+// ---------------------------------------------------------------------------
+
+/// Reads TLV entries from the reader's position until an entry with More = 0.
+///
+/// Bit layout of each entry (MSB first, no alignment):
+///
+/// ```text
+/// +-----+----------+------+---------+------------------------------------+
+/// | Fmt | Type (6) | More | Len (8) | Fmt 0: Len bytes                   |
+/// | (1) |          | (1)  |         | Fmt 1: Len 6-bit chars (Appendix A)|
+/// +-----+----------+------+---------+------------------------------------+
+/// ```
+///
+/// All entries are returned (no limit of 8 as in the reference). Errors:
+/// [`DecodeError::Truncated`] naming `tlv[i].hdr` (format, type, more),
+/// `tlv[i].len` or `tlv[i].data` with the bit offset where that part starts.
+/// Never panics; memory is bounded by the input (each entry consumes at
+/// least 16 bits and holds at most 255 bytes).
+pub fn read_tlvs(r: &mut BitReader) -> Result<Vec<Tlv>, DecodeError> {
+    let total = r.len_bits();
+    let mut out = Vec::new();
+    loop {
+        let i = out.len();
+        let at = r.pos();
+        let hdr = r
+            .read(8)
+            .ok_or_else(|| DecodeError::truncated(at, format!("tlv[{i}].hdr"), 8, total))?;
+        let at = r.pos();
+        let len = r
+            .read(8)
+            .ok_or_else(|| DecodeError::truncated(at, format!("tlv[{i}].len"), 8, total))?
+            as usize;
+        let string = hdr & 0x80 != 0;
+        let ty = ((hdr >> 1) & 0x3F) as u8;
+        let more = hdr & 1 != 0;
+        let at = r.pos();
+        let data = if string {
+            let needed = len * 6;
+            if needed > r.remaining() {
+                return Err(DecodeError::truncated(at, format!("tlv[{i}].data"), needed, total));
+            }
+            let mut s = String::with_capacity(len);
+            for _ in 0..len {
+                let v = r
+                    .read(6)
+                    .ok_or_else(|| DecodeError::truncated(at, format!("tlv[{i}].data"), needed, total))?;
+                s.push(sixbit_to_char(v as u8));
+            }
+            TlvData::Text(s)
+        } else {
+            let mut b = Vec::new();
+            r.read_bytes_into(len, &mut b)
+                .ok_or_else(|| DecodeError::truncated(at, format!("tlv[{i}].data"), len * 8, total))?;
+            TlvData::Raw(b)
+        };
+        out.push(Tlv { ty, data });
+        if !more {
+            return Ok(out);
+        }
+    }
+}
+
+/// Writes `tlvs` as a chained TLV section (More = 1 on all but the last).
+/// Every entry is checked first ([`Tlv::validate`], errors name `tlv[i]`),
+/// so nothing is written on error. An empty slice writes nothing (the caller
+/// must then leave the presence TLV bit clear).
+pub fn write_tlvs(w: &mut BitWriter, tlvs: &[Tlv]) -> Result<(), EncodeError> {
+    for (i, t) in tlvs.iter().enumerate() {
+        if t.validate_at("tlv").is_err() {
+            t.validate_at(&format!("tlv[{i}]"))?;
+        }
+    }
+    for (i, t) in tlvs.iter().enumerate() {
+        let more = i + 1 < tlvs.len();
+        w.write_bool(t.is_string());
+        w.write(u32::from(t.ty), 6);
+        w.write_bool(more);
+        w.write(t.len() as u32, 8);
+        match &t.data {
+            TlvData::Raw(b) => w.write_bytes(b),
+            TlvData::Text(s) => {
+                for c in s.chars() {
+                    w.write(u32::from(char_to_sixbit(c).unwrap_or(0)), 6);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bits that [`write_tlvs`] writes for `tlvs`.
+pub fn tlvs_bits(tlvs: &[Tlv]) -> usize {
+    tlvs.iter().map(Tlv::bits).sum()
+}
+
+// ---------------------------------------------------------------------------
+// JSON out
+// ---------------------------------------------------------------------------
+
+/// Standard base64 for output.
+const B64_OUT: GeneralPurpose = STANDARD;
+/// Base64 for input: padding optional, non-zero trailing bits accepted (the
+/// reference sets them).
+const B64_IN: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Writes the TLV array (`[{"type":..,"format":..,"data":..},...]`) of the
+/// canonical JSON. The document is the reference's wherever that is lossless
+/// and deviates minimally where it is not; see the module documentation for
+/// the rules. [`tlvs_from_json`] reads it back to the same entries.
+pub fn write_tlvs_json(out: &mut String, tlvs: &[Tlv]) {
+    out.push('[');
+    for (i, t) in tlvs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_tlv_json(out, t);
+    }
+    out.push(']');
+}
+
+fn write_format(out: &mut String, format: &str) {
+    out.push(',');
+    write_key(out, "format");
+    write_str(out, format);
+}
+
+fn write_data_str(out: &mut String, s: &str) {
+    out.push(',');
+    write_key(out, "data");
+    write_str(out, s);
+}
+
+fn write_generic(out: &mut String, t: &Tlv) {
+    match &t.data {
+        TlvData::Raw(b) => {
+            write_format(out, "raw");
+            out.push(',');
+            write_key(out, "data");
+            out.push('"');
+            B64_OUT.encode_string(b, out);
+            out.push('"');
+        }
+        TlvData::Text(s) => {
+            write_format(out, "string");
+            write_data_str(out, s);
+        }
+    }
+}
+
+fn write_int_member(out: &mut String, key: &str, v: i64) {
+    write_key(out, key);
+    write_int(out, v);
+}
+
+/// One TLV object of the canonical JSON.
+fn write_tlv_json(out: &mut String, t: &Tlv) {
+    out.push('{');
+    write_key(out, "type");
+    write_int(out, i64::from(t.ty));
+    match (t.ty, &t.data) {
+        (VERSION | CONFIG, TlvData::Text(s)) => {
+            let pairs = tokenize_kv(s);
+            if kv_reversible(s, &pairs) {
+                write_format(out, if t.ty == VERSION { "version" } else { "config" });
+                out.push(',');
+                write_key(out, "data");
+                out.push('{');
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_key(out, k);
+                    write_str(out, v);
+                }
+                out.push('}');
+            } else {
+                write_generic(out, t);
+            }
+        }
+        (VERSION | CONFIG, TlvData::Raw(b)) => {
+            write_format(out, if t.ty == VERSION { "version" } else { "config" });
+            write_data_str(out, &latin1(b));
+        }
+        (STATUS, TlvData::Raw(b)) if b.len() == STATUS_LEN => match TlvStatus::from_bytes(b) {
+            Some(st) => {
+                write_format(out, "status");
+                out.push(',');
+                write_key(out, "data");
+                out.push('{');
+                write_int_member(out, "session_uptime", i64::from(st.session_uptime));
+                if st.lifetime_uptime > 0 {
+                    out.push(',');
+                    write_int_member(out, "lifetime_uptime", i64::from(st.lifetime_uptime));
+                }
+                out.push(',');
+                write_int_member(out, "restarts", i64::from(st.restarts));
+                if let Some(name) = st.reason_name() {
+                    out.push(',');
+                    write_key(out, "reason");
+                    write_str(out, name);
+                } else if st.reason != REASON_NA {
+                    out.push(',');
+                    write_int_member(out, "reason", i64::from(st.reason));
+                }
+                out.push('}');
+            }
+            None => write_generic(out, t),
+        },
+        (HEALTH, TlvData::Raw(b)) if b.len() == HEALTH_LEN => match TlvHealth::from_bytes(b) {
+            Some(h) => {
+                write_format(out, "health");
+                out.push(',');
+                write_key(out, "data");
+                out.push('{');
+                if h.cpu_temp != CPU_TEMP_NA {
+                    write_int_member(out, "cpu_temp", i64::from(h.cpu_temp));
+                    out.push(',');
+                }
+                write_int_member(out, "supply_mv", i64::from(h.supply_mv));
+                out.push(',');
+                write_int_member(out, "free_heap", i64::from(h.free_heap));
+                out.push(',');
+                write_int_member(out, "session_active", i64::from(h.session_active));
+                out.push('}');
+            }
+            None => write_generic(out, t),
+        },
+        (DIAGNOSTIC | USERDATA, d) => {
+            write_format(out, "string");
+            let (text, raw) = match d {
+                TlvData::Text(s) => (std::borrow::Cow::Borrowed(s.as_str()), false),
+                TlvData::Raw(b) => (std::borrow::Cow::Owned(latin1(b)), true),
+            };
+            if !text.is_empty() {
+                write_data_str(out, &text);
+            }
+            // A reader takes text entirely in the 6-bit set as a 6-bit string
+            // and anything else as raw: say so only when that guess is wrong.
+            if raw == is_sixbit_text(&text) {
+                out.push(',');
+                write_key(out, "wire");
+                write_str(out, if raw { "raw" } else { "string" });
+            }
+        }
+        _ => write_generic(out, t),
+    }
+    out.push('}');
+}
+
+// ---------------------------------------------------------------------------
+// JSON in
+// ---------------------------------------------------------------------------
+
+/// A JSON value that keeps object members in document order (serde_json's
+/// `Value` does so only with its `preserve_order` feature).
+#[derive(Debug, Clone)]
+enum J {
+    Null,
+    Bool,
+    Num(serde_json::Number),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+impl J {
+    /// The member `key` of an object (the last one if repeated, as serde_json).
+    fn get(&self, key: &str) -> Option<&J> {
+        match self {
+            J::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Converts a serde_json value; nesting deeper than TLV JSON needs
+    /// becomes `Null` (bounded recursion).
+    fn from_value(v: &serde_json::Value, depth: usize) -> J {
+        use serde_json::Value;
+        match v {
+            Value::Null => J::Null,
+            Value::Bool(_) => J::Bool,
+            Value::Number(n) => J::Num(n.clone()),
+            Value::String(s) => J::Str(s.clone()),
+            _ if depth >= 4 => J::Null,
+            Value::Array(a) => J::Arr(a.iter().map(|x| J::from_value(x, depth + 1)).collect()),
+            Value::Object(m) => J::Obj(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), J::from_value(x, depth + 1)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+struct JVisitor;
+
+impl<'de> Visitor<'de> for JVisitor {
+    type Value = J;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<J, E> {
+        Ok(J::Bool)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<J, E> {
+        Ok(J::Num(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<J, E> {
+        Ok(J::Num(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<J, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(J::Null, J::Num))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<J, E> {
+        Ok(J::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<J, E> {
+        Ok(J::Str(v))
+    }
+    fn visit_unit<E>(self) -> Result<J, E> {
+        Ok(J::Null)
+    }
+    fn visit_none<E>(self) -> Result<J, E> {
+        Ok(J::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
+        J::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<J, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = a.next_element::<J>()? {
+            v.push(x);
+        }
+        Ok(J::Arr(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J, A::Error> {
+        let mut v = Vec::new();
+        while let Some((k, x)) = a.next_entry::<String, J>()? {
+            v.push((k, x));
+        }
+        Ok(J::Obj(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for J {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
+        d.deserialize_any(JVisitor)
+    }
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> EncodeError {
+    EncodeError::JsonInvalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// An unsigned integer member, range-checked against `max` (negative values
+/// are `Bound::Low`, fractions invalid).
+fn json_uint(j: &J, field: &str, quantity: Quantity, max: u64) -> Result<u64, EncodeError> {
+    let J::Num(n) = j else {
+        return Err(invalid(field, "expected a number"));
+    };
+    let high = |v: f64| EncodeError::range(field, quantity, Bound::High, v, max as f64);
+    let low = |v: f64| EncodeError::range(field, quantity, Bound::Low, v, 0.0);
+    if let Some(u) = n.as_u64() {
+        return if u > max { Err(high(u as f64)) } else { Ok(u) };
+    }
+    if let Some(i) = n.as_i64() {
+        return Err(low(i as f64));
+    }
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    if !f.is_finite() || f.fract() != 0.0 {
+        return Err(invalid(field, "expected an integer"));
+    }
+    if f < 0.0 {
+        Err(low(f))
+    } else if f > max as f64 {
+        Err(high(f))
+    } else {
+        Ok(f as u64)
+    }
+}
+
+/// A signed integer member in `min..=max`.
+fn json_int(j: &J, field: &str, quantity: Quantity, min: i64, max: i64) -> Result<i64, EncodeError> {
+    let J::Num(n) = j else {
+        return Err(invalid(field, "expected a number"));
+    };
+    let v = if let Some(i) = n.as_i64() {
+        i as f64
+    } else if let Some(u) = n.as_u64() {
+        u as f64
+    } else {
+        n.as_f64().unwrap_or(f64::NAN)
+    };
+    if !v.is_finite() || v.fract() != 0.0 {
+        return Err(invalid(field, "expected an integer"));
+    }
+    if v < min as f64 {
+        return Err(EncodeError::range(field, quantity, Bound::Low, v, min as f64));
+    }
+    if v > max as f64 {
+        return Err(EncodeError::range(field, quantity, Bound::High, v, max as f64));
+    }
+    Ok(v as i64)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Raw,
+    String,
+}
+
+/// The format the reference assumes for an entry without `format`.
+fn default_format(ty: u8) -> &'static str {
+    match ty {
+        VERSION => "version",
+        STATUS => "status",
+        HEALTH => "health",
+        CONFIG => "config",
+        DIAGNOSTIC | USERDATA => "string",
+        _ => "raw",
+    }
+}
+
+fn data_str<'a>(data: Option<&'a J>, ctx: &str) -> Result<&'a str, EncodeError> {
+    match data {
+        None => Ok(""),
+        Some(J::Str(s)) => Ok(s),
+        Some(_) => Err(invalid(format!("{ctx}.data"), "expected a string")),
+    }
+}
+
+fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
+    let ctx = format!("data[{i}]");
+    if !matches!(item, J::Obj(_)) {
+        return Err(invalid(ctx, "expected a TLV object"));
+    }
+    let ty_j = item
+        .get("type")
+        .ok_or_else(|| EncodeError::JsonMissingField(format!("{ctx}.type")))?;
+    let ty = json_uint(ty_j, &format!("{ctx}.type"), Quantity::TlvType, u64::from(TYPE_MAX))? as u8;
+    let format = match item.get("format") {
+        None | Some(J::Null) => default_format(ty),
+        Some(J::Str(s)) => s.as_str(),
+        Some(_) => return Err(invalid(format!("{ctx}.format"), "expected a string")),
+    };
+    let wire = match item.get("wire") {
+        None | Some(J::Null) => None,
+        Some(J::Str(s)) if s == "raw" => Some(Wire::Raw),
+        Some(J::Str(s)) if s == "string" => Some(Wire::String),
+        Some(_) => return Err(invalid(format!("{ctx}.wire"), "expected \"raw\" or \"string\"")),
+    };
+    let data = match item.get("data") {
+        None | Some(J::Null) => None,
+        Some(d) => Some(d),
+    };
+    let needs_type = |want: u8| -> Result<(), EncodeError> {
+        if ty == want {
+            Ok(())
+        } else {
+            Err(invalid(format!("{ctx}.format"), format!("format \"{format}\" needs type {want}")))
+        }
+    };
+    let raw_only = || -> Result<(), EncodeError> {
+        if wire == Some(Wire::String) {
+            Err(invalid(format!("{ctx}.wire"), format!("format \"{format}\" is carried raw")))
+        } else {
+            Ok(())
+        }
+    };
+    match format {
+        "raw" => {
+            raw_only()?;
+            let bytes = B64_IN
+                .decode(data_str(data, &ctx)?)
+                .map_err(|e| invalid(format!("{ctx}.data"), format!("invalid base64: {e}")))?;
+            build_raw(&ctx, ty, bytes)
+        }
+        "string" => {
+            let text = data_str(data, &ctx)?;
+            let message = matches!(ty, DIAGNOSTIC | USERDATA);
+            let wire = wire.unwrap_or(if message && !is_sixbit_text(text) {
+                Wire::Raw
+            } else {
+                Wire::String
+            });
+            match wire {
+                Wire::String => build_string(&ctx, ty, text),
+                Wire::Raw if message => build_raw_text(&ctx, ty, text, Quantity::TlvStringLength),
+                Wire::Raw => build_raw_text(&ctx, ty, text, Quantity::TlvLength),
+            }
+        }
+        "version" | "config" => {
+            needs_type(if format == "version" { VERSION } else { CONFIG })?;
+            match data {
+                None => build_kv(&ctx, ty, &[], wire == Some(Wire::Raw)),
+                Some(J::Obj(members)) => {
+                    let pairs = members
+                        .iter()
+                        .map(|(k, v)| match v {
+                            J::Str(s) => Ok((k.as_str(), s.as_str())),
+                            _ => Err(invalid(format!("{ctx}.data.{k}"), "expected a string")),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    build_kv(&ctx, ty, &pairs, wire == Some(Wire::Raw))
+                }
+                Some(J::Str(s)) => match wire {
+                    Some(Wire::String) => build_string(&ctx, ty, s),
+                    _ => build_raw_text(&ctx, ty, s, Quantity::TlvLength),
+                },
+                Some(_) => Err(invalid(format!("{ctx}.data"), "expected an object or a string")),
+            }
+        }
+        "status" => {
+            needs_type(STATUS)?;
+            raw_only()?;
+            let d = structured(data, &ctx)?;
+            let f = |k: &str| format!("{ctx}.data.{k}");
+            let req = |k: &str| d.get(k).ok_or_else(|| EncodeError::JsonMissingField(f(k)));
+            let opt = |k: &str| d.get(k).filter(|v| !matches!(v, J::Null));
+            let max_secs = UPTIME_TICKS_MAX * TICK_SECS + TICK_SECS - 1;
+            let sess = json_uint(req("session_uptime")?, &f("session_uptime"), Quantity::TlvLength, max_secs)?;
+            let life = match opt("lifetime_uptime") {
+                None => 0,
+                Some(v) => json_uint(v, &f("lifetime_uptime"), Quantity::TlvLength, max_secs)?,
+            };
+            let restarts = json_uint(req("restarts")?, &f("restarts"), Quantity::TlvValue, u64::from(u16::MAX))? as u16;
+            let reason = match opt("reason") {
+                None => REASON_NA,
+                Some(J::Str(name)) => REASON_NAMES
+                    .iter()
+                    .position(|n| n == name)
+                    .map(|p| p as u8)
+                    .ok_or_else(|| invalid(f("reason"), format!("unknown reason \"{name}\"")))?,
+                Some(v) => json_uint(v, &f("reason"), Quantity::TlvValue, u64::from(u8::MAX))? as u8,
+            };
+            build_status(&ctx, sess, life, restarts, reason)
+        }
+        "health" => {
+            needs_type(HEALTH)?;
+            raw_only()?;
+            let d = structured(data, &ctx)?;
+            let f = |k: &str| format!("{ctx}.data.{k}");
+            let req = |k: &str| d.get(k).ok_or_else(|| EncodeError::JsonMissingField(f(k)));
+            let cpu_temp = match d.get("cpu_temp").filter(|v| !matches!(v, J::Null)) {
+                None => CPU_TEMP_NA,
+                Some(v) => json_int(v, &f("cpu_temp"), Quantity::TlvValue, i64::from(i8::MIN), i64::from(i8::MAX))? as i8,
+            };
+            let u16_max = u64::from(u16::MAX);
+            let supply = json_uint(req("supply_mv")?, &f("supply_mv"), Quantity::TlvValue, u16_max)? as u16;
+            let heap = json_uint(req("free_heap")?, &f("free_heap"), Quantity::TlvValue, u16_max)? as u16;
+            let max_secs = ACTIVE_TICKS_MAX * TICK_SECS + TICK_SECS - 1;
+            let active = json_uint(req("session_active")?, &f("session_active"), Quantity::TlvLength, max_secs)?;
+            build_health(&ctx, cpu_temp, supply, heap, active)
+        }
+        other => Err(invalid(format!("{ctx}.format"), format!("unknown format \"{other}\""))),
+    }
+}
+
+fn structured<'a>(data: Option<&'a J>, ctx: &str) -> Result<&'a J, EncodeError> {
+    match data {
+        Some(d @ J::Obj(_)) => Ok(d),
+        Some(_) => Err(invalid(format!("{ctx}.data"), "expected an object")),
+        None => Err(EncodeError::JsonMissingField(format!("{ctx}.data"))),
+    }
+}
+
+fn tlvs_from_j(v: &J) -> Result<Vec<Tlv>, EncodeError> {
+    let J::Arr(items) = v else {
+        return Err(invalid("data", "expected an array of TLV objects"));
+    };
+    items.iter().enumerate().map(|(i, item)| tlv_from_j(item, i)).collect()
+}
+
+/// Builds TLV entries from the JSON `data` array (the inverse of
+/// [`write_tlvs_json`], also reading the reference's documents; see the
+/// module documentation). Numbers are range-checked ([`EncodeError`], never
+/// wrapped); errors name `data[i]...`.
+///
+/// VERSION / CONFIG objects are encoded in member order, which a
+/// `serde_json::Value` keeps only with serde_json's `preserve_order`
+/// feature; without it keys come back sorted. [`tlvs_from_json_str`] parses
+/// the text itself and always keeps the order.
+pub fn tlvs_from_json(v: &serde_json::Value) -> Result<Vec<Tlv>, EncodeError> {
+    tlvs_from_j(&J::from_value(v, 0))
+}
+
+/// [`tlvs_from_json`] from JSON text, keeping object member order. `text`
+/// is either the `data` array or a whole packet object, whose `data` member
+/// is used (no `data` member: no entries).
+pub fn tlvs_from_json_str(text: &str) -> Result<Vec<Tlv>, EncodeError> {
+    let j: J = serde_json::from_str(text).map_err(|e| EncodeError::JsonParse(e.to_string()))?;
+    match &j {
+        J::Obj(_) => match j.get("data") {
+            Some(d) => tlvs_from_j(d),
+            None => Ok(Vec::new()),
+        },
+        _ => tlvs_from_j(&j),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Dump
+// ---------------------------------------------------------------------------
+
+/// Appends the dump rows of decoded entries whose section starts at
+/// `start_bit`, as the reference's dump: per entry `tlv[i].hdr` (8 bits,
+/// "str|raw type=0xNN more=M"), `tlv[i].len`, then (when the length is not
+/// 0) the STATUS / HEALTH fields for well-formed entries or one data row
+/// named after the type (`version`, `config`, `diagnostic`, `userdata`,
+/// otherwise `data`; `status` / `health` when misshapen). Returns the bit
+/// offset after the section. Deviation: the reference omits the data row
+/// for types 0 and 7..=15 and for misshapen STATUS / HEALTH.
+pub fn dump_tlvs(tlvs: &[Tlv], start_bit: usize, out: &mut Vec<DumpEntry>) -> usize {
+    let mut pos = start_bit;
+    for (i, t) in tlvs.iter().enumerate() {
+        let bytes: &[u8] = match &t.data {
+            TlvData::Raw(b) => b,
+            TlvData::Text(_) => &[],
+        };
+        pos = dump_entry(out, i, pos, t.is_string(), t.ty, i + 1 < tlvs.len(), t.len(), bytes);
+    }
+    pos
+}
+
+/// `n` (<= 32) bits at `pos`, bits past the end of `buf` read as 0.
+fn read_lenient(buf: &[u8], pos: usize, n: u32) -> u32 {
+    let r = BitReader::at(buf, pos);
+    let avail = r.remaining().min(n as usize) as u32;
+    let v = r.peek(avail).unwrap_or(0);
+    if avail == 0 {
+        0
+    } else {
+        v << (n - avail)
+    }
+}
+
+/// The dump of a TLV section read straight from packet bytes, leniently as
+/// the reference's dump does: bits past the end read as 0, an entry is
+/// listed while its 16-bit header fits, and data rows keep their declared
+/// length even past the end. Used for truncated input, where
+/// [`read_tlvs`] fails. Returns the bit offset after the last row.
+pub fn dump_tlvs_lenient(buf: &[u8], start_bit: usize, out: &mut Vec<DumpEntry>) -> usize {
+    let total = buf.len().saturating_mul(8);
+    let mut pos = start_bit;
+    let mut i = 0;
+    let mut more = true;
+    while more && pos.saturating_add(HEADER_BITS) <= total {
+        let hdr = read_lenient(buf, pos, 8);
+        let len = read_lenient(buf, pos + 8, 8) as usize;
+        let string = hdr & 0x80 != 0;
+        let ty = ((hdr >> 1) & 0x3F) as u8;
+        more = hdr & 1 != 0;
+        let bytes: Vec<u8> = if !string && (len == STATUS_LEN || len == HEALTH_LEN) {
+            (0..len)
+                .map(|k| read_lenient(buf, pos + HEADER_BITS + 8 * k, 8) as u8)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        pos = dump_entry(out, i, pos, string, ty, more, len, &bytes);
+        i += 1;
+    }
+    pos
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dump_entry(
+    out: &mut Vec<DumpEntry>,
+    i: usize,
+    pos: usize,
+    string: bool,
+    ty: u8,
+    more: bool,
+    len: usize,
+    bytes: &[u8],
+) -> usize {
+    out.push(DumpEntry::new(
+        pos,
+        8,
+        format!("tlv[{i}].hdr"),
+        0,
+        format!("{} type=0x{ty:02X} more={}", if string { "str" } else { "raw" }, u8::from(more)),
+        "format+type+more",
+    ));
+    out.push(DumpEntry::new(pos + 8, 8, format!("tlv[{i}].len"), len as u64, len.to_string(), "0..255"));
+    let p = pos + HEADER_BITS;
+    if len == 0 {
+        return p;
+    }
+    if !string && ty == STATUS {
+        if let Some(st) = TlvStatus::from_bytes(bytes) {
+            let (sess, life) = (st.session_uptime / 5, st.lifetime_uptime / 5);
+            let reason = st.reason_name().unwrap_or("?");
+            out.extend([
+                DumpEntry::new(p, 24, format!("tlv[{i}].session_uptime"), u64::from(sess), format!("{}s", st.session_uptime), "ticks×5"),
+                DumpEntry::new(p + 24, 24, format!("tlv[{i}].lifetime_uptime"), u64::from(life), format!("{}s", st.lifetime_uptime), "ticks×5"),
+                DumpEntry::new(p + 48, 16, format!("tlv[{i}].restarts"), u64::from(st.restarts), st.restarts.to_string(), "0..65535"),
+                DumpEntry::new(p + 64, 8, format!("tlv[{i}].reason"), u64::from(st.reason), reason, "0..255"),
+            ]);
+            return p + 72;
+        }
+    }
+    if !string && ty == HEALTH {
+        if let Some(h) = TlvHealth::from_bytes(bytes) {
+            let [t] = h.cpu_temp.to_be_bytes();
+            out.extend([
+                DumpEntry::new(p, 8, format!("tlv[{i}].cpu_temp"), u64::from(t), format!("{}°C", h.cpu_temp), "-40..85"),
+                DumpEntry::new(p + 8, 16, format!("tlv[{i}].supply_mv"), u64::from(h.supply_mv), format!("{}mV", h.supply_mv), "0..65535"),
+                DumpEntry::new(p + 24, 16, format!("tlv[{i}].free_heap"), u64::from(h.free_heap), h.free_heap.to_string(), "0..65535"),
+                DumpEntry::new(p + 40, 16, format!("tlv[{i}].session_active"), u64::from(h.session_active / 5), format!("{}s", h.session_active), "ticks×5"),
+            ]);
+            return p + 56;
+        }
+    }
+    let name = match ty {
+        VERSION => "version",
+        STATUS => "status",
+        HEALTH => "health",
+        CONFIG => "config",
+        DIAGNOSTIC => "diagnostic",
+        USERDATA => "userdata",
+        _ => "data",
+    };
+    let bits = len * if string { 6 } else { 8 };
+    out.push(DumpEntry::new(
+        p,
+        bits,
+        format!("tlv[{i}].{name}"),
+        0,
+        format!("({bits} bits)"),
+        if string { "6-bit chars" } else { "raw bytes" },
+    ));
+    p + bits
+}
+
+#[cfg(test)]
+mod tests;

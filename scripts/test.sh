@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The one command that runs every iotdata check and test.
+#
+#   scripts/test.sh                 run every step below, in order
+#   scripts/test.sh fmt clippy      run only the named steps
+#   IOTDATA_TEST_QUIET=1 scripts/test.sh
+#                                   keep step output in the logs only (the last
+#                                   lines of a failing step's log are printed)
+#
+# Every step runs even when an earlier one failed; each is timed and logged to
+# .tmp/test-logs/<step>.log. A summary table follows, then a last line
+# `N passed, N failed` counting steps. Exit status is 1 when any step failed.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+
+# --- the steps -----------------------------------------------------------------
+# name | guard | command
+# The guard is `-` (always run) or a path: the step is SKIPPED while that path
+# does not exist. Once the part it guards has landed, replace the path by `-`.
+STEPS=(
+    "setup           | -                   | bash scripts/setup.sh all"
+    "fmt             | -                   | cargo fmt --all -- --check"
+    "clippy          | -                   | cargo clippy --workspace --all-targets -- -D warnings"
+    "test-native     | -                   | cargo test --workspace"
+    "wasm-build      | -                   | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib"
+    "wasm-test-codec | codec/tests/wasm.rs | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
+    "wasm-test-web   | web                 | cargo test -p iotdata-web --target wasm32-unknown-unknown"
+    "trunk-build     | index.html          | trunk build --release"
+    "e2e             | e2e                 | node --test e2e/"
+)
+# -------------------------------------------------------------------------------
+
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+
+LOG_DIR="$ROOT/.tmp/test-logs"
+mkdir -p "$LOG_DIR"
+QUIET="${IOTDATA_TEST_QUIET:-0}"
+
+trim() { local s="$1"; s="${s#"${s%%[![:space:]]*}"}"; s="${s%"${s##*[![:space:]]}"}"; printf '%s' "$s"; }
+now_ms() { local t="${EPOCHREALTIME//[.,]/}"; echo $((t / 1000)); }
+fmt_ms() { local ms=$1; if [ "$ms" -ge 60000 ]; then printf '%dm%02ds' $((ms / 60000)) $((ms % 60000 / 1000)); else printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)); fi; }
+
+# Which steps to run: all, or those named on the command line.
+declare -A wanted=()
+for a in "$@"; do wanted[$a]=1; done
+if [ "$#" -gt 0 ]; then
+    for a in "$@"; do
+        found=0
+        for s in "${STEPS[@]}"; do [ "$(trim "${s%%|*}")" = "$a" ] && found=1; done
+        [ "$found" -eq 1 ] || { echo "unknown step '$a'; steps: $(for s in "${STEPS[@]}"; do printf '%s ' "$(trim "${s%%|*}")"; done)" >&2; exit 2; }
+    done
+fi
+
+names=() results=() times=()
+passed=0 failed=0 skipped=0
+total_start=$(now_ms)
+n=${#STEPS[@]}
+i=0
+for s in "${STEPS[@]}"; do
+    i=$((i + 1))
+    IFS='|' read -r name guard cmd <<<"$s"
+    name="$(trim "$name")" guard="$(trim "$guard")" cmd="$(trim "$cmd")"
+    if [ "$#" -gt 0 ] && [ -z "${wanted[$name]:-}" ]; then
+        continue
+    fi
+    names+=("$name")
+    log="$LOG_DIR/$name.log"
+    if [ "$guard" != "-" ] && [ ! -e "$guard" ]; then
+        echo "=== [$i/$n] $name: SKIPPED ($guard does not exist yet)"
+        printf 'skipped: %s does not exist\n' "$guard" >"$log"
+        results+=("SKIP") times+=("-")
+        skipped=$((skipped + 1))
+        continue
+    fi
+    echo "=== [$i/$n] $name: $cmd"
+    start=$(now_ms)
+    if [ "$QUIET" = 1 ]; then
+        bash -c "$cmd" </dev/null >"$log" 2>&1
+        rc=$?
+    else
+        bash -c "$cmd" </dev/null 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+    fi
+    elapsed=$(($(now_ms) - start))
+    times+=("$(fmt_ms "$elapsed")")
+    if [ "$rc" -eq 0 ]; then
+        results+=("PASS")
+        passed=$((passed + 1))
+        echo "=== [$i/$n] $name: PASS ($(fmt_ms "$elapsed"))"
+    else
+        results+=("FAIL")
+        failed=$((failed + 1))
+        if [ "$QUIET" = 1 ]; then
+            echo "--- last 40 lines of $log:"
+            tail -n 40 "$log"
+        fi
+        echo "=== [$i/$n] $name: FAIL (exit $rc, $(fmt_ms "$elapsed"))"
+    fi
+done
+total=$(($(now_ms) - total_start))
+
+echo
+echo "=== summary"
+printf '%-16s %-6s %9s  %s\n' STEP RESULT TIME LOG
+for k in "${!names[@]}"; do
+    printf '%-16s %-6s %9s  %s\n' "${names[$k]}" "${results[$k]}" "${times[$k]}" ".tmp/test-logs/${names[$k]}.log"
+done
+printf '%-16s %-6s %9s\n' total "" "$(fmt_ms "$total")"
+[ "$skipped" -gt 0 ] && echo "($skipped step(s) skipped by their guard: not counted)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,1 @@
+//! iotdata dashboard (placeholder while the crate is set up).

@@ -1,0 +1,352 @@
+//! Dashboard settings: broker URL, credentials, topic filters, tile URL.
+//!
+//! Sources, later ones winning: built-in defaults, localStorage (key
+//! [`STORAGE_KEY`]), then the page's query string (`?broker=…&topic=…&user=…
+//! &tiles=…&demo=1`), so a link opens the dashboard pointed at a broker. The
+//! password is stored only when the user ticks "remember"; it is never read
+//! from the URL.
+//!
+//! Parsing and validation are pure functions (tested natively and in the
+//! browser); only [`load`] and [`save`] touch the browser.
+
+use serde::{Deserialize, Serialize};
+
+/// localStorage key of the persisted settings.
+pub const STORAGE_KEY: &str = "iotdata.settings.v1";
+/// Default topic filter.
+pub const DEFAULT_TOPIC: &str = "iotdata/#";
+/// Default map tiles (OpenStreetMap).
+pub const DEFAULT_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+/// Default keepalive, seconds.
+pub const DEFAULT_KEEPALIVE_SECS: u16 = 30;
+
+/// Everything the user can set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `ws://` or `wss://` URL with any path (e.g. `/mqtt`); empty = none.
+    pub broker: String,
+    /// MQTT user name (empty = none).
+    pub user: String,
+    /// MQTT password (empty = none). Persisted only with `remember`.
+    pub password: String,
+    /// Whether the password is persisted.
+    pub remember: bool,
+    /// Topic filters.
+    pub topics: Vec<String>,
+    /// Tile URL template for the map.
+    pub tile_url: String,
+    /// Keepalive, seconds.
+    pub keepalive: u16,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            broker: String::new(),
+            user: String::new(),
+            password: String::new(),
+            remember: false,
+            topics: vec![DEFAULT_TOPIC.to_string()],
+            tile_url: DEFAULT_TILE_URL.to_string(),
+            keepalive: DEFAULT_KEEPALIVE_SECS,
+        }
+    }
+}
+
+/// Values given in the page URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryOverrides {
+    /// `broker=`
+    pub broker: Option<String>,
+    /// `topic=` (repeatable; each may also be comma-separated)
+    pub topics: Vec<String>,
+    /// `user=`
+    pub user: Option<String>,
+    /// `tiles=`
+    pub tile_url: Option<String>,
+    /// `demo=1` (or `true`, `yes`, empty)
+    pub demo: bool,
+}
+
+/// Decodes a percent-encoded query component (`%XX` is a byte; malformed
+/// escapes are kept literally). Unlike form encoding, `+` stays a `+`, so
+/// MQTT wildcards can be written as-is: `?topic=iotdata/+/002a`.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes a query-string component (unreserved characters kept).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Parses a query string (with or without the leading `?`).
+pub fn parse_query(query: &str) -> QueryOverrides {
+    let mut q = QueryOverrides::default();
+    let query = query.strip_prefix('?').unwrap_or(query);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = percent_decode(k);
+        let v = percent_decode(v);
+        match k.as_str() {
+            "broker" | "url" => q.broker = Some(v.trim().to_string()),
+            "topic" | "topics" => q.topics.extend(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from),
+            ),
+            "user" | "username" => q.user = Some(v),
+            "tiles" | "tile" => q.tile_url = Some(v.trim().to_string()),
+            "demo" => q.demo = matches!(v.as_str(), "" | "1" | "true" | "yes" | "on"),
+            _ => {}
+        }
+    }
+    q
+}
+
+impl Settings {
+    /// Applies URL overrides on top of these settings.
+    pub fn with_overrides(mut self, q: &QueryOverrides) -> Settings {
+        if let Some(b) = &q.broker {
+            if b != &self.broker {
+                // A different broker: a remembered password is not for it.
+                self.password.clear();
+                self.remember = false;
+            }
+            self.broker = b.clone();
+        }
+        if !q.topics.is_empty() {
+            self.topics = q.topics.clone();
+        }
+        if let Some(u) = &q.user {
+            self.user = u.clone();
+        }
+        if let Some(t) = &q.tile_url {
+            self.tile_url = t.clone();
+        }
+        self
+    }
+
+    /// What is written to localStorage (no password unless `remember`).
+    pub fn to_persisted(&self) -> Settings {
+        let mut s = self.clone();
+        if !s.remember {
+            s.password.clear();
+        }
+        s
+    }
+
+    /// Reads persisted JSON; anything unreadable gives the defaults.
+    pub fn from_json(text: &str) -> Settings {
+        let mut s: Settings = serde_json::from_str(text).unwrap_or_default();
+        if s.topics.iter().all(|t| t.trim().is_empty()) {
+            s.topics = vec![DEFAULT_TOPIC.to_string()];
+        }
+        if s.tile_url.trim().is_empty() {
+            s.tile_url = DEFAULT_TILE_URL.to_string();
+        }
+        if s.keepalive == 0 {
+            s.keepalive = DEFAULT_KEEPALIVE_SECS;
+        }
+        s
+    }
+
+    /// JSON for localStorage.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.to_persisted()).unwrap_or_default()
+    }
+
+    /// Topic filters from a text field (comma or newline separated).
+    pub fn parse_topics(text: &str) -> Vec<String> {
+        let v: Vec<String> = text
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect();
+        if v.is_empty() {
+            vec![DEFAULT_TOPIC.to_string()]
+        } else {
+            v
+        }
+    }
+
+    /// A link that opens the dashboard with these settings (no password).
+    pub fn share_query(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.broker.is_empty() {
+            parts.push(format!("broker={}", percent_encode(&self.broker)));
+        }
+        for t in &self.topics {
+            parts.push(format!("topic={}", percent_encode(t)));
+        }
+        if !self.user.is_empty() {
+            parts.push(format!("user={}", percent_encode(&self.user)));
+        }
+        if self.tile_url != DEFAULT_TILE_URL {
+            parts.push(format!("tiles={}", percent_encode(&self.tile_url)));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// A broker URL that failed validation: the reason and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlProblem {
+    /// What is wrong.
+    pub reason: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// Checks a broker URL before connecting. `page_protocol` is the page's
+/// `location.protocol` (`https:`, `http:`, `file:`).
+pub fn check_broker_url(url: &str, page_protocol: &str) -> Result<(), UrlProblem> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(UrlProblem {
+            reason: "no broker configured".into(),
+            hint: "enter a ws:// or wss:// URL in the settings, e.g. ws://localhost:9001/mqtt"
+                .into(),
+        });
+    }
+    let lower = url.to_ascii_lowercase();
+    let rest = if let Some(r) = lower.strip_prefix("ws://") {
+        if page_protocol == "https:" {
+            return Err(UrlProblem {
+                reason: "ws:// from an https:// page is blocked by the browser (mixed content)"
+                    .into(),
+                hint: "use wss:// (a TLS WebSocket listener on the broker), or open the dashboard over http://".into(),
+            });
+        }
+        r
+    } else if let Some(r) = lower.strip_prefix("wss://") {
+        r
+    } else if lower.starts_with("http://") || lower.starts_with("https://") {
+        let fixed = url.replacen("http", "ws", 1);
+        return Err(UrlProblem {
+            reason: "the broker URL must use ws:// or wss://, not http(s)://".into(),
+            hint: format!("try {fixed}"),
+        });
+    } else if lower.starts_with("mqtt://") || lower.starts_with("tcp://") || lower.starts_with("mqtts://") {
+        return Err(UrlProblem {
+            reason: "browsers cannot open raw MQTT/TCP connections".into(),
+            hint: "use the broker's WebSocket listener, e.g. ws://host:9001 (mosquitto: `listener 9001` + `protocol websockets`)".into(),
+        });
+    } else {
+        return Err(UrlProblem {
+            reason: format!("'{url}' is not a ws:// or wss:// URL"),
+            hint: "e.g. ws://localhost:9001 or wss://broker.example.org/mqtt".into(),
+        });
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err(UrlProblem {
+            reason: "the broker URL has no host".into(),
+            hint: "e.g. ws://localhost:9001".into(),
+        });
+    }
+    if rest.contains(' ') {
+        return Err(UrlProblem {
+            reason: "the broker URL contains a space".into(),
+            hint: "remove spaces from the URL".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Loads settings: localStorage, then the page URL. Returns the settings and
+/// whether `demo=1` was asked for.
+#[cfg(target_arch = "wasm32")]
+pub fn load() -> (Settings, bool) {
+    let window = web_sys::window();
+    let stored = window
+        .as_ref()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .map(|t| Settings::from_json(&t))
+        .unwrap_or_default();
+    let query = window
+        .as_ref()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let q = parse_query(&query);
+    (stored.with_overrides(&q), q.demo)
+}
+
+/// Persists settings to localStorage (password only with `remember`).
+#[cfg(target_arch = "wasm32")]
+pub fn save(s: &Settings) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(STORAGE_KEY, &s.to_json());
+    }
+}
+
+/// The page's protocol (`https:` / `http:`), empty outside a browser.
+pub fn page_protocol() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().protocol().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query() {
+        let q = parse_query("?broker=ws%3A%2F%2F127.0.0.1%3A9001%2Fmqtt&topic=a/%23&topic=b/+&user=bob&demo=1");
+        assert_eq!(q.broker.as_deref(), Some("ws://127.0.0.1:9001/mqtt"));
+        assert_eq!(q.topics, vec!["a/#", "b/+"]);
+        assert_eq!(q.user.as_deref(), Some("bob"));
+        assert!(q.demo);
+    }
+
+    #[test]
+    fn url_checks() {
+        assert!(check_broker_url("ws://h:1/mqtt", "http:").is_ok());
+        assert!(check_broker_url("ws://h:1", "https:").is_err());
+        assert!(check_broker_url("wss://h/mqtt", "https:").is_ok());
+        assert!(check_broker_url("http://h:1", "http:").unwrap_err().hint.contains("ws://h:1"));
+    }
+}

@@ -1,0 +1,134 @@
+//! Step 1 of the pipeline: a browser WebSocket in binary mode.
+//!
+//! Opens `url` with the `mqtt` sub-protocol (what MQTT-over-WebSocket brokers
+//! expect), receives ArrayBuffers and hands every event to one callback. The
+//! handlers are detached and the socket closed when the [`Socket`] is dropped,
+//! so a stale socket can never report into a newer connection.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+
+/// The WebSocket sub-protocol for MQTT (MQTT 3.1.1 § 6).
+pub const MQTT_SUBPROTOCOL: &str = "mqtt";
+
+/// Something that happened on the socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketEvent {
+    /// The connection is open.
+    Open,
+    /// A message (binary, or the UTF-8 bytes of a text frame).
+    Data(Vec<u8>),
+    /// The browser reported an error (always followed by `Closed`).
+    Error,
+    /// The connection closed.
+    Closed {
+        /// Close code (1006 = abnormal, e.g. nothing listening).
+        code: u16,
+        /// Close reason given by the server, if any.
+        reason: String,
+        /// Whether the closing handshake completed.
+        clean: bool,
+    },
+}
+
+type Handler = Closure<dyn FnMut(Event)>;
+
+/// An open (or opening) WebSocket.
+pub struct Socket {
+    ws: WebSocket,
+    _handlers: [Handler; 4],
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("url", &self.ws.url()).finish()
+    }
+}
+
+fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        let name: String = err.name().into();
+        let msg: String = err.message().into();
+        format!("{name}: {msg}")
+    } else {
+        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    }
+}
+
+impl Socket {
+    /// Opens a WebSocket. Errors thrown synchronously by the browser (bad
+    /// URL, blocked mixed content) are returned as text.
+    pub fn open(url: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Socket, String> {
+        let ws = WebSocket::new_with_str(url, MQTT_SUBPROTOCOL).map_err(|e| js_error_text(&e))?;
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let on_event = std::rc::Rc::new(on_event);
+
+        let cb = on_event.clone();
+        let on_open: Handler = Closure::new(move |_: Event| cb(SocketEvent::Open));
+        let cb = on_event.clone();
+        let on_message: Handler = Closure::new(move |e: Event| {
+            let Some(e) = e.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            let data = e.data();
+            if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+                cb(SocketEvent::Data(js_sys::Uint8Array::new(buf).to_vec()));
+            } else if let Some(text) = data.as_string() {
+                cb(SocketEvent::Data(text.into_bytes()));
+            }
+        });
+        let cb = on_event.clone();
+        let on_error: Handler = Closure::new(move |_: Event| cb(SocketEvent::Error));
+        let cb = on_event;
+        let on_close: Handler = Closure::new(move |e: Event| {
+            let (code, reason, clean) = match e.dyn_ref::<CloseEvent>() {
+                Some(c) => (c.code(), c.reason(), c.was_clean()),
+                None => (1006, String::new(), false),
+            };
+            cb(SocketEvent::Closed {
+                code,
+                reason,
+                clean,
+            })
+        });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Ok(Socket {
+            ws,
+            _handlers: [on_open, on_message, on_error, on_close],
+        })
+    }
+
+    /// Sends bytes as one binary frame.
+    pub fn send(&self, bytes: &[u8]) -> Result<(), String> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.ws
+            .send_with_u8_array(bytes)
+            .map_err(|e| js_error_text(&e))
+    }
+
+    /// The URL the socket was opened with.
+    pub fn url(&self) -> String {
+        self.ws.url()
+    }
+
+    /// Bytes queued but not yet sent.
+    pub fn buffered_amount(&self) -> u32 {
+        self.ws.buffered_amount()
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
