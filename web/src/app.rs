@@ -1,0 +1,161 @@
+//! The app shell: shared context, the ingest pipeline's wiring, navigation
+//! and the page switch.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::connection::{ConnState, Connection};
+use crate::router::{self, Route};
+use crate::settings::Settings;
+use crate::store::Live;
+use crate::views;
+use crate::{decode, payload};
+
+/// Shared state, provided as context. All fields are `Copy` handles.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// Current settings.
+    pub settings: RwSignal<Settings>,
+    /// Connection state.
+    pub status: RwSignal<ConnState>,
+    /// Received data.
+    pub live: Live,
+    /// Wall clock (ms since the epoch), ticking every second.
+    pub clock: RwSignal<f64>,
+    /// The connection driver.
+    pub conn: StoredValue<Connection, LocalStorage>,
+    /// `?demo=1` was asked for.
+    pub demo_requested: RwSignal<bool>,
+}
+
+/// The context (panics outside the app, which is a programming error).
+pub fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// Current time in ms since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Steps 4–6 of the pipeline for one MQTT message: classify, decode, store.
+pub fn ingest(live: Live, now_ms: f64, topic: &str, payload_bytes: &[u8]) {
+    let p = payload::classify(topic, payload_bytes);
+    let d = decode::decode_payload(&p);
+    live.ingest(now_ms, topic, payload_bytes.len(), &d);
+}
+
+impl Ctx {
+    /// Saves `s`, makes it current and (re)connects (or goes idle without a
+    /// broker).
+    pub fn apply_settings(&self, s: Settings) {
+        #[cfg(target_arch = "wasm32")]
+        crate::settings::save(&s);
+        self.settings.set(s.clone());
+        self.conn.with_value(|c| {
+            if s.broker.trim().is_empty() {
+                c.stop("no broker configured: open Settings, or start the demo feed");
+            } else {
+                c.start(s);
+            }
+        });
+    }
+}
+
+/// Loads settings (browser only; defaults elsewhere).
+fn initial_settings() -> (Settings, bool) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        crate::settings::load()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        (Settings::default(), false)
+    }
+}
+
+/// The whole dashboard.
+#[component]
+pub fn App() -> impl IntoView {
+    let (settings0, demo) = initial_settings();
+    let live = Live::new();
+    let status = RwSignal::new(ConnState::default());
+    let clock = RwSignal::new(now_ms());
+    let sink: crate::connection::MessageSink =
+        Rc::new(move |m: crate::mqtt::Message| ingest(live, now_ms(), &m.topic, &m.payload));
+    let conn = StoredValue::new_local(Connection::new(status, sink));
+    let ctx = Ctx {
+        settings: RwSignal::new(settings0.clone()),
+        status,
+        live,
+        clock,
+        conn,
+        demo_requested: RwSignal::new(demo),
+    };
+    provide_context(ctx);
+
+    if let Ok(h) = set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000)) {
+        on_cleanup(move || h.clear());
+    }
+    if settings0.broker.trim().is_empty() {
+        let note = if demo {
+            "no broker configured · the demo feed arrives with the simulator library"
+        } else {
+            "no broker configured: open Settings, or start the demo feed"
+        };
+        status.set(ConnState::Idle { note: note.into() });
+    } else {
+        conn.with_value(|c| c.start(settings0));
+    }
+
+    let route = router::use_route();
+    let nav = move |key: &'static str, href: &'static str, label: &'static str| {
+        view! {
+            <a
+                href=href
+                class="nav-link"
+                class:active=move || route.with(|r| r.nav_key() == key)
+            >
+                {label}
+            </a>
+        }
+    };
+
+    view! {
+        <header class="topbar">
+            <a class="brand" href="#/">"iotdata"</a>
+            <nav class="nav">
+                {nav("overview", "#/", "Stations")}
+                {nav("map", "#/map", "Map")}
+                {nav("log", "#/log", "Packets")}
+                {nav("inspector", "#/inspector", "Inspector")}
+            </nav>
+            <views::connection_bar::ConnectionBar />
+        </header>
+        <main class="content">
+            {move || match route.get() {
+                Route::Overview => views::overview().into_any(),
+                Route::Map => {
+                    view! { <views::map::StationMap class="map map-full" /> }.into_any()
+                }
+                Route::Log => view! { <views::packet_log::PacketLog /> }.into_any(),
+                Route::Inspector { hex } => {
+                    view! { <views::inspector::Inspector initial=hex.unwrap_or_default() /> }
+                        .into_any()
+                }
+                Route::Station(id) => view! { <views::station::StationPage id=id /> }.into_any(),
+                Route::NotFound(path) => {
+                    view! {
+                        <section class="panel">
+                            <h2>"Not found"</h2>
+                            <p>"No page at " <code>{path}</code> ". " <a href="#/">"Back to the stations"</a></p>
+                        </section>
+                    }
+                        .into_any()
+                }
+            }}
+        </main>
+    }
+}

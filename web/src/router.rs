@@ -1,0 +1,123 @@
+//! Hash routes: `#/` (overview), `#/map`, `#/log`, `#/inspector`,
+//! `#/station/42`, and `#hex=…` (the inspector with a frame: shareable).
+//!
+//! Hash routing keeps the app a set of static files (`trunk serve`, any file
+//! server) with no server-side rewrites.
+
+use leptos::prelude::*;
+
+/// A page of the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Stations table and map.
+    Overview,
+    /// Full-size map.
+    Map,
+    /// Packet log.
+    Log,
+    /// Hex inspector, optionally with a frame.
+    Inspector {
+        /// Hex from `#hex=…` / `#/inspector?hex=…`.
+        hex: Option<String>,
+    },
+    /// One station (`#/station/<decimal id>`).
+    Station(u16),
+    /// Anything else.
+    NotFound(String),
+}
+
+impl Route {
+    /// The hash for this route.
+    pub fn href(&self) -> String {
+        match self {
+            Route::Overview => "#/".into(),
+            Route::Map => "#/map".into(),
+            Route::Log => "#/log".into(),
+            Route::Inspector { hex: None } => "#/inspector".into(),
+            Route::Inspector { hex: Some(h) } => format!("#hex={h}"),
+            Route::Station(id) => format!("#/station/{id}"),
+            Route::NotFound(s) => format!("#{s}"),
+        }
+    }
+
+    /// Which nav entry is active.
+    pub fn nav_key(&self) -> &'static str {
+        match self {
+            Route::Overview | Route::Station(_) | Route::NotFound(_) => "overview",
+            Route::Map => "map",
+            Route::Log => "log",
+            Route::Inspector { .. } => "inspector",
+        }
+    }
+}
+
+/// Parses `location.hash` (with or without the `#`).
+pub fn parse_hash(hash: &str) -> Route {
+    let h = hash.strip_prefix('#').unwrap_or(hash);
+    if let Some(hex) = h.strip_prefix("hex=") {
+        return Route::Inspector {
+            hex: Some(crate::settings::percent_decode(hex)),
+        };
+    }
+    let (path, query) = h.split_once('?').unwrap_or((h, ""));
+    let path = path.trim_end_matches('/');
+    match path {
+        "" => Route::Overview,
+        "/map" => Route::Map,
+        "/log" => Route::Log,
+        "/inspector" => {
+            let q = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("hex="))
+                .map(crate::settings::percent_decode);
+            Route::Inspector { hex: q }
+        }
+        p => match p.strip_prefix("/station/").and_then(|id| id.parse::<u16>().ok()) {
+            Some(id) if id < 4096 => Route::Station(id),
+            _ => Route::NotFound(h.to_string()),
+        },
+    }
+}
+
+/// The current route as a signal, following `hashchange`.
+pub fn use_route() -> ReadSignal<Route> {
+    let current = || {
+        window()
+            .location()
+            .hash()
+            .map(|h| parse_hash(&h))
+            .unwrap_or(Route::Overview)
+    };
+    let (route, set_route) = signal(current());
+    let handle = window_event_listener(leptos::ev::hashchange, move |_| set_route.set(current()));
+    on_cleanup(move || handle.remove());
+    route
+}
+
+/// Replaces the hash without adding a history entry or firing `hashchange`.
+pub fn replace_hash(hash: &str) {
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(parse_hash(""), Route::Overview);
+        assert_eq!(parse_hash("#/"), Route::Overview);
+        assert_eq!(parse_hash("#/station/42"), Route::Station(42));
+        assert_eq!(parse_hash("#/station/5000"), Route::NotFound("/station/5000".into()));
+        assert_eq!(
+            parse_hash("#hex=00%202a"),
+            Route::Inspector {
+                hex: Some("00 2a".into())
+            }
+        );
+        assert_eq!(parse_hash("#/inspector"), Route::Inspector { hex: None });
+        assert_eq!(parse_hash("#/map"), Route::Map);
+    }
+}

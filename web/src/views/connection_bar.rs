@@ -1,0 +1,197 @@
+//! The connection state (always visible) and the settings panel.
+//!
+//! Test hook: `data-testid="conn-state"` holds exactly the state word;
+//! `data-testid="conn-detail"` the detail (broker, countdown, reason).
+
+use leptos::prelude::*;
+
+use crate::app::use_ctx;
+use crate::settings::{check_broker_url, page_protocol, Settings};
+
+/// State word + detail + hint, with Retry and Settings buttons.
+#[component]
+pub fn ConnectionBar() -> impl IntoView {
+    let ctx = use_ctx();
+    let open = RwSignal::new(ctx.settings.with_untracked(|s| s.broker.trim().is_empty()));
+    let word = move || ctx.status.with(|s| s.word());
+    let detail = move || {
+        let now = ctx.clock.get();
+        ctx.status.with(|s| s.detail(now))
+    };
+    let hint = move || ctx.status.with(|s| s.hint().map(str::to_string));
+    let can_retry = move || matches!(word(), "reconnecting" | "error");
+    let retry = move |_| ctx.conn.with_value(|c| c.retry_now());
+
+    view! {
+        <div class="conn">
+            <span
+                class=move || format!("conn-state state-{}", word())
+                data-testid="conn-state"
+                title="connection state"
+            >
+                {word}
+            </span>
+            <span class="conn-detail" data-testid="conn-detail">
+                {detail}
+            </span>
+            <Show when=can_retry>
+                <button class="btn small" on:click=retry>
+                    "Retry now"
+                </button>
+            </Show>
+            <button
+                class="btn small"
+                class:active=move || open.get()
+                on:click=move |_| open.update(|o| *o = !*o)
+                aria-expanded=move || open.get().to_string()
+            >
+                "Settings"
+            </button>
+        </div>
+        {move || hint().map(|h| view! { <div class="conn-hint" data-testid="conn-hint">{h}</div> })}
+        <Show when=move || open.get()>
+            <SettingsPanel on_done=move || open.set(false) />
+        </Show>
+    }
+}
+
+/// Broker URL, credentials, topics and tiles; Connect / Disconnect.
+#[component]
+fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let ctx = use_ctx();
+    let s0 = ctx.settings.get_untracked();
+    let broker = RwSignal::new(s0.broker.clone());
+    let user = RwSignal::new(s0.user.clone());
+    let password = RwSignal::new(s0.password.clone());
+    let remember = RwSignal::new(s0.remember);
+    let topics = RwSignal::new(s0.topics.join(", "));
+    let tiles = RwSignal::new(s0.tile_url.clone());
+    let problem = move || {
+        let b = broker.get();
+        if b.trim().is_empty() {
+            return None;
+        }
+        check_broker_url(&b, &page_protocol())
+            .err()
+            .map(|p| format!("{} — {}", p.reason, p.hint))
+    };
+    let collect = move || Settings {
+        broker: broker.get_untracked().trim().to_string(),
+        user: user.get_untracked().trim().to_string(),
+        password: password.get_untracked(),
+        remember: remember.get_untracked(),
+        topics: Settings::parse_topics(&topics.get_untracked()),
+        tile_url: {
+            let t = tiles.get_untracked().trim().to_string();
+            if t.is_empty() {
+                crate::settings::DEFAULT_TILE_URL.to_string()
+            } else {
+                t
+            }
+        },
+        keepalive: ctx.settings.with_untracked(|s| s.keepalive),
+    };
+    let connect = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        ctx.apply_settings(collect());
+        on_done();
+    };
+    let disconnect = move |_| {
+        let mut s = collect();
+        s.broker.clear();
+        ctx.settings.set(s);
+        ctx.conn.with_value(|c| c.stop("disconnected"));
+    };
+    let share = move || {
+        let q = collect().share_query();
+        let loc = window().location();
+        format!(
+            "{}{}{}",
+            loc.origin().unwrap_or_default(),
+            loc.pathname().unwrap_or_default(),
+            q
+        )
+    };
+    let client_id = ctx.conn.with_value(|c| c.client_id());
+
+    view! {
+        <form class="settings panel" on:submit=connect>
+            <div class="grid">
+                <label for="set-broker">"Broker URL"</label>
+                <input
+                    id="set-broker"
+                    data-testid="settings-broker"
+                    type="text"
+                    placeholder="ws://localhost:9001 or wss://host/mqtt"
+                    spellcheck="false"
+                    prop:value=broker
+                    on:input=move |e| broker.set(event_target_value(&e))
+                />
+                <label for="set-topics">"Topic filters"</label>
+                <input
+                    id="set-topics"
+                    type="text"
+                    placeholder="iotdata/#"
+                    spellcheck="false"
+                    prop:value=topics
+                    on:input=move |e| topics.set(event_target_value(&e))
+                />
+                <label for="set-user">"User"</label>
+                <input
+                    id="set-user"
+                    type="text"
+                    autocomplete="username"
+                    prop:value=user
+                    on:input=move |e| user.set(event_target_value(&e))
+                />
+                <label for="set-pass">"Password"</label>
+                <span class="row">
+                    <input
+                        id="set-pass"
+                        type="password"
+                        autocomplete="current-password"
+                        prop:value=password
+                        on:input=move |e| password.set(event_target_value(&e))
+                    />
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            prop:checked=remember
+                            on:change=move |e| remember.set(event_target_checked(&e))
+                        />
+                        "remember"
+                    </label>
+                </span>
+                <label for="set-tiles">"Map tiles"</label>
+                <input
+                    id="set-tiles"
+                    type="text"
+                    spellcheck="false"
+                    prop:value=tiles
+                    on:input=move |e| tiles.set(event_target_value(&e))
+                />
+            </div>
+            {move || problem().map(|p| view! { <p class="warn">{p}</p> })}
+            <div class="row actions">
+                <button class="btn primary" type="submit">
+                    "Connect"
+                </button>
+                <button class="btn" type="button" on:click=disconnect>
+                    "Disconnect"
+                </button>
+                <button
+                    class="btn"
+                    type="button"
+                    disabled=true
+                    title="The demo feed runs the simulator library in the page; it is wired in once that library exists."
+                >
+                    "Demo"
+                </button>
+                <span class="muted small">"client id " <code>{client_id}</code></span>
+            </div>
+            <p class="muted small">
+                "Link to this configuration (no password): " <code class="share">{share}</code>
+            </p>
+        </form>
+    }
+}

@@ -1,0 +1,65 @@
+//! Views, one file each. They read the store through [`crate::store::Live`]
+//! and render untrusted strings (topics, TLV text, JSON) only as text nodes.
+
+pub mod connection_bar;
+pub mod inspector;
+pub mod map;
+pub mod packet_log;
+pub mod station;
+pub mod stations;
+
+use leptos::prelude::*;
+
+/// `#/`: the stations table beside the map, the latest packets below.
+pub fn overview() -> impl IntoView {
+    view! {
+        <div class="overview">
+            <section class="panel stations-panel">
+                <stations::StationsTable />
+            </section>
+            <section class="panel map-panel">
+                <map::StationMap class="map" />
+            </section>
+            <section class="panel log-panel">
+                <packet_log::PacketLog limit=100 compact=true />
+            </section>
+        </div>
+    }
+}
+
+/// "12 s ago", "3 min ago", "2 h ago", "4 d ago".
+pub fn relative_time(age_ms: f64) -> String {
+    let s = (age_ms / 1000.0).max(0.0).floor();
+    if s < 60.0 {
+        format!("{s} s ago")
+    } else if s < 3600.0 {
+        format!("{} min ago", (s / 60.0).floor())
+    } else if s < 86_400.0 {
+        format!("{} h ago", (s / 3600.0).floor())
+    } else {
+        format!("{} d ago", (s / 86_400.0).floor())
+    }
+}
+
+/// Local wall-clock time `HH:MM:SS` of a timestamp (browser only).
+pub fn clock_time(t_ms: f64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t_ms));
+    format!(
+        "{:02}:{:02}:{:02}",
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel() {
+        assert_eq!(relative_time(1500.0), "1 s ago");
+        assert_eq!(relative_time(125_000.0), "2 min ago");
+        assert_eq!(relative_time(-5.0), "0 s ago");
+    }
+}
