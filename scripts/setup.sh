@@ -92,7 +92,7 @@ apt_install() {
     fi
     log "apt-get install ${missing[*]}"
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 \
-        install -y -q --no-install-recommends "${missing[@]}"
+        install -y -q "${missing[@]}"
 }
 
 # wasm-bindgen version pinned in Cargo.lock ("" when the lock has none).
@@ -229,11 +229,79 @@ for c in "${components[@]}"; do
     esac
 done
 
-declare -A done_
+# Unique, in the order given.
+declare -A seen_=()
+uniq=()
 for c in "${todo[@]}"; do
-    [ -n "${done_[$c]:-}" ] && continue
-    done_[$c]=1
-    start=$SECONDS
+    [ -n "${seen_[$c]:-}" ] && continue
+    seen_[$c]=1
+    uniq+=("$c")
+done
+
+run_component() {
+    local c="$1" start=$SECONDS
     "setup_${c//-/_}"
     log "$c: ok ($((SECONDS - start))s)"
+}
+
+# With several components, the slow independent ones run in the background
+# (apt is network-bound, the two cargo installs can share the cores), their
+# output kept in .tmp/setup-logs/ and printed once they finish.
+# IOTDATA_SETUP_SERIAL=1 runs everything in order in the foreground.
+bg_groups=()
+if [ "${#uniq[@]}" -gt 1 ] && [ "${IOTDATA_SETUP_SERIAL:-0}" != 1 ]; then
+    apt_group=() fg=()
+    for c in "${uniq[@]}"; do
+        case "$c" in
+            browser | broker) apt_group+=("$c") ;;
+            wasm-bindgen) bg_groups+=("$c") ;;
+            *) fg+=("$c") ;;
+        esac
+    done
+    [ "${#apt_group[@]}" -gt 0 ] && bg_groups=("${apt_group[*]}" "${bg_groups[@]}")
+else
+    fg=("${uniq[@]}")
+fi
+
+bg_pids=() bg_logs=()
+if [ "${#bg_groups[@]}" -gt 0 ]; then
+    mkdir -p "$ROOT/.tmp/setup-logs"
+    for g in "${bg_groups[@]}"; do
+        glog="$ROOT/.tmp/setup-logs/${g// /+}.log"
+        log "started in the background: $g (log: ${glog#"$ROOT"/})"
+        (
+            for c in $g; do run_component "$c"; done
+        ) </dev/null >"$glog" 2>&1 &
+        bg_pids+=("$!") bg_logs+=("$glog")
+    done
+fi
+
+status=0
+for c in "${fg[@]}"; do
+    # Not `if ! (...)`: that would switch off errexit inside the component.
+    set +e
+    (set -e; run_component "$c")
+    rc=$?
+    set -e
+    if [ "$rc" -ne 0 ]; then
+        status=1
+        log "$c: FAILED"
+    fi
 done
+
+for k in "${!bg_pids[@]}"; do
+    if ! wait "${bg_pids[$k]}"; then
+        status=1
+        bg_failed=1
+    else
+        bg_failed=0
+    fi
+    log "--- output of background ${bg_groups[$k]}:"
+    cat "${bg_logs[$k]}"
+    [ "$bg_failed" -eq 1 ] && log "${bg_groups[$k]}: FAILED"
+done
+
+if [ "$status" -ne 0 ]; then
+    die "some components failed (see above)"
+fi
+log "done: ${uniq[*]}"

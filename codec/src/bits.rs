@@ -61,6 +61,15 @@ impl<'a> BitReader<'a> {
         if n == 0 {
             return Some(0);
         }
+        // Fast path: a whole big-endian 64-bit window holds the (at most
+        // 7 + 32) bits wanted.
+        let first = self.pos / 8;
+        if let Some(window) = self.buf.get(first..first + 8) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(window);
+            let w = u64::from_be_bytes(b) << (self.pos % 8);
+            return Some((w >> (64 - n)) as u32);
+        }
         let mut acc: u64 = 0;
         let mut got: u32 = 0;
         let mut byte = self.pos / 8;

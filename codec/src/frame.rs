@@ -149,13 +149,13 @@ pub fn format_dump_table(entries: &[DumpEntry], total_bits: Option<usize>) -> St
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>8} {:>5}  {:<24} {:>10}  {:<30} {}",
-        "Offset", "Len", "Field", "Raw", "Decoded", "Range"
+        "{:>8} {:>5}  {:<24} {:>10}  {:<30} Range",
+        "Offset", "Len", "Field", "Raw", "Decoded"
     );
     let _ = writeln!(
         s,
-        "{:>8} {:>5}  {:<24} {:>10}  {:<30} {}",
-        "------", "---", "-----", "---", "-------", "-----"
+        "{:>8} {:>5}  {:<24} {:>10}  {:<30} -----",
+        "------", "---", "-----", "---", "-------"
     );
     for e in entries {
         let _ = writeln!(

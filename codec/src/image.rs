@@ -122,9 +122,14 @@ impl PixelFormat {
 
     /// The format with this JSON name (including `reserved`), if any.
     pub fn from_name(name: &str) -> Option<Self> {
-        [PixelFormat::Bilevel, PixelFormat::Grey4, PixelFormat::Grey16, PixelFormat::Reserved]
-            .into_iter()
-            .find(|f| f.name() == name)
+        [
+            PixelFormat::Bilevel,
+            PixelFormat::Grey4,
+            PixelFormat::Grey16,
+            PixelFormat::Reserved,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
     }
 }
 
@@ -200,9 +205,14 @@ impl SizeTier {
 
     /// The tier with this JSON name, if any.
     pub fn from_name(name: &str) -> Option<Self> {
-        [SizeTier::S24x18, SizeTier::S32x24, SizeTier::S48x36, SizeTier::S64x48]
-            .into_iter()
-            .find(|s| s.name() == name)
+        [
+            SizeTier::S24x18,
+            SizeTier::S32x24,
+            SizeTier::S48x36,
+            SizeTier::S64x48,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
     }
 }
 
@@ -259,9 +269,14 @@ impl Compression {
 
     /// The method with this JSON name (including `reserved`), if any.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Compression::Raw, Compression::Rle, Compression::Heatshrink, Compression::Reserved]
-            .into_iter()
-            .find(|c| c.name() == name)
+        [
+            Compression::Raw,
+            Compression::Rle,
+            Compression::Heatshrink,
+            Compression::Reserved,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
     }
 }
 
@@ -345,7 +360,9 @@ pub enum ImageError {
         unit: &'static str,
     },
     /// A heatshrink back-reference points before the start of the output.
-    #[error("back-reference at output byte {position} reaches {distance} bytes back, before the start")]
+    #[error(
+        "back-reference at output byte {position} reaches {distance} bytes back, before the start"
+    )]
     BackrefBeforeStart {
         /// Output position of the back-reference.
         position: usize,
@@ -371,7 +388,9 @@ pub enum ImageError {
         expected: usize,
     },
     /// A heatshrink stream decodes exactly under neither convention.
-    #[error("heatshrink data fits neither convention (reference: {reference}; library: {library})")]
+    #[error(
+        "heatshrink data fits neither convention (reference: {reference}; library: {library})"
+    )]
     Heatshrink {
         /// Why the reference convention failed.
         reference: Box<ImageError>,
@@ -429,7 +448,9 @@ impl PixelGrid {
         if x >= self.width || y >= self.height {
             return None;
         }
-        self.pixels.get(y.checked_mul(self.width)?.checked_add(x)?).copied()
+        self.pixels
+            .get(y.checked_mul(self.width)?.checked_add(x)?)
+            .copied()
     }
 
     /// The packed form: pixels MSB-first within each byte, left to right,
@@ -450,7 +471,12 @@ impl PixelGrid {
     /// Unpacks `packed` (layout as [`PixelGrid::packed`]). Bytes beyond
     /// `ceil(width × height × bpp / 8)` are ignored; fewer is
     /// [`ImageError::WrongSize`].
-    pub fn from_packed(width: usize, height: usize, bpp: u8, packed: &[u8]) -> Result<Self, ImageError> {
+    pub fn from_packed(
+        width: usize,
+        height: usize,
+        bpp: u8,
+        packed: &[u8],
+    ) -> Result<Self, ImageError> {
         check_bpp(bpp)?;
         let count = width.saturating_mul(height);
         let need = packed_len(count, bpp);
@@ -530,7 +556,13 @@ impl Image {
     /// upper bits are ignored (masked to 2 bits, like the reference). `data`
     /// is carried as given (already compressed); it is not checked against
     /// the format and size.
-    pub fn new(format: u8, size: u8, compression: u8, flags: u8, data: Vec<u8>) -> Result<Image, EncodeError> {
+    pub fn new(
+        format: u8,
+        size: u8,
+        compression: u8,
+        flags: u8,
+        data: Vec<u8>,
+    ) -> Result<Image, EncodeError> {
         Self::build("image", format, size, compression, flags, data)
     }
 
@@ -550,7 +582,10 @@ impl Image {
         let bytes = match data {
             None if data_len == 0 => Vec::new(),
             None => return Err(EncodeError::ImageDataMissing),
-            Some(d) => d.get(..data_len).ok_or(EncodeError::ImageDataMissing)?.to_vec(),
+            Some(d) => d
+                .get(..data_len)
+                .ok_or(EncodeError::ImageDataMissing)?
+                .to_vec(),
         };
         Self::build("image", format, size, compression, flags, bytes)
     }
@@ -607,7 +642,12 @@ impl Image {
             )));
         }
         let max = (1u16 << bpp) - 1;
-        if let Some((i, v)) = grid.pixels.iter().enumerate().find(|(_, v)| u16::from(**v) > max) {
+        if let Some((i, v)) = grid
+            .pixels
+            .iter()
+            .enumerate()
+            .find(|(_, v)| u16::from(**v) > max)
+        {
             return Err(EncodeError::ImageCompression(format!(
                 "pixel {i} has value {v}, more than {bpp} bits"
             )));
@@ -636,7 +676,14 @@ impl Image {
         })
     }
 
-    fn build(label: &str, format: u8, size: u8, compression: u8, flags: u8, data: Vec<u8>) -> Result<Image, EncodeError> {
+    fn build(
+        label: &str,
+        format: u8,
+        size: u8,
+        compression: u8,
+        flags: u8,
+        data: Vec<u8>,
+    ) -> Result<Image, EncodeError> {
         check_codes(label, format, size, compression)?;
         check_data_len(label, data.len())?;
         Ok(Image {
@@ -827,7 +874,9 @@ pub fn read_image(r: &mut BitReader, label: &str) -> Result<Image, DecodeError> 
         return Err(DecodeError::Malformed {
             bit_offset: start,
             field: format!("{label}.length"),
-            reason: "image length byte is 0; it must be 1..255 (the control byte is always present)".into(),
+            reason:
+                "image length byte is 0; it must be 1..255 (the control byte is always present)"
+                    .into(),
         });
     }
     let control_at = r.pos();
@@ -850,7 +899,11 @@ pub fn read_image(r: &mut BitReader, label: &str) -> Result<Image, DecodeError> 
 pub fn write_image(w: &mut BitWriter, img: &Image) {
     w.write(u32::from(img.length_byte()), 8);
     w.write(u32::from(img.control), 8);
-    w.write_bytes(img.data.get(..MAX_DATA_LEN.min(img.data.len())).unwrap_or(&[]));
+    w.write_bytes(
+        img.data
+            .get(..MAX_DATA_LEN.min(img.data.len()))
+            .unwrap_or(&[]),
+    );
 }
 
 /// Bits the field occupies on the wire: `(2 + data bytes) × 8`.
@@ -892,7 +945,9 @@ pub fn rle_compress(packed: &[u8], bpp: u8, pixel_count: usize) -> Vec<u8> {
         }
     };
     for _ in 0..count {
-        let Some(v) = r.read(u32::from(bpp)) else { break };
+        let Some(v) = r.read(u32::from(bpp)) else {
+            break;
+        };
         let v = v as u8;
         current = match current {
             Some((value, run)) if value == v && run < max_run => Some((value, run + 1)),
@@ -909,10 +964,19 @@ pub fn rle_compress(packed: &[u8], bpp: u8, pixel_count: usize) -> Vec<u8> {
     out
 }
 
-/// Decodes RLE data (layout as [`rle_compress`]) into exactly `pixel_count`
-/// packed pixels (`ceil(pixel_count × bpp / 8)` bytes, last byte
+/// Decodes RLE data into exactly `pixel_count` packed pixels (`ceil(pixel_count × bpp / 8)` bytes, last byte
 /// zero-padded). Decoding stops once the grid is full; data after that is
-/// ignored. Errors: [`ImageError::Truncated`] if the data ends first,
+/// ignored.
+///
+/// Data layout (runs continue across rows):
+///
+/// ```text
+/// bpp 1:     one byte per run: bit 7 value, bits 6-0 run length - 1 (1..=128)
+/// bpp 2..=8: two bytes per run: value (zero-extended to 8 bits),
+///            run length - 1 (1..=256)
+/// ```
+///
+/// Errors: [`ImageError::Truncated`] if the data ends first,
 /// [`ImageError::Overflow`] if a run goes past `pixel_count`,
 /// [`ImageError::InvalidRleValue`] for a greyscale value wider than `bpp`,
 /// [`ImageError::InvalidBpp`].
@@ -925,7 +989,8 @@ fn rle_decode(data: &[u8], bpp: u8, pixel_count: usize) -> Result<(Vec<u8>, usiz
     check_bpp(bpp)?;
     let step = if bpp == 1 { 1 } else { 2 };
     let max_value = (1u16 << bpp) - 1;
-    let mut w = BitWriter::with_capacity(packed_len(pixel_count, bpp).min(data.len().saturating_mul(64)));
+    let mut w =
+        BitWriter::with_capacity(packed_len(pixel_count, bpp).min(data.len().saturating_mul(64)));
     let mut produced = 0usize;
     let mut offset = 0usize;
     while produced < pixel_count {
@@ -933,7 +998,11 @@ fn rle_decode(data: &[u8], bpp: u8, pixel_count: usize) -> Result<(Vec<u8>, usiz
             (Some(&b), _) if bpp == 1 => (b >> 7, usize::from(b & 0x7f) + 1),
             (Some(&v), Some(&n)) => {
                 if u16::from(v) > max_value {
-                    return Err(ImageError::InvalidRleValue { value: v, offset, bpp });
+                    return Err(ImageError::InvalidRleValue {
+                        value: v,
+                        offset,
+                        bpp,
+                    });
                 }
                 (v, usize::from(n) + 1)
             }
@@ -1039,10 +1108,20 @@ pub fn heatshrink_decompress_library(data: &[u8], max_out: usize) -> Result<Vec<
     heatshrink_decompress_with(data, max_out, HeatshrinkConvention::Library)
 }
 
-/// Decodes an LZSS stream (token layout as [`heatshrink_compress_with`],
-/// window 8 bits, lookahead 4 bits) until `max_out` bytes have been
-/// produced; the bits after that (padding) are ignored. The output is never
-/// longer than `max_out`.
+/// Decodes an LZSS stream until `max_out` bytes have been produced; the
+/// bits after that (padding) are ignored. The output is never longer than
+/// `max_out`.
+///
+/// Stream layout, MSB-first from bit 0 of `data` (window 8 bits, lookahead
+/// 4 bits; the library convention swaps the tag values):
+///
+/// ```text
+/// tag (1 bit)   reference: 0 = literal, 1 = back-reference
+/// literal:      8 bits, the output byte
+/// back-ref:     8 bits distance - 1 (1..=256 bytes back from the output end),
+///               4 bits count - 1 (1..=16 bytes, may overlap the bytes it
+///               produces)
+/// ```
 ///
 /// Errors: [`ImageError::Truncated`] when the stream ends before `max_out`
 /// bytes; [`ImageError::Overflow`] when a back-reference would go past
@@ -1087,7 +1166,10 @@ fn heatshrink_decode(
                 + 1;
             let position = out.len();
             if dist > position {
-                return Err(ImageError::BackrefBeforeStart { position, distance: dist });
+                return Err(ImageError::BackrefBeforeStart {
+                    position,
+                    distance: dist,
+                });
             }
             if count > max_out - position {
                 return Err(ImageError::Overflow {
@@ -1103,7 +1185,10 @@ fn heatshrink_decode(
                     .checked_sub(dist)
                     .and_then(|i| out.get(i))
                     .copied()
-                    .ok_or(ImageError::BackrefBeforeStart { position, distance: dist })?;
+                    .ok_or(ImageError::BackrefBeforeStart {
+                        position,
+                        distance: dist,
+                    })?;
                 out.push(b);
             }
         } else {
@@ -1126,12 +1211,18 @@ fn heatshrink_decode_auto(
     let reference = heatshrink_decode(data, expected, HeatshrinkConvention::Reference);
     if let Ok((out, bits)) = &reference {
         if clean(*bits) {
-            return Ok((out.clone(), HeatshrinkConvention::Reference, bits.div_ceil(8)));
+            return Ok((
+                out.clone(),
+                HeatshrinkConvention::Reference,
+                bits.div_ceil(8),
+            ));
         }
     }
     let library = heatshrink_decode(data, expected, HeatshrinkConvention::Library);
     match (reference, library) {
-        (_, Ok((out, bits))) if clean(bits) => Ok((out, HeatshrinkConvention::Library, bits.div_ceil(8))),
+        (_, Ok((out, bits))) if clean(bits) => {
+            Ok((out, HeatshrinkConvention::Library, bits.div_ceil(8)))
+        }
         (Ok((out, bits)), _) => Ok((out, HeatshrinkConvention::Reference, bits.div_ceil(8))),
         (Err(_), Ok((out, bits))) => Ok((out, HeatshrinkConvention::Library, bits.div_ceil(8))),
         (Err(reference), Err(library)) => Err(ImageError::Heatshrink {
@@ -1218,18 +1309,24 @@ pub fn image_from_json(v: &serde_json::Value, field: &str) -> Result<Image, Enco
             }),
         }
     };
-    let format = name("format")?.and_then(PixelFormat::from_name).map_or(0, PixelFormat::code);
-    let size = name("size")?.and_then(SizeTier::from_name).map_or(0, SizeTier::code);
+    let format = name("format")?
+        .and_then(PixelFormat::from_name)
+        .map_or(0, PixelFormat::code);
+    let size = name("size")?
+        .and_then(SizeTier::from_name)
+        .map_or(0, SizeTier::code);
     let compression = name("compression")?
         .and_then(Compression::from_name)
         .map_or(0, Compression::code);
     let flags = (u8::from(flag("fragment")?) << 1) | u8::from(flag("invert")?);
     let data = match name("pixels")? {
         None => Vec::new(),
-        Some(s) => BASE64_LENIENT.decode(s).map_err(|e| EncodeError::JsonInvalid {
-            field: format!("{field}.pixels"),
-            reason: format!("invalid base64: {e}"),
-        })?,
+        Some(s) => BASE64_LENIENT
+            .decode(s)
+            .map_err(|e| EncodeError::JsonInvalid {
+                field: format!("{field}.pixels"),
+                reason: format!("invalid base64: {e}"),
+            })?,
     };
     Image::build(field, format, size, compression, flags, data)
 }
@@ -1291,7 +1388,10 @@ pub fn dump_image_parts(start_bit: usize, length: u8, control: u8, out: &mut Vec
     if length == 0 {
         return;
     }
-    let text: String = describe_control(control).chars().take(DUMP_CONTROL_TEXT_MAX).collect();
+    let text: String = describe_control(control)
+        .chars()
+        .take(DUMP_CONTROL_TEXT_MAX)
+        .collect();
     out.push(DumpEntry::new(
         start_bit + 8,
         8,
@@ -1347,10 +1447,15 @@ mod tests {
     }
 
     fn tier_for(pixel_count: usize) -> SizeTier {
-        [SizeTier::S24x18, SizeTier::S32x24, SizeTier::S48x36, SizeTier::S64x48]
-            .into_iter()
-            .find(|t| t.pixel_count() == pixel_count)
-            .expect("pixel count of a size tier")
+        [
+            SizeTier::S24x18,
+            SizeTier::S32x24,
+            SizeTier::S48x36,
+            SizeTier::S64x48,
+        ]
+        .into_iter()
+        .find(|t| t.pixel_count() == pixel_count)
+        .expect("pixel count of a size tier")
     }
 
     fn format_for(bpp: u8) -> PixelFormat {
@@ -1392,21 +1497,33 @@ mod tests {
             let count = r["pixel_count"].as_u64().unwrap() as usize;
             let input = unhex(r["input_hex"].as_str().unwrap());
             let compressed = unhex(r["compressed_hex"].as_str().unwrap());
-            assert_eq!(input.len(), r["input_len"].as_u64().unwrap() as usize, "{name}");
+            assert_eq!(
+                input.len(),
+                r["input_len"].as_u64().unwrap() as usize,
+                "{name}"
+            );
             // compressed_len 0 = the reference failed; none in the public set.
-            assert!(!compressed.is_empty(), "{name}: reference produced no output");
+            assert!(
+                !compressed.is_empty(),
+                "{name}: reference produced no output"
+            );
             assert_eq!(r["decompressed_hex"], r["input_hex"], "{name}");
             let format = format_for(bpp);
             let tier = tier_for(count);
             match r["codec"].as_str().unwrap() {
                 "rle" => {
                     rle += 1;
-                    assert_eq!(rle_decompress(&compressed, bpp, count).unwrap(), input, "{name}: decompress");
+                    assert_eq!(
+                        rle_decompress(&compressed, bpp, count).unwrap(),
+                        input,
+                        "{name}: decompress"
+                    );
                     let ours = rle_compress(&input, bpp, count);
                     assert_eq!(hex(&ours), hex(&compressed), "{name}: compress");
                     assert_eq!(rle_decompress(&ours, bpp, count).unwrap(), input, "{name}");
                     if compressed.len() <= MAX_DATA_LEN {
-                        let img = Image::new(format.code(), tier.code(), 1, 0, compressed.clone()).unwrap();
+                        let img = Image::new(format.code(), tier.code(), 1, 0, compressed.clone())
+                            .unwrap();
                         let d = img.decode_pixels().unwrap();
                         assert_eq!(d.grid.packed(), input, "{name}");
                         assert_eq!((d.heatshrink, d.unused_bytes), (None, 0), "{name}");
@@ -1414,19 +1531,35 @@ mod tests {
                 }
                 "heatshrink" => {
                     hs += 1;
-                    assert_eq!(heatshrink_decompress(&compressed, input.len()).unwrap(), input, "{name}: decompress");
+                    assert_eq!(
+                        heatshrink_decompress(&compressed, input.len()).unwrap(),
+                        input,
+                        "{name}: decompress"
+                    );
                     let ours = heatshrink_compress(&input);
                     assert_eq!(hex(&ours), hex(&compressed), "{name}: compress");
                     // The library convention: same tokens, tag bit swapped.
                     let lib = heatshrink_compress_with(&input, HeatshrinkConvention::Library);
                     assert_eq!(lib.len(), ours.len(), "{name}");
-                    assert_eq!(heatshrink_decompress_library(&lib, input.len()).unwrap(), input, "{name}");
-                    for (data, conv) in [(&compressed, HeatshrinkConvention::Reference), (&lib, HeatshrinkConvention::Library)] {
+                    assert_eq!(
+                        heatshrink_decompress_library(&lib, input.len()).unwrap(),
+                        input,
+                        "{name}"
+                    );
+                    for (data, conv) in [
+                        (&compressed, HeatshrinkConvention::Reference),
+                        (&lib, HeatshrinkConvention::Library),
+                    ] {
                         if data.len() <= MAX_DATA_LEN {
-                            let img = Image::new(format.code(), tier.code(), 2, 0, data.clone()).unwrap();
+                            let img =
+                                Image::new(format.code(), tier.code(), 2, 0, data.clone()).unwrap();
                             let d = img.decode_pixels().unwrap();
                             assert_eq!(d.grid.packed(), input, "{name} {conv}");
-                            assert_eq!((d.heatshrink, d.unused_bytes), (Some(conv), 0), "{name} {conv}");
+                            assert_eq!(
+                                (d.heatshrink, d.unused_bytes),
+                                (Some(conv), 0),
+                                "{name} {conv}"
+                            );
                         }
                     }
                 }
@@ -1470,7 +1603,11 @@ mod tests {
         assert_eq!(ours, dump, "{name}: dump");
 
         // wire bytes: ours == the packet's
-        assert_eq!(image_bytes(&img), bits_at(&packet, at, image_bits(&img) / 8), "{name}: write");
+        assert_eq!(
+            image_bytes(&img),
+            bits_at(&packet, at, image_bits(&img) / 8),
+            "{name}: write"
+        );
 
         // JSON: same object as the reference (base64 compared by value)
         let (label, want) = r["json"]
@@ -1483,13 +1620,21 @@ mod tests {
         write_image_json(&mut text, &img);
         let got: Value = serde_json::from_str(&text).unwrap();
         let (got_o, want_o) = (got.as_object().unwrap(), want.as_object().unwrap());
-        assert_eq!(got_o.keys().collect::<Vec<_>>(), want_o.keys().collect::<Vec<_>>(), "{name}: key order");
+        assert_eq!(
+            got_o.keys().collect::<Vec<_>>(),
+            want_o.keys().collect::<Vec<_>>(),
+            "{name}: key order"
+        );
         for (k, v) in want_o {
             if k == "pixels" {
                 let a = BASE64_LENIENT.decode(got_o[k].as_str().unwrap()).unwrap();
                 let b = BASE64_LENIENT.decode(v.as_str().unwrap()).unwrap();
                 assert_eq!(a, b, "{name}: pixels");
-                assert_eq!(got_o[k].as_str().unwrap(), STANDARD.encode(&b), "{name}: standard base64");
+                assert_eq!(
+                    got_o[k].as_str().unwrap(),
+                    STANDARD.encode(&b),
+                    "{name}: standard base64"
+                );
             } else {
                 assert_eq!(&got_o[k], v, "{name}: {k}");
             }
@@ -1530,7 +1675,11 @@ mod tests {
         match img.decode_pixels() {
             Ok(d) => {
                 if let Some(p) = r.get("image_pixels").filter(|p| !p.is_null()) {
-                    assert_eq!(hex(&d.grid.packed()), p["pixels_hex"].as_str().unwrap(), "{name}: pixels");
+                    assert_eq!(
+                        hex(&d.grid.packed()),
+                        p["pixels_hex"].as_str().unwrap(),
+                        "{name}: pixels"
+                    );
                     assert_eq!(d.grid.width as u64, p["width"].as_u64().unwrap());
                     assert_eq!(d.grid.height as u64, p["height"].as_u64().unwrap());
                     assert_eq!(u64::from(d.grid.bpp), p["bpp"].as_u64().unwrap());
@@ -1539,12 +1688,19 @@ mod tests {
                     assert_eq!(d.grid.packed_len() as u64, p["bytes"].as_u64().unwrap());
                     assert_eq!(d.unused_bytes, 0, "{name}");
                     if img.compression() == Compression::Heatshrink {
-                        assert_eq!(d.heatshrink, Some(HeatshrinkConvention::Reference), "{name}");
+                        assert_eq!(
+                            d.heatshrink,
+                            Some(HeatshrinkConvention::Reference),
+                            "{name}"
+                        );
                     }
                     return true;
                 }
             }
-            Err(e) => assert!(r.get("image_pixels").is_none_or(|p| p.is_null()), "{name}: {e}"),
+            Err(e) => assert!(
+                r.get("image_pixels").is_none_or(|p| p.is_null()),
+                "{name}: {e}"
+            ),
         }
         false
     }
@@ -1553,7 +1709,12 @@ mod tests {
     fn packet_vectors() {
         let mut fields = 0;
         let mut pictures = 0;
-        for file in ["sensor.jsonl", "roundtrip.jsonl", "malformed.jsonl", "quant.jsonl"] {
+        for file in [
+            "sensor.jsonl",
+            "roundtrip.jsonl",
+            "malformed.jsonl",
+            "quant.jsonl",
+        ] {
             for r in records(file) {
                 let has_image = r["dump_entries"]
                     .as_array()
@@ -1567,8 +1728,8 @@ mod tests {
                 }
             }
         }
-        assert!(fields >= 28, "{fields} image fields");
-        assert!(pictures >= 14, "{pictures} pictures");
+        assert!(fields >= 30, "{fields} image fields");
+        assert!(pictures >= 16, "{pictures} pictures");
     }
 
     /// Every image record of the vectors has an `image_pixels` that matches.
@@ -1598,11 +1759,17 @@ mod tests {
             match name {
                 "img_length_1_no_control" => {
                     let e = res.unwrap_err();
-                    assert_eq!((e.kind(), e.field(), e.bit_offset()), ("truncated", "thumbnail.control", 48));
+                    assert_eq!(
+                        (e.kind(), e.field(), e.bit_offset()),
+                        ("truncated", "thumbnail.control", 48)
+                    );
                 }
                 "img_length_overrun" => {
                     let e = res.unwrap_err();
-                    assert_eq!((e.kind(), e.field(), e.bit_offset()), ("truncated", "thumbnail.data", 56));
+                    assert_eq!(
+                        (e.kind(), e.field(), e.bit_offset()),
+                        ("truncated", "thumbnail.data", 56)
+                    );
                     // the lenient dump still shows what the header bytes say
                     let mut d = Vec::new();
                     dump_image_parts(40, 200, 0x14, &mut d);
@@ -1613,7 +1780,10 @@ mod tests {
                         .filter(|e| e["field"].as_str().unwrap().starts_with("image_"))
                         .map(|e| e["decoded"].as_str().unwrap().to_string())
                         .collect();
-                    assert_eq!(d.iter().map(|e| e.decoded.clone()).collect::<Vec<_>>(), want);
+                    assert_eq!(
+                        d.iter().map(|e| e.decoded.clone()).collect::<Vec<_>>(),
+                        want
+                    );
                 }
                 "img_then_truncated_datetime" => {
                     let img = res.unwrap();
@@ -1630,20 +1800,26 @@ mod tests {
         let mut seen = 0;
         for r in records("roundtrip.jsonl") {
             let name = r["name"].as_str().unwrap();
-            let json_in: Value = serde_json::from_str(r["json_in"].as_str().unwrap()).unwrap();
-            let Some((label, v)) = json_in
-                .as_object()
-                .unwrap()
-                .iter()
-                .find(|(_, v)| v.is_object() && (v.get("size").is_some() || v.get("compression").is_some()))
-            else {
+            // (some records hold deliberately invalid JSON text)
+            let Ok(json_in) = serde_json::from_str::<Value>(r["json_in"].as_str().unwrap()) else {
+                continue;
+            };
+            let Some((label, v)) = json_in.as_object().unwrap().iter().find(|(_, v)| {
+                ["format", "pixel_format", "compression", "pixels"]
+                    .iter()
+                    .any(|k| v.get(k).is_some())
+            }) else {
                 continue;
             };
             seen += 1;
             let res = image_from_json(v, label);
             match r["encode_error"]["name"].as_str() {
                 Some(err) => {
-                    assert_eq!(format!("IOTDATA_ERR_{}", res.unwrap_err().reference_name()), err, "{name}")
+                    assert_eq!(
+                        format!("IOTDATA_ERR_{}", res.unwrap_err().reference_name()),
+                        err,
+                        "{name}"
+                    )
                 }
                 None => {
                     let packet = unhex(r["hex"].as_str().unwrap());
@@ -1656,7 +1832,11 @@ mod tests {
                         .as_u64()
                         .unwrap() as usize;
                     let img = res.unwrap();
-                    assert_eq!(image_bytes(&img), bits_at(&packet, at, image_bits(&img) / 8), "{name}");
+                    assert_eq!(
+                        image_bytes(&img),
+                        bits_at(&packet, at, image_bits(&img) / 8),
+                        "{name}"
+                    );
                 }
             }
         }
@@ -1674,7 +1854,9 @@ mod tests {
             }
             seen += 1;
             let data = c["data_hex"].as_str().map(unhex);
-            let len = data.as_ref().map_or_else(|| c["data_len"].as_u64().unwrap() as usize, Vec::len);
+            let len = data
+                .as_ref()
+                .map_or_else(|| c["data_len"].as_u64().unwrap() as usize, Vec::len);
             let e = Image::from_call(
                 c["pixel_format"].as_u64().unwrap() as u8,
                 c["size_tier"].as_u64().unwrap() as u8,
@@ -1684,7 +1866,10 @@ mod tests {
                 len,
             )
             .unwrap_err();
-            assert_eq!(format!("IOTDATA_ERR_{}", e.reference_name()), r["error"]["name"].as_str().unwrap());
+            assert_eq!(
+                format!("IOTDATA_ERR_{}", e.reference_name()),
+                r["error"]["name"].as_str().unwrap()
+            );
             // Image::new agrees wherever it can express the call
             if let Some(d) = data {
                 let e2 = Image::new(
@@ -1708,15 +1893,33 @@ mod tests {
         let img = Image::new(2, 3, 2, 0xfe, vec![1]).unwrap();
         assert_eq!(img.control(), 0b1011_1010);
         assert_eq!(
-            (img.format(), img.size(), img.compression(), img.fragment(), img.invert()),
-            (PixelFormat::Grey16, SizeTier::S64x48, Compression::Heatshrink, true, false)
+            (
+                img.format(),
+                img.size(),
+                img.compression(),
+                img.fragment(),
+                img.invert()
+            ),
+            (
+                PixelFormat::Grey16,
+                SizeTier::S64x48,
+                Compression::Heatshrink,
+                true,
+                false
+            )
         );
         assert_eq!(describe_control(0xff), "reserved 64x48 reserved frag inv");
         let reserved = Image::from_wire(0xff, vec![0xa5, 0xc3]).unwrap();
         assert_eq!(reserved.format(), PixelFormat::Reserved);
-        assert_eq!(reserved.decode_pixels().unwrap_err(), ImageError::ReservedFormat);
+        assert_eq!(
+            reserved.decode_pixels().unwrap_err(),
+            ImageError::ReservedFormat
+        );
         let rc = Image::from_wire(0x0c, vec![]).unwrap();
-        assert_eq!(rc.decode_pixels().unwrap_err(), ImageError::ReservedCompression);
+        assert_eq!(
+            rc.decode_pixels().unwrap_err(),
+            ImageError::ReservedCompression
+        );
         let mut s = String::new();
         write_image_json(&mut s, &reserved);
         assert_eq!(
@@ -1724,17 +1927,43 @@ mod tests {
             r#"{"format":"reserved","size":"64x48","compression":"reserved","fragment":true,"invert":true,"pixels":"pcM="}"#
         );
         assert!(Image::from_wire(0, vec![0; 255]).is_err());
-        assert_eq!(Image::new(0, 0, 0, 0, vec![0; 254]).unwrap().length_byte(), 255);
         assert_eq!(
-            Image::new(0, 0, 0, 0, vec![0; 255]).unwrap_err().reference_name(),
+            Image::new(0, 0, 0, 0, vec![0; 254]).unwrap().length_byte(),
+            255
+        );
+        assert_eq!(
+            Image::new(0, 0, 0, 0, vec![0; 255])
+                .unwrap_err()
+                .reference_name(),
             "IMAGE_DATA_HIGH"
         );
-        assert_eq!(Image::from_call(0, 0, 0, 0, None, 0).unwrap().data(), &[] as &[u8]);
-        assert_eq!(Image::from_call(0, 0, 0, 0, Some(&[1, 2]), 3).unwrap_err(), EncodeError::ImageDataMissing);
+        assert_eq!(
+            Image::from_call(0, 0, 0, 0, None, 0).unwrap().data(),
+            &[] as &[u8]
+        );
+        assert_eq!(
+            Image::from_call(0, 0, 0, 0, Some(&[1, 2]), 3).unwrap_err(),
+            EncodeError::ImageDataMissing
+        );
         for code in 0..4 {
-            assert_eq!(PixelFormat::from_name(PixelFormat::from_code(code).name()).unwrap().code(), code);
-            assert_eq!(SizeTier::from_name(SizeTier::from_code(code).name()).unwrap().code(), code);
-            assert_eq!(Compression::from_name(Compression::from_code(code).name()).unwrap().code(), code);
+            assert_eq!(
+                PixelFormat::from_name(PixelFormat::from_code(code).name())
+                    .unwrap()
+                    .code(),
+                code
+            );
+            assert_eq!(
+                SizeTier::from_name(SizeTier::from_code(code).name())
+                    .unwrap()
+                    .code(),
+                code
+            );
+            assert_eq!(
+                Compression::from_name(Compression::from_code(code).name())
+                    .unwrap()
+                    .code(),
+                code
+            );
         }
     }
 
@@ -1755,7 +1984,10 @@ mod tests {
 
         // L = 0
         let e = read_image(&mut BitReader::at(&[0x00, 0x14], 0), "image").unwrap_err();
-        assert_eq!((e.kind(), e.field(), e.bit_offset()), ("malformed", "image.length", 0));
+        assert_eq!(
+            (e.kind(), e.field(), e.bit_offset()),
+            ("malformed", "image.length", 0)
+        );
         // truncated inside the length byte (bit offset 4)
         let e = read_image(&mut BitReader::at(&[0xf0], 4), "cam").unwrap_err();
         assert_eq!(e, DecodeError::truncated(4, "cam.length", 8, 8));
@@ -1777,7 +2009,10 @@ mod tests {
         );
         // unpadded is accepted too
         let v = serde_json::json!({"pixels":"ChssPQ"});
-        assert_eq!(image_from_json(&v, "x").unwrap().data(), &[0x0a, 0x1b, 0x2c, 0x3d]);
+        assert_eq!(
+            image_from_json(&v, "x").unwrap().data(),
+            &[0x0a, 0x1b, 0x2c, 0x3d]
+        );
         // errors
         let e = image_from_json(&serde_json::json!({"pixels":"!!"}), "x").unwrap_err();
         assert_eq!(e.kind(), "json_invalid");
@@ -1798,7 +2033,11 @@ mod tests {
         let short = Image::new(0, 0, 0, 0, vec![0; 53]).unwrap();
         assert_eq!(
             short.decode_pixels().unwrap_err(),
-            ImageError::Truncated { produced: 53, expected: 54, unit: "bytes" }
+            ImageError::Truncated {
+                produced: 53,
+                expected: 54,
+                unit: "bytes"
+            }
         );
         let long = Image::new(0, 0, 0, 0, vec![0xff; 60]).unwrap();
         let d = long.decode_pixels().unwrap();
@@ -1813,18 +2052,39 @@ mod tests {
         // truncated: 432 pixels needed, 128 given
         assert_eq!(
             rle_decompress(&[0x7f], 1, 432).unwrap_err(),
-            ImageError::Truncated { produced: 128, expected: 432, unit: "pixels" }
+            ImageError::Truncated {
+                produced: 128,
+                expected: 432,
+                unit: "pixels"
+            }
         );
         // greyscale pair cut in half
-        assert!(matches!(rle_decompress(&[0x03], 2, 4), Err(ImageError::Truncated { .. })));
+        assert!(matches!(
+            rle_decompress(&[0x03], 2, 4),
+            Err(ImageError::Truncated { .. })
+        ));
         // overflow: run of 128 into a 100-pixel image
-        assert!(matches!(rle_decompress(&[0x7f], 1, 100), Err(ImageError::Overflow { position: 0, length: 128, .. })));
+        assert!(matches!(
+            rle_decompress(&[0x7f], 1, 100),
+            Err(ImageError::Overflow {
+                position: 0,
+                length: 128,
+                ..
+            })
+        ));
         // value wider than the depth
         assert_eq!(
             rle_decompress(&[0x04, 0x00], 2, 1).unwrap_err(),
-            ImageError::InvalidRleValue { value: 4, offset: 0, bpp: 2 }
+            ImageError::InvalidRleValue {
+                value: 4,
+                offset: 0,
+                bpp: 2
+            }
         );
-        assert_eq!(rle_decompress(&[0x00], 0, 1).unwrap_err(), ImageError::InvalidBpp(0));
+        assert_eq!(
+            rle_decompress(&[0x00], 0, 1).unwrap_err(),
+            ImageError::InvalidBpp(0)
+        );
         assert!(rle_compress(&[0xff], 9, 1).is_empty());
         // trailing runs after the grid is full are ignored and reported
         let img = Image::new(0, 0, 1, 0, vec![0x7f, 0x7f, 0x7f, 0x2f, 0x00, 0x00]).unwrap();
@@ -1845,7 +2105,10 @@ mod tests {
         let stream = w.into_bytes();
         assert_eq!(
             heatshrink_decompress(&stream, 5).unwrap_err(),
-            ImageError::BackrefBeforeStart { position: 1, distance: 2 }
+            ImageError::BackrefBeforeStart {
+                position: 1,
+                distance: 2
+            }
         );
         // overflow: literal then back-reference of 16 into a 5-byte output
         let mut w = BitWriter::new();
@@ -1857,23 +2120,62 @@ mod tests {
         let stream = w.into_bytes();
         assert_eq!(
             heatshrink_decompress(&stream, 5).unwrap_err(),
-            ImageError::Overflow { position: 1, length: 16, expected: 5, unit: "bytes" }
+            ImageError::Overflow {
+                position: 1,
+                length: 16,
+                expected: 5,
+                unit: "bytes"
+            }
         );
         assert_eq!(heatshrink_decompress(&stream, 17).unwrap(), vec![0xaa; 17]);
         // truncated
         assert_eq!(
             heatshrink_decompress(&stream, 40).unwrap_err(),
-            ImageError::Truncated { produced: 17, expected: 40, unit: "bytes" }
+            ImageError::Truncated {
+                produced: 17,
+                expected: 40,
+                unit: "bytes"
+            }
         );
-        assert!(matches!(heatshrink_decompress(&[], 1), Err(ImageError::Truncated { produced: 0, .. })));
+        assert!(matches!(
+            heatshrink_decompress(&[], 1),
+            Err(ImageError::Truncated { produced: 0, .. })
+        ));
         // output never exceeds max_out, whatever the input
-        assert_eq!(heatshrink_decompress(&[0x00; 200], 3).unwrap(), vec![0, 0, 0]);
+        assert_eq!(
+            heatshrink_decompress(&[0x00; 200], 3).unwrap(),
+            vec![0, 0, 0]
+        );
         // neither convention: reports both
         let img = Image::new(2, 3, 2, 3, vec![0xff]).unwrap(); // vector img_data_len_1
         match img.decode_pixels().unwrap_err() {
             ImageError::Heatshrink { reference, library } => {
-                assert!(matches!(*reference, ImageError::BackrefBeforeStart { .. }));
-                assert!(matches!(*library, ImageError::Truncated { .. }));
+                assert!(matches!(
+                    *reference,
+                    ImageError::Truncated { produced: 0, .. }
+                ));
+                assert!(matches!(
+                    *library,
+                    ImageError::Truncated { produced: 0, .. }
+                ));
+            }
+            e => panic!("{e}"),
+        }
+        // 0x80 0x00: reference = back-reference at output 0; library = literal
+        // 0x00 then a back-reference (tag 0) of distance 1: 0x00 x 16 → overflow
+        match Image::new(0, 0, 2, 0, vec![0x80, 0x00])
+            .unwrap()
+            .decode_pixels()
+            .unwrap_err()
+        {
+            ImageError::Heatshrink { reference, .. } => {
+                assert_eq!(
+                    *reference,
+                    ImageError::BackrefBeforeStart {
+                        position: 0,
+                        distance: 1
+                    }
+                );
             }
             e => panic!("{e}"),
         }
@@ -1886,24 +2188,63 @@ mod tests {
             *p = ((i * 7 + i / 5) % 16) as u8;
         }
         // noise-like picture does not fit
-        let e = Image::from_pixels(PixelFormat::Grey16, SizeTier::S64x48, Compression::Raw, false, false, &grid)
-            .unwrap_err();
+        let e = Image::from_pixels(
+            PixelFormat::Grey16,
+            SizeTier::S64x48,
+            Compression::Raw,
+            false,
+            false,
+            &grid,
+        )
+        .unwrap_err();
         assert_eq!(e.reference_name(), "IMAGE_DATA_HIGH");
         // wrong dimensions / depth / values
-        let e = Image::from_pixels(PixelFormat::Grey4, SizeTier::S64x48, Compression::Rle, false, false, &grid)
-            .unwrap_err();
+        let e = Image::from_pixels(
+            PixelFormat::Grey4,
+            SizeTier::S64x48,
+            Compression::Rle,
+            false,
+            false,
+            &grid,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), "image_compression");
         let mut bad = PixelGrid::for_image(PixelFormat::Bilevel, SizeTier::S24x18).unwrap();
         bad.pixels[3] = 2;
-        assert!(Image::from_pixels(PixelFormat::Bilevel, SizeTier::S24x18, Compression::Rle, false, false, &bad).is_err());
-        let e = Image::from_pixels(PixelFormat::Reserved, SizeTier::S24x18, Compression::Rle, false, false, &bad)
-            .unwrap_err();
+        assert!(Image::from_pixels(
+            PixelFormat::Bilevel,
+            SizeTier::S24x18,
+            Compression::Rle,
+            false,
+            false,
+            &bad
+        )
+        .is_err());
+        let e = Image::from_pixels(
+            PixelFormat::Reserved,
+            SizeTier::S24x18,
+            Compression::Rle,
+            false,
+            false,
+            &bad,
+        )
+        .unwrap_err();
         assert_eq!(e.reference_name(), "IMAGE_FORMAT_HIGH");
         // a blank frame with flags
         let blank = PixelGrid::for_image(PixelFormat::Bilevel, SizeTier::S32x24).unwrap();
-        let img = Image::from_pixels(PixelFormat::Bilevel, SizeTier::S32x24, Compression::Rle, true, true, &blank)
-            .unwrap();
-        assert_eq!((img.control(), img.data()), (0x17, &[0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f][..]));
+        let img = Image::from_pixels(
+            PixelFormat::Bilevel,
+            SizeTier::S32x24,
+            Compression::Rle,
+            true,
+            true,
+            &blank,
+        )
+        .unwrap();
+        assert_eq!(
+            (img.control(), img.data()),
+            (0x17, &[0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f][..])
+        );
         assert_eq!(img.decode_pixels().unwrap().grid, blank);
     }
 
@@ -1941,7 +2282,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(48))]
+        #![proptest_config(ProptestConfig::with_cases(128))]
 
         #[test]
         fn prop_roundtrip((format, size, g) in tiers().prop_flat_map(|(f, s)| (Just(f), Just(s), grid(f, s)))) {

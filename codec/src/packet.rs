@@ -178,7 +178,7 @@ pub fn decode_with_dump(
 
 /// Picks the layout for `variant`: its own, or in lenient mode variant 0's
 /// (else the lowest defined one).
-pub fn layout_for<'m>(map: &'m VariantMap, variant: u8, opts: DecodeOptions) -> Result<&'m VariantDef, DecodeError> {
+pub fn layout_for(map: &VariantMap, variant: u8, opts: DecodeOptions) -> Result<&VariantDef, DecodeError> {
     if variant == 15 {
         return Err(DecodeError::VariantReserved);
     }
@@ -294,7 +294,7 @@ fn decode_inner(
     let tlvs = if tlv_flag {
         let at = r.pos();
         let t = tlv::read_tlvs(&mut r)?;
-        if let Some(d) = dump.as_deref_mut() {
+        if let Some(d) = dump {
             tlv::dump_tlvs(&t, at, d);
         }
         t
@@ -327,10 +327,12 @@ pub fn read_value(
 ) -> Result<FieldValue, DecodeError> {
     match ty.spec().layout {
         Layout::Fixed(comps) => {
-            let mut raw = [0u32; 3];
-            for (c, slot) in comps.iter().zip(raw.iter_mut()) {
+            // Components are collected in registers (not a stack array that
+            // is then copied): measurably faster on the decode hot path.
+            let (mut r0, mut r1, mut r2) = (0u32, 0u32, 0u32);
+            for (i, c) in comps.iter().enumerate() {
                 let at = r.pos();
-                *slot = match r.read(c.bits as u32) {
+                let v = match r.read(c.bits as u32) {
                     Some(v) => v,
                     None => {
                         let name = if comps.len() == 1 {
@@ -341,18 +343,23 @@ pub fn read_value(
                         return Err(truncated(r, &name, c.bits as usize));
                     }
                 };
+                match i {
+                    0 => r0 = v,
+                    1 => r1 = v,
+                    _ => r2 = v,
+                }
                 if let Some(d) = dump.as_deref_mut() {
                     d.push(DumpEntry::new(
                         at,
                         c.bits as usize,
                         c.dump_name.unwrap_or(label),
-                        *slot as u64,
-                        c.quant.display(*slot, c.unit),
+                        v as u64,
+                        c.quant.display(v, c.unit),
                         c.range,
                     ));
                 }
             }
-            Ok(FieldValue::Fixed { ty, raw })
+            Ok(FieldValue::Fixed { ty, raw: [r0, r1, r2] })
         }
         Layout::Pm => Ok(FieldValue::Pm(read_pm(r, label, dump)?)),
         Layout::Gas => Ok(FieldValue::Gas(read_gas(r, label, dump)?)),

@@ -161,6 +161,13 @@ pub fn decode_frame(bytes: &[u8]) -> Decoded {
         FrameKind::Sensor => EntryKind::Sensor,
         FrameKind::Mesh => EntryKind::Mesh,
     };
+    // Header rows of the bit-level dump; the codec's dump replaces these
+    // (and adds every field and TLV) once it is wired in.
+    let dump = vec![
+        DumpRow::new(0, 4, "variant", header.variant.into(), header.variant.to_string(), "0-14, 15 = mesh"),
+        DumpRow::new(4, 12, "station", header.station.into(), header.station.to_string(), "0-4095"),
+        DumpRow::new(16, 16, "sequence", header.sequence.into(), header.sequence.to_string(), "0-65535"),
+    ];
     let summary = format!(
         "{} v{} station {} seq {} · {} bytes",
         if kind == EntryKind::Mesh { "mesh" } else { "sensor" },
@@ -174,7 +181,7 @@ pub fn decode_frame(bytes: &[u8]) -> Decoded {
         header: Some(header),
         variant_name: None,
         json: None,
-        dump: Vec::new(),
+        dump,
         frame: Some(bytes.to_vec()),
         failure: None,
         summary,

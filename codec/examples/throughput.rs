@@ -1,0 +1,116 @@
+//! Packets per second for the hot paths, in a form that is quick to read
+//! (criterion's `cargo bench -p iotdata` gives the statistics).
+//!
+//! ```text
+//! cargo run --release -p iotdata --example throughput [SECONDS_PER_CASE] [FILTER]
+//! ```
+//!
+//! With FILTER, only the cases whose name contains it run (for profiling).
+//!
+//! Prints one line per case, e.g. `decode 32B            7.10 M/s`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use iotdata::{decode, encode, frame, json, DecodeOptions, VariantMap};
+
+/// The full 32-byte weather-station frame (all twelve fields).
+const FRAME_32: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210";
+/// The 16-byte frame of specification §13 (six fields).
+const FRAME_16: &str = "002a00043fd1b7b51ad1500440cf5270";
+
+/// Runs `f` in batches until `budget` has passed; returns calls per second.
+fn rate(budget: Duration, mut f: impl FnMut()) -> f64 {
+    // Warm up (caches, branch predictors, allocator).
+    for _ in 0..10_000 {
+        f();
+    }
+    let start = Instant::now();
+    let mut calls: u64 = 0;
+    let mut batch: u64 = 1_000;
+    loop {
+        for _ in 0..batch {
+            f();
+        }
+        calls += batch;
+        let elapsed = start.elapsed();
+        if elapsed >= budget {
+            return calls as f64 / elapsed.as_secs_f64();
+        }
+        batch = (batch * 2).min(1 << 20);
+    }
+}
+
+fn show(name: &str, per_sec: f64) {
+    if per_sec < 0.0 {
+        return;
+    }
+    if per_sec >= 1e6 {
+        println!("{name:<22} {:>7.2} M/s", per_sec / 1e6);
+    } else {
+        println!("{name:<22} {:>7.1} k/s", per_sec / 1e3);
+    }
+}
+
+fn main() {
+    let secs: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let budget = Duration::from_secs_f64(secs);
+    let filter = std::env::args().nth(2).unwrap_or_default();
+    // Runs a case unless FILTER excludes it (then reports -1: not shown).
+    let case = |name: &str, f: &mut dyn FnMut()| -> f64 {
+        if name.contains(filter.as_str()) {
+            rate(budget, f)
+        } else {
+            -1.0
+        }
+    };
+    let map = VariantMap::default_map();
+    let strict = DecodeOptions::STRICT;
+    for (label, hex) in [("32B", FRAME_32), ("16B", FRAME_16)] {
+        let bytes = iotdata::hex::decode(hex).expect("valid hex");
+        let packet = decode(&bytes, &map, strict).expect("frame decodes");
+        assert_eq!(encode(&packet, &map).expect("re-encodes"), bytes);
+        let text = json::to_json(&packet, &map);
+        assert_eq!(frame::decode_to_json(&bytes, &map, strict), text);
+
+        let name = format!("decode {label}");
+        show(
+            &name,
+            case(&name, &mut || {
+                black_box(decode(black_box(&bytes), &map, strict).ok());
+            }),
+        );
+        let name = format!("decode->json {label}");
+        show(
+            &name,
+            case(&name, &mut || {
+                let p = decode(black_box(&bytes), &map, strict).expect("decodes");
+                black_box(json::to_json(&p, &map));
+            }),
+        );
+        let name = format!("decode_to_json {label}");
+        show(
+            &name,
+            case(&name, &mut || {
+                black_box(frame::decode_to_json(black_box(&bytes), &map, strict));
+            }),
+        );
+        let name = format!("encode {label}");
+        show(
+            &name,
+            case(&name, &mut || {
+                black_box(encode(black_box(&packet), &map).ok());
+            }),
+        );
+        let name = format!("json->encode {label}");
+        show(
+            &name,
+            case(&name, &mut || {
+                black_box(json::encode_json(black_box(&text), &map).ok());
+            }),
+        );
+    }
+}

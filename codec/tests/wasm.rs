@@ -1,0 +1,2 @@
+//! wasm tests (placeholder, being written).
+#![cfg(target_arch = "wasm32")]
