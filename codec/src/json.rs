@@ -8,9 +8,18 @@
 //! decoding of an unknown variant, presence bits for undefined slots).
 //!
 //! JSON -> binary accepts everything the decoder emits (lossless round
-//! trip) and, like the reference's reader, tolerates missing components
-//! (0 / false), numbers given as strings, and members that are not labels
-//! of the variant (ignored).
+//! trip) and reads other documents the way the reference's cJSON reader
+//! does:
+//!
+//! - members that are not labels of the variant are ignored;
+//! - a bundle object (battery, link, environment, wind, rain, solar,
+//!   radiation, position) lacking one of its numeric members is skipped,
+//!   as if absent (the reference returns before encoding it); a missing
+//!   boolean member (`charging`) is `false`; the air-quality bundle's
+//!   members are all optional (index 0, no PM, no gas);
+//! - a string, boolean or `null` where a number is expected reads as 0
+//!   (cJSON's `valuedouble`), and only JSON `true` is true (cJSON_IsTrue);
+//!   arrays or objects where a number is expected are an error.
 
 use crate::error::EncodeError;
 use crate::field::{FieldType, FieldValue, GasSlots, Layout, PmChannels, Shape, GAS_SLOTS, PM_CHANNELS};
@@ -142,7 +151,7 @@ pub fn from_json(text: &str, map: &VariantMap) -> Result<Packet, EncodeError> {
 /// use iotdata::{json, VariantMap};
 /// let map = VariantMap::default_map();
 /// let bytes = json::encode_json(r#"{"variant":0,"station":1,"sequence":1,"battery":{"level":84,"charging":false}}"#, &map).unwrap();
-/// assert_eq!(iotdata::hex::encode(&bytes), "0001000120a8");
+/// assert_eq!(iotdata::hex::encode(&bytes), "0001000120d0");
 /// ```
 pub fn encode_json(text: &str, map: &VariantMap) -> Result<Vec<u8>, EncodeError> {
     let v: Value = serde_json::from_str(text).map_err(|e| EncodeError::JsonParse(e.to_string()))?;
@@ -165,24 +174,21 @@ fn header_num(v: &Value, key: &str) -> Result<f64, EncodeError> {
     number(m, key)
 }
 
-/// A number, or a string holding one (the reference accepts both).
+/// A number as the reference's cJSON reader sees it (`valuedouble`): a
+/// number as given; a string, boolean or `null` reads as 0 (the reference
+/// encodes `{"level":"84"}` as level 0). Arrays and objects are an error.
 fn number(v: &Value, field: &str) -> Result<f64, EncodeError> {
     match v {
         Value::Number(n) => n.as_f64().ok_or_else(|| invalid(field, "not a number")),
-        Value::String(s) => s.trim().parse::<f64>().map_err(|_| invalid(field, "not a number")),
-        Value::Bool(b) => Ok(*b as u8 as f64),
-        Value::Null => Ok(0.0),
+        Value::String(_) | Value::Bool(_) | Value::Null => Ok(0.0),
         _ => Err(invalid(field, "expected a number")),
     }
 }
 
+/// A boolean as cJSON_IsTrue sees it: only JSON `true` is true (a string
+/// `"true"` or a number 1 is false, as in the reference).
 fn boolean(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => s.eq_ignore_ascii_case("true") || s.trim() == "1",
-        _ => false,
-    }
+    matches!(v, Value::Bool(true))
 }
 
 fn invalid(field: &str, reason: &str) -> EncodeError {
@@ -218,8 +224,9 @@ fn build<'m>(v: &Value, map: &'m VariantMap) -> Result<Encoder<'m>, EncodeError>
     })?;
     for sd in def.slots.iter().flatten() {
         if let Some(fv) = v.get(&sd.label) {
-            let value = value_from_json(sd.ty, fv, &sd.label)?;
-            enc.set(&sd.label, value)?;
+            if let Some(value) = value_from_json(sd.ty, fv, &sd.label)? {
+                enc.set(&sd.label, value)?;
+            }
         }
     }
     if let Some(Value::Array(_)) = v.get("data") {
@@ -230,8 +237,10 @@ fn build<'m>(v: &Value, map: &'m VariantMap) -> Result<Encoder<'m>, EncodeError>
     Ok(enc)
 }
 
-/// Parses one field value of type `ty` from its JSON (`field` names it in errors).
-pub fn value_from_json(ty: FieldType, v: &Value, field: &str) -> Result<FieldValue, EncodeError> {
+/// Parses one field value of type `ty` from its JSON (`field` names it in
+/// errors). `Ok(None)` when the reference would skip the member: a bundle
+/// object lacking one of its numeric members (see the module documentation).
+pub fn value_from_json(ty: FieldType, v: &Value, field: &str) -> Result<Option<FieldValue>, EncodeError> {
     match ty.spec().layout {
         Layout::Fixed(comps) => {
             let mut natives = [0f64; 3];
@@ -242,18 +251,18 @@ pub fn value_from_json(ty: FieldType, v: &Value, field: &str) -> Result<FieldVal
                     return Err(invalid(field, "expected an object"));
                 }
                 for (c, n) in comps.iter().zip(natives.iter_mut()) {
-                    let name = format!("{field}.{}", c.key);
                     *n = match v.get(c.key) {
-                        None => 0.0,
+                        None if c.quant == crate::field::Quant::Bool => 0.0,
+                        None => return Ok(None),
                         Some(x) if c.quant == crate::field::Quant::Bool => boolean(x) as u8 as f64,
-                        Some(x) => number(x, &name)?,
+                        Some(x) => number(x, &format!("{field}.{}", c.key))?,
                     };
                 }
             }
-            FieldValue::from_natives(ty, &natives[..comps.len()], field)
+            FieldValue::from_natives(ty, &natives[..comps.len()], field).map(Some)
         }
-        Layout::Pm => Ok(FieldValue::Pm(pm_from_json(v, field)?)),
-        Layout::Gas => Ok(FieldValue::Gas(gas_from_json(v, field)?)),
+        Layout::Pm => Ok(Some(FieldValue::Pm(pm_from_json(v, field)?))),
+        Layout::Gas => Ok(Some(FieldValue::Gas(gas_from_json(v, field)?))),
         Layout::AirQualityBundle => {
             if !v.is_object() {
                 return Err(invalid(field, "expected an object"));
@@ -271,9 +280,9 @@ pub fn value_from_json(ty: FieldType, v: &Value, field: &str) -> Result<FieldVal
                 Some(x) => gas_from_json(x, &format!("{field}.gas"))?,
                 None => GasSlots::default(),
             };
-            Ok(FieldValue::AirQuality { index, pm, gas })
+            Ok(Some(FieldValue::AirQuality { index, pm, gas }))
         }
-        Layout::Image => Ok(FieldValue::Image(image::image_from_json(v, field)?)),
+        Layout::Image => Ok(Some(FieldValue::Image(image::image_from_json(v, field)?))),
     }
 }
 

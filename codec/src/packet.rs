@@ -284,6 +284,20 @@ fn decode_inner(
             warnings.push(Warning::UndefinedSlot { slot: slot as u8 });
             continue;
         };
+        // Hot path (no dump): fixed-width fields are read in place and pushed
+        // straight into `fields`; any short read falls back to `read_value`
+        // from the field's start, which builds the error.
+        if dump.is_none() {
+            if let Layout::Fixed(comps) = sd.ty.spec().layout {
+                if let Some(raw) = read_fixed_raw(&mut r, comps) {
+                    fields.push(Field {
+                        slot: slot as u8,
+                        value: FieldValue::Fixed { ty: sd.ty, raw },
+                    });
+                    continue;
+                }
+            }
+        }
         let value = read_value(&mut r, sd.ty, &sd.label, dump.as_deref_mut())?;
         fields.push(Field {
             slot: slot as u8,
@@ -317,6 +331,26 @@ fn decode_inner(
     })
 }
 
+/// Reads the components of a fixed-width field; `None` (cursor unmoved)
+/// when the input ends inside it.
+#[inline(always)]
+fn read_fixed_raw(r: &mut BitReader, comps: &[crate::field::Component]) -> Option<[u32; 3]> {
+    let start = r.pos();
+    let (mut r0, mut r1, mut r2) = (0u32, 0u32, 0u32);
+    for (i, c) in comps.iter().enumerate() {
+        let Some(v) = r.read(c.bits as u32) else {
+            *r = BitReader::at(r.bytes(), start);
+            return None;
+        };
+        match i {
+            0 => r0 = v,
+            1 => r1 = v,
+            _ => r2 = v,
+        }
+    }
+    Some([r0, r1, r2])
+}
+
 /// Reads one field value of type `ty` (the slot's `label` names it in
 /// errors and the dump).
 pub fn read_value(
@@ -327,12 +361,10 @@ pub fn read_value(
 ) -> Result<FieldValue, DecodeError> {
     match ty.spec().layout {
         Layout::Fixed(comps) => {
-            // Components are collected in registers (not a stack array that
-            // is then copied): measurably faster on the decode hot path.
-            let (mut r0, mut r1, mut r2) = (0u32, 0u32, 0u32);
-            for (i, c) in comps.iter().enumerate() {
+            let mut raw = [0u32; 3];
+            for (c, slot) in comps.iter().zip(raw.iter_mut()) {
                 let at = r.pos();
-                let v = match r.read(c.bits as u32) {
+                *slot = match r.read(c.bits as u32) {
                     Some(v) => v,
                     None => {
                         let name = if comps.len() == 1 {
@@ -343,23 +375,18 @@ pub fn read_value(
                         return Err(truncated(r, &name, c.bits as usize));
                     }
                 };
-                match i {
-                    0 => r0 = v,
-                    1 => r1 = v,
-                    _ => r2 = v,
-                }
                 if let Some(d) = dump.as_deref_mut() {
                     d.push(DumpEntry::new(
                         at,
                         c.bits as usize,
                         c.dump_name.unwrap_or(label),
-                        v as u64,
-                        c.quant.display(v, c.unit),
+                        *slot as u64,
+                        c.quant.display(*slot, c.unit),
                         c.range,
                     ));
                 }
             }
-            Ok(FieldValue::Fixed { ty, raw: [r0, r1, r2] })
+            Ok(FieldValue::Fixed { ty, raw })
         }
         Layout::Pm => Ok(FieldValue::Pm(read_pm(r, label, dump)?)),
         Layout::Gas => Ok(FieldValue::Gas(read_gas(r, label, dump)?)),

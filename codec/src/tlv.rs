@@ -2719,8 +2719,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
-
         #[test]
         fn prop_wire_and_json_roundtrip(tlvs in pvec(arb_tlv(), 1..6), shift in 0usize..8) {
             let mut w = BitWriter::new();

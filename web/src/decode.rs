@@ -1,26 +1,31 @@
 //! Step 5 of the pipeline: decode a classified payload. This is the only
 //! file that calls the `iotdata` codec.
 //!
-//! Today the codec crate exposes its bit reader and error types; the full
-//! decoder (`iotdata::decode_frame` with a `VariantMap`, canonical JSON, the
-//! bit-level dump, mesh packets) is being written. Until it lands this file
-//! reads only the 32-bit header (variant, station, sequence) with the codec's
-//! [`iotdata::bits::BitReader`] and reports errors with the codec's
-//! [`iotdata::DecodeError`], so everything downstream (store, views, test
-//! hooks) already has its final shape. When the decoder exists, only
-//! [`decode_frame`] changes: it fills [`Decoded::json`] (canonical JSON) and
-//! [`Decoded::dump`].
+//! Frames (sensor or mesh, dispatched on the variant nibble by
+//! `iotdata::frame::decode_frame`) are decoded leniently with the active
+//! variant map: a variant missing from the map is decoded with variant 0's
+//! layout and flagged, as the spec's section 11.4 recommends for receivers.
+//! The result carries the codec's canonical JSON text (verbatim, for the
+//! inspector and exports) and the same JSON parsed (for the store). The
+//! inspector also asks for the bit-level dump ([`inspect_frame`]); the packet
+//! pipeline does not, to stay fast.
 
+use iotdata::frame::{self, Frame};
+use iotdata::{DecodeOptions, VariantMap};
 use serde_json::{Map, Value};
 
-use crate::payload::{FrameKind, Payload};
+use crate::payload::Payload;
+
+/// Decoding mode of the dashboard (lenient: unknown variants are flagged,
+/// not rejected).
+pub const OPTIONS: DecodeOptions = DecodeOptions::LENIENT;
 
 /// The 32-bit header every frame starts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     /// Variant nibble (15 = mesh).
     pub variant: u8,
-    /// Station id, 0..=4095.
+    /// Station id, 0..=4095 (for mesh frames: the sender).
     pub station: u16,
     /// Sequence number.
     pub sequence: u16,
@@ -62,9 +67,9 @@ impl EntryKind {
 /// Why a frame did not decode (from the codec's `DecodeError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// Stable kind: `short`, `truncated`, `variant_reserved`,
-    /// `variant_unknown`, `malformed` (the codec's `DecodeError::kind`), or
-    /// `hex` / `unrecognised` for input that is not a frame at all.
+    /// Stable kind: the codec's `DecodeError::kind` (`short`, `truncated`,
+    /// `variant_reserved`, `variant_unknown`, `malformed`), or
+    /// `unrecognised` for input that is not a frame at all.
     pub kind: String,
     /// Readable message.
     pub message: String,
@@ -85,7 +90,7 @@ impl From<&iotdata::DecodeError> for Failure {
     }
 }
 
-/// One row of the bit-level dump (mirrors `iotdata::DumpEntry`).
+/// One row of the bit-level dump.
 pub type DumpRow = iotdata::DumpEntry;
 
 /// Everything the store and the views need to know about one message.
@@ -95,13 +100,18 @@ pub struct Decoded {
     pub kind: EntryKind,
     /// Header, when at least 32 bits were readable.
     pub header: Option<Header>,
-    /// Variant name (from the gateway topic or, later, the variant map).
+    /// Variant name (from the variant map or the gateway topic).
     pub variant_name: Option<String>,
-    /// Canonical JSON of the packet, when decoded (gateway JSON today; the
-    /// codec's output once it exists).
+    /// Mesh control type name (`BEACON`, `FORWARD`, …) for mesh frames.
+    pub mesh_type: Option<&'static str>,
+    /// Canonical JSON text exactly as the codec wrote it (frames only).
+    pub json_text: Option<String>,
+    /// The JSON object (codec output parsed, or the gateway's JSON).
     pub json: Option<Map<String, Value>>,
-    /// Bit-level dump (empty until the codec provides it).
+    /// Bit-level dump (inspector only; entries read before an error kept).
     pub dump: Vec<DumpRow>,
+    /// Decoder warnings (unknown variant, undefined slot).
+    pub warnings: Vec<String>,
     /// The frame bytes (binary and hex input).
     pub frame: Option<Vec<u8>>,
     /// Why it did not decode.
@@ -110,82 +120,116 @@ pub struct Decoded {
     pub summary: String,
 }
 
-/// Whether the full codec decoder is wired in (false: header only).
-pub const FULL_DECODER: bool = false;
-
-/// Reads the 32-bit header with the codec's bit reader.
-pub fn read_header(bytes: &[u8]) -> Result<Header, iotdata::DecodeError> {
-    const MIN: usize = crate::payload::MIN_FRAME_BYTES;
-    if bytes.len() < MIN {
-        return Err(iotdata::DecodeError::Short {
-            len: bytes.len(),
-            min: MIN,
-        });
+impl Decoded {
+    fn empty(kind: EntryKind) -> Decoded {
+        Decoded {
+            kind,
+            header: None,
+            variant_name: None,
+            mesh_type: None,
+            json_text: None,
+            json: None,
+            dump: Vec::new(),
+            warnings: Vec::new(),
+            frame: None,
+            failure: None,
+            summary: String::new(),
+        }
     }
-    let mut r = iotdata::bits::BitReader::new(bytes);
-    let total = r.len_bits();
-    let mut take = |n: u32, field: &str| {
-        let at = r.pos();
-        r.read(n)
-            .ok_or_else(|| iotdata::DecodeError::truncated(at, field, n as usize, total))
-    };
-    let variant = take(4, "variant")? as u8;
-    let station = take(12, "station")? as u16;
-    let sequence = take(16, "sequence")? as u16;
-    Ok(Header {
-        variant,
-        station,
-        sequence,
+}
+
+/// The built-in default variant map.
+pub fn default_map() -> VariantMap {
+    VariantMap::default_map()
+}
+
+/// Reads the 32-bit header of any frame (sensor or mesh).
+pub fn read_header(bytes: &[u8]) -> Option<Header> {
+    iotdata::Header::peek(bytes).map(|h| Header {
+        variant: h.variant,
+        station: h.station,
+        sequence: h.sequence,
     })
 }
 
-/// Decodes one frame (binary bytes). Used by the pipeline and the inspector.
-pub fn decode_frame(bytes: &[u8]) -> Decoded {
-    let header = match read_header(bytes) {
-        Ok(h) => h,
+fn parse_object(text: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+fn build(
+    bytes: &[u8],
+    map: &VariantMap,
+    result: Result<Frame, iotdata::DecodeError>,
+    dump: Vec<DumpRow>,
+) -> Decoded {
+    let mut d = Decoded::empty(EntryKind::Error);
+    d.frame = Some(bytes.to_vec());
+    d.dump = dump;
+    d.header = read_header(bytes);
+    match result {
         Err(e) => {
             let failure = Failure::from(&e);
-            return Decoded {
-                kind: EntryKind::Error,
-                header: None,
-                variant_name: None,
-                json: None,
-                dump: Vec::new(),
-                frame: Some(bytes.to_vec()),
-                summary: format!("{}: {}", failure.kind, failure.message),
-                failure: Some(failure),
-            };
+            d.summary = format!("{}: {}", failure.kind, failure.message);
+            d.failure = Some(failure);
         }
-    };
-    let kind = match FrameKind::of(bytes[0]) {
-        FrameKind::Sensor => EntryKind::Sensor,
-        FrameKind::Mesh => EntryKind::Mesh,
-    };
-    // Header rows of the bit-level dump; the codec's dump replaces these
-    // (and adds every field and TLV) once it is wired in.
-    let dump = vec![
-        DumpRow::new(0, 4, "variant", header.variant.into(), header.variant.to_string(), "0-14, 15 = mesh"),
-        DumpRow::new(4, 12, "station", header.station.into(), header.station.to_string(), "0-4095"),
-        DumpRow::new(16, 16, "sequence", header.sequence.into(), header.sequence.to_string(), "0-65535"),
-    ];
-    let summary = format!(
-        "{} v{} station {} seq {} · {} bytes",
-        if kind == EntryKind::Mesh { "mesh" } else { "sensor" },
-        header.variant,
-        header.station,
-        header.sequence,
-        bytes.len()
-    );
-    Decoded {
-        kind,
-        header: Some(header),
-        variant_name: None,
-        json: None,
-        dump,
-        frame: Some(bytes.to_vec()),
-        failure: None,
-        summary,
+        Ok(f) => {
+            let (variant, station, sequence) = frame::frame_header(&f);
+            d.header = Some(Header {
+                variant,
+                station,
+                sequence,
+            });
+            let text = frame::frame_to_json(&f, map, OPTIONS);
+            d.json = parse_object(&text);
+            d.json_text = Some(text);
+            match &f {
+                Frame::Sensor(p) => {
+                    d.kind = EntryKind::Sensor;
+                    d.variant_name = map.get(p.layout_variant).map(|v| v.name.clone());
+                    d.warnings = p.warnings.iter().map(ToString::to_string).collect();
+                    d.summary = format!(
+                        "{} station {} seq {} · {} fields{} · {} bytes",
+                        d.variant_name.as_deref().unwrap_or("sensor"),
+                        station,
+                        sequence,
+                        p.fields.len(),
+                        if p.tlvs.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} TLV", p.tlvs.len())
+                        },
+                        bytes.len()
+                    );
+                }
+                Frame::Mesh(m) => {
+                    d.kind = EntryKind::Mesh;
+                    d.mesh_type = Some(m.ctrl_name());
+                    d.summary = format!(
+                        "mesh {} from {} seq {} · {} bytes",
+                        m.ctrl_name(),
+                        station,
+                        sequence,
+                        bytes.len()
+                    );
+                }
+            }
+        }
     }
+    d
+}
+
+/// Decodes one frame for the pipeline (no dump).
+pub fn decode_frame(bytes: &[u8], map: &VariantMap) -> Decoded {
+    build(bytes, map, frame::decode_frame(bytes, map, OPTIONS), Vec::new())
+}
+
+/// Decodes one frame for the inspector, with the bit-level dump.
+pub fn inspect_frame(bytes: &[u8], map: &VariantMap) -> Decoded {
+    let (result, dump) = frame::dump_frame(bytes, map, OPTIONS);
+    build(bytes, map, result, dump)
 }
 
 fn json_u64(m: &Map<String, Value>, k: &str) -> Option<u64> {
@@ -193,11 +237,12 @@ fn json_u64(m: &Map<String, Value>, k: &str) -> Option<u64> {
 }
 
 /// Decodes a classified payload.
-pub fn decode_payload(p: &Payload) -> Decoded {
+pub fn decode_payload(p: &Payload, map: &VariantMap) -> Decoded {
     match p {
-        Payload::Frame { bytes, .. } => decode_frame(bytes),
+        Payload::Frame { bytes, .. } => decode_frame(bytes, map),
         Payload::GatewayJson { topic, json } => {
             let station = json_u64(json, "station")
+                .filter(|s| *s < 4096)
                 .map(|s| s as u16)
                 .or(topic.as_ref().map(|t| t.station));
             let variant = json_u64(json, "variant").map(|v| v as u8);
@@ -207,8 +252,16 @@ pub fn decode_payload(p: &Payload) -> Decoded {
                 station,
                 sequence: sequence.unwrap_or(0),
             });
-            let variant_name = topic.as_ref().map(|t| t.variant_name.clone());
-            let summary = match header {
+            let variant_name = topic
+                .as_ref()
+                .map(|t| t.variant_name.clone())
+                .or_else(|| variant.and_then(|v| map.get(v)).map(|v| v.name.clone()));
+            let mut d = Decoded::empty(if header.is_some() {
+                EntryKind::Sensor
+            } else {
+                EntryKind::Error
+            });
+            d.summary = match header {
                 Some(h) => format!(
                     "gateway JSON {} station {} seq {}",
                     variant_name.as_deref().unwrap_or("?"),
@@ -217,43 +270,37 @@ pub fn decode_payload(p: &Payload) -> Decoded {
                 ),
                 None => "gateway JSON without a station".into(),
             };
-            Decoded {
-                kind: if header.is_some() {
-                    EntryKind::Sensor
-                } else {
-                    EntryKind::Error
-                },
-                header,
-                variant_name,
-                json: Some(json.clone()),
-                dump: Vec::new(),
-                frame: None,
-                failure: None,
-                summary,
+            if header.is_none() {
+                d.failure = Some(Failure {
+                    kind: "malformed".into(),
+                    message: "gateway JSON without a valid station".into(),
+                    bit_offset: 0,
+                    field: "station".into(),
+                });
             }
+            d.header = header;
+            d.variant_name = variant_name;
+            d.json = Some(json.clone());
+            d
         }
         Payload::Unrecognised {
             reason,
             size,
             first_bytes,
-        } => Decoded {
-            kind: EntryKind::Unrecognised,
-            header: None,
-            variant_name: None,
-            json: None,
-            dump: Vec::new(),
-            frame: None,
-            failure: Some(Failure {
+        } => {
+            let mut d = Decoded::empty(EntryKind::Unrecognised);
+            d.failure = Some(Failure {
                 kind: "unrecognised".into(),
                 message: reason.clone(),
                 bit_offset: 0,
                 field: String::new(),
-            }),
-            summary: format!(
+            });
+            d.summary = format!(
                 "{reason} · {size} bytes · {}",
                 crate::payload::to_hex_spaced(first_bytes)
-            ),
-        },
+            );
+            d
+        }
     }
 }
 
@@ -262,8 +309,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header() {
-        // variant 0, station 42, sequence 1234
+    fn header_and_kinds() {
+        let map = default_map();
         let h = read_header(&[0x00, 0x2a, 0x04, 0xd2, 0x00]).unwrap();
         assert_eq!(
             h,
@@ -273,8 +320,28 @@ mod tests {
                 sequence: 1234
             }
         );
-        assert_eq!(read_header(&[1, 2]).unwrap_err().kind(), "short");
-        let d = decode_frame(&[0xf0, 0x01, 0x00, 0xc8, 0x20, 0x2a]);
+        let d = decode_frame(&[1, 2], &map);
+        assert_eq!(d.kind, EntryKind::Error);
+        assert_eq!(d.failure.unwrap().kind, "short");
+        let d = decode_frame(&[0xf0, 0x01, 0x00, 0xc8, 0x20, 0x2a, 0x01, 0x2c], &map);
         assert_eq!(d.kind, EntryKind::Mesh);
+        assert_eq!(d.mesh_type, Some("ACK"));
+    }
+
+    #[test]
+    fn full_decode_with_json_and_dump() {
+        let map = default_map();
+        let bytes = crate::payload::parse_hex(
+            "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210",
+        )
+        .unwrap();
+        let d = inspect_frame(&bytes, &map);
+        assert_eq!(d.kind, EntryKind::Sensor);
+        assert_eq!(d.variant_name.as_deref(), Some("weather_station"));
+        let json = d.json.unwrap();
+        assert_eq!(json["station"], 42);
+        assert!(json["position"]["latitude"].as_f64().unwrap() > 59.0);
+        assert!(d.json_text.unwrap().starts_with("{\"variant\":0,\"station\":42"));
+        assert!(d.dump.len() > 10);
     }
 }

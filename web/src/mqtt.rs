@@ -245,7 +245,16 @@ impl MqttClient {
                     break;
                 }
             };
-            let total = header.total_len as usize;
+            // `Header::total_len` is not the packet length in mqtt-proto 0.4
+            // (it holds the length of the remaining-length field), so the
+            // packet length comes from the crate's `total_len`.
+            let total = match mqtt_proto::total_len(header.remaining_len as usize) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.fail(&mut out, format!("invalid MQTT remaining length: {e}"));
+                    break;
+                }
+            };
             if total > MAX_PACKET_BYTES {
                 self.fail(&mut out, format!("MQTT packet of {total} bytes is too large"));
                 break;

@@ -152,7 +152,9 @@ impl Station {
             if matches!(top, "battery" | "link" | "position" | "datetime" | "flags") {
                 continue;
             }
-            out.push((path, format_number(v)));
+            // `environment.temperature` reads as `temperature`.
+            let name = path.rsplit('.').next().unwrap_or(&path).to_string();
+            out.push((name, format_number(v)));
         }
         out
     }

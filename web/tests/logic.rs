@@ -1,0 +1,426 @@
+//! Pure-logic tests of the dashboard pipeline: MQTT framing over WebSocket
+//! frames, payload classification, backoff schedule, settings parsing, the
+//! store's bounds.
+//!
+//! They run in headless Chromium (`cargo test -p iotdata-web --target
+//! wasm32-unknown-unknown`, with scripts/env.sh sourced) and natively
+//! (`cargo test -p iotdata-web`).
+
+use iotdata_web::connection::{backoff_delay_ms, explain_close, CloseInfo, BACKOFF_MAX_MS};
+use iotdata_web::decode::{decode_payload, EntryKind};
+use iotdata_web::mqtt::{
+    encode_connack, encode_publish, encode_suback, ClientOptions, Event, MqttClient, Output, Poll,
+};
+use iotdata_web::payload::{classify, parse_hex, FrameKind, FrameSource, Payload};
+use iotdata_web::settings::{check_broker_url, parse_query, Settings, DEFAULT_TOPIC};
+use iotdata_web::store::{Store, LOG_CAPACITY};
+// In the browser these are wasm-bindgen tests; natively, plain #[test]s.
+#[cfg(not(target_arch = "wasm32"))]
+use std::prelude::v1::test as wasm_bindgen_test;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- MQTT framing ------------------------------------------------------------
+
+fn session(topics: &[&str]) -> MqttClient {
+    let mut c = MqttClient::new(ClientOptions {
+        client_id: "test-client".into(),
+        keep_alive_secs: 30,
+        username: None,
+        password: None,
+        topics: topics.iter().map(|s| s.to_string()).collect(),
+    })
+    .unwrap();
+    let connect = c.connect(0.0);
+    assert_eq!(connect[0], 0x10, "CONNECT first");
+    c
+}
+
+fn events(out: &[Output]) -> Vec<Event> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Event(e) => Some(e.clone()),
+            Output::Send(_) => None,
+        })
+        .collect()
+}
+
+fn sends(out: &[Output]) -> Vec<Vec<u8>> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send(b) => Some(b.clone()),
+            Output::Event(_) => None,
+        })
+        .collect()
+}
+
+fn messages(out: &[Output]) -> Vec<(String, Vec<u8>)> {
+    events(out)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some((m.topic, m.payload)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// CONNACK + SUBACK, returning the session ready for PUBLISH.
+fn ready_session() -> MqttClient {
+    let mut c = session(&["iotdata/#"]);
+    let out = c.receive(&encode_connack(0), 1.0);
+    let subscribe = sends(&out);
+    assert_eq!(subscribe.len(), 1);
+    assert_eq!(subscribe[0][0], 0x82, "SUBSCRIBE after CONNACK");
+    let pid = u16::from_be_bytes([subscribe[0][2], subscribe[0][3]]);
+    let out = c.receive(&encode_suback(pid, &[1]), 2.0);
+    assert!(matches!(&events(&out)[..], [Event::Subscribed(g)] if g[0].qos == Some(1)));
+    assert!(c.is_ready());
+    c
+}
+
+#[wasm_bindgen_test]
+fn mqtt_connack_then_subscribe() {
+    let mut c = session(&["iotdata/#", "other/+"]);
+    let out = c.receive(&encode_connack(0), 1.0);
+    assert_eq!(events(&out)[0], Event::Connected { session_present: false });
+    let s = &sends(&out)[0];
+    // SUBSCRIBE carries both filters at QoS 1.
+    let body = &s[4..];
+    assert_eq!(&body[..2], &[0, 9]);
+    assert_eq!(&body[2..11], b"iotdata/#");
+    assert_eq!(body[11], 1);
+    let pid = u16::from_be_bytes([s[2], s[3]]);
+    let out = c.receive(&encode_suback(pid, &[0, 0x80]), 2.0);
+    match &events(&out)[..] {
+        [Event::Subscribed(g)] => {
+            assert_eq!(g[0].qos, Some(0));
+            assert_eq!(g[1].qos, None);
+            assert_eq!(g[1].filter, "other/+");
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn mqtt_refused_connack() {
+    let mut c = session(&["iotdata/#"]);
+    let out = c.receive(&encode_connack(4), 1.0);
+    assert!(matches!(&events(&out)[..], [Event::Refused { code: 4, .. }]));
+    assert!(sends(&out).is_empty());
+    // Later input is ignored.
+    assert!(c.receive(&encode_connack(0), 2.0).is_empty());
+}
+
+#[wasm_bindgen_test]
+fn mqtt_packet_split_across_frames() {
+    let mut c = ready_session();
+    let payload: Vec<u8> = (0..300u16).map(|i| i as u8).collect();
+    let publish = encode_publish("iotdata/raw/0042", &payload, 0, 0).unwrap();
+    assert!(publish.len() > 300);
+    // One byte at a time: nothing until the last byte.
+    let mut got = Vec::new();
+    for (i, b) in publish.iter().enumerate() {
+        let out = c.receive(std::slice::from_ref(b), 3.0);
+        if i + 1 < publish.len() {
+            assert!(out.is_empty(), "early output at byte {i}");
+        }
+        got.extend(messages(&out));
+    }
+    assert_eq!(got, vec![("iotdata/raw/0042".to_string(), payload)]);
+    assert_eq!(c.buffered(), 0);
+}
+
+#[wasm_bindgen_test]
+fn mqtt_split_inside_remaining_length() {
+    let mut c = ready_session();
+    let payload = vec![7u8; 200]; // remaining length needs two bytes
+    let publish = encode_publish("t", &payload, 0, 0).unwrap();
+    assert!(c.receive(&publish[..2], 3.0).is_empty());
+    let out = c.receive(&publish[2..], 3.0);
+    assert_eq!(messages(&out), vec![("t".to_string(), payload)]);
+}
+
+#[wasm_bindgen_test]
+fn mqtt_packets_packed_into_one_frame() {
+    let mut c = ready_session();
+    let mut frame = Vec::new();
+    for i in 0..5u8 {
+        frame.extend(encode_publish(&format!("iotdata/{i}"), &[i; 6], 0, 0).unwrap());
+    }
+    // ... plus half of a sixth packet, completed by the next frame.
+    let sixth = encode_publish("iotdata/5", &[5; 6], 0, 0).unwrap();
+    frame.extend_from_slice(&sixth[..4]);
+    let out = c.receive(&frame, 3.0);
+    let got = messages(&out);
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[3], ("iotdata/3".to_string(), vec![3; 6]));
+    let out = c.receive(&sixth[4..], 4.0);
+    assert_eq!(messages(&out), vec![("iotdata/5".to_string(), vec![5; 6])]);
+}
+
+#[wasm_bindgen_test]
+fn mqtt_qos1_puback_and_qos2_flow() {
+    let mut c = ready_session();
+    let out = c.receive(&encode_publish("a", b"x", 1, 77).unwrap(), 3.0);
+    assert_eq!(sends(&out), vec![vec![0x40, 0x02, 0x00, 77]]);
+    assert_eq!(messages(&out).len(), 1);
+    let p2 = encode_publish("b", b"y", 2, 9).unwrap();
+    let out = c.receive(&p2, 3.0);
+    assert_eq!(sends(&out), vec![vec![0x50, 0x02, 0x00, 9]], "PUBREC");
+    assert_eq!(messages(&out).len(), 1);
+    // A duplicate before PUBREL is not delivered twice.
+    let out = c.receive(&p2, 3.0);
+    assert_eq!(messages(&out).len(), 0);
+    let out = c.receive(&[0x62, 0x02, 0x00, 9], 3.0);
+    assert_eq!(sends(&out), vec![vec![0x70, 0x02, 0x00, 9]], "PUBCOMP");
+}
+
+#[wasm_bindgen_test]
+fn mqtt_keepalive_ping_and_timeout() {
+    let mut c = ready_session();
+    assert_eq!(c.poll(10_000.0), Poll::Idle);
+    assert_eq!(c.poll(23_000.0), Poll::Send(vec![0xC0, 0x00]), "ping at 75 % of 30 s");
+    assert_eq!(c.poll(30_000.0), Poll::Idle, "waiting for PINGRESP");
+    c.receive(&[0xD0, 0x00], 31_000.0);
+    assert_eq!(c.poll(40_000.0), Poll::Idle);
+    assert_eq!(c.poll(60_000.0), Poll::Send(vec![0xC0, 0x00]));
+    assert!(matches!(c.poll(91_000.0), Poll::Timeout(_)));
+}
+
+#[wasm_bindgen_test]
+fn mqtt_connack_timeout_and_garbage() {
+    let mut c = session(&["x"]);
+    assert!(matches!(c.poll(10_001.0), Poll::Timeout(_)));
+    let mut c = session(&["x"]);
+    // An HTTP error page is not MQTT.
+    let out = c.receive(b"HTTP/1.1 404 Not Found\r\n", 1.0);
+    assert!(matches!(&events(&out)[..], [Event::ProtocolError(_)]));
+}
+
+// ---- payload classification ------------------------------------------------
+
+const FRAME_HEX: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210";
+
+#[wasm_bindgen_test]
+fn classify_binary_sensor_and_mesh() {
+    let bytes = parse_hex(FRAME_HEX).unwrap();
+    match classify("iotdata/raw", &bytes) {
+        Payload::Frame { kind, source, .. } => {
+            assert_eq!(kind, FrameKind::Sensor);
+            assert_eq!(source, FrameSource::Binary);
+        }
+        p => panic!("{p:?}"),
+    }
+    let mesh = parse_hex("f00100c8202a012c").unwrap();
+    assert!(matches!(
+        classify("iotdata/mesh", &mesh),
+        Payload::Frame {
+            kind: FrameKind::Mesh,
+            ..
+        }
+    ));
+}
+
+#[wasm_bindgen_test]
+fn classify_hex_text() {
+    for text in [
+        FRAME_HEX.to_string(),
+        "00 2a c3 50 bf\n7e".to_string(),
+        "0x00,0x2a,0xc3,0x50,0xbf".to_string(),
+        "00:2A:C3:50:BF".to_string(),
+    ] {
+        match classify("t", text.as_bytes()) {
+            Payload::Frame { source, bytes, .. } => {
+                assert_eq!(source, FrameSource::HexText);
+                assert_eq!(&bytes[..3], &[0x00, 0x2a, 0xc3]);
+            }
+            p => panic!("{text}: {p:?}"),
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn classify_gateway_json() {
+    let json = br#"{"variant":0,"station":42,"sequence":7,"battery":{"level":84,"charging":false},"position":{"latitude":59.3,"longitude":18.06}}"#;
+    let p = classify("iotdata/weather_station/002a", json);
+    match &p {
+        Payload::GatewayJson { topic, json } => {
+            let t = topic.as_ref().unwrap();
+            assert_eq!(t.station, 42);
+            assert_eq!(t.variant_name, "weather_station");
+            assert_eq!(json["sequence"], 7);
+        }
+        p => panic!("{p:?}"),
+    }
+    let d = decode_payload(&p);
+    assert_eq!(d.kind, EntryKind::Sensor);
+    assert_eq!(d.header.unwrap().station, 42);
+    // JSON with iotdata keys on any topic is accepted too.
+    assert!(matches!(
+        classify("somewhere", br#"{"variant":1,"station":3}"#),
+        Payload::GatewayJson { topic: None, .. }
+    ));
+}
+
+#[wasm_bindgen_test]
+fn classify_unrecognised() {
+    for (topic, payload) in [
+        ("a", &b"hello world"[..]),
+        ("a", &b""[..]),
+        ("a", &[1u8, 2][..]),
+        ("a", &br#"{"temp": 3}"#[..]),
+        ("a", &b"{not json"[..]),
+        ("a", &b"0a1"[..]),
+    ] {
+        match classify(topic, payload) {
+            Payload::Unrecognised {
+                size, first_bytes, ..
+            } => {
+                assert_eq!(size, payload.len());
+                assert_eq!(first_bytes, payload[..payload.len().min(16)].to_vec());
+            }
+            p => panic!("{payload:?}: {p:?}"),
+        }
+    }
+    let d = decode_payload(&classify("x/y", b"hello world"));
+    assert_eq!(d.kind, EntryKind::Unrecognised);
+    assert!(d.summary.contains("11 bytes"));
+}
+
+#[wasm_bindgen_test]
+fn binary_frame_starting_with_brace_is_a_frame() {
+    // Variant 7 puts 0x7_ in the first byte: 0x7b is '{'.
+    let frame = [0x7b, 0x00, 0x01, 0x02, 0x00, 0x80, 0xff];
+    assert!(matches!(classify("t", &frame), Payload::Frame { .. }));
+}
+
+#[wasm_bindgen_test]
+fn short_frame_is_an_error_entry() {
+    let d = decode_payload(&classify("t", &[0x00, 0x2a, 0x00, 0x01, 0x00]));
+    assert_eq!(d.kind, EntryKind::Sensor);
+    let d = iotdata_web::decode::decode_frame(&[0x00, 0x2a]);
+    assert_eq!(d.kind, EntryKind::Error);
+    assert_eq!(d.failure.unwrap().kind, "short");
+}
+
+// ---- backoff -------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn backoff_schedule() {
+    let mid: Vec<f64> = (0..8).map(|a| backoff_delay_ms(a, 0.5)).collect();
+    assert_eq!(mid, vec![1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 60000.0, 60000.0]);
+    for a in 0..40 {
+        let lo = backoff_delay_ms(a, 0.0);
+        let hi = backoff_delay_ms(a, 0.999_999);
+        assert!(lo >= 1000.0 && hi <= BACKOFF_MAX_MS && lo <= hi, "{a}: {lo} {hi}");
+    }
+    // Jitter spreads clients apart.
+    assert!(backoff_delay_ms(3, 0.0) < backoff_delay_ms(3, 0.99));
+    assert!(backoff_delay_ms(2, f64::NAN).is_finite());
+}
+
+#[wasm_bindgen_test]
+fn close_explanations() {
+    let never_opened = CloseInfo {
+        url: "ws://127.0.0.1:1".into(),
+        opened: false,
+        connacked: false,
+        code: 1006,
+        reason: String::new(),
+    };
+    let (reason, hint) = explain_close(&never_opened);
+    assert!(reason.contains("127.0.0.1:1"), "{reason}");
+    assert!(hint.contains("nothing listening") && hint.contains("/mqtt"), "{hint}");
+    let (reason, hint) = explain_close(&CloseInfo {
+        opened: true,
+        ..never_opened.clone()
+    });
+    assert!(reason.contains("before the MQTT handshake"), "{reason}");
+    assert!(hint.contains("path"), "{hint}");
+    let (reason, _) = explain_close(&CloseInfo {
+        opened: true,
+        connacked: true,
+        ..never_opened
+    });
+    assert!(reason.starts_with("connection lost"), "{reason}");
+}
+
+// ---- settings ----------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn settings_from_query() {
+    let q = parse_query("?broker=wss%3A%2F%2Fbroker.example%2Fmqtt&topic=iotdata/+/002a,x/%23&user=ann&demo=1&tiles=http%3A%2F%2Ft%2F%7Bz%7D");
+    let s = Settings::default().with_overrides(&q);
+    assert_eq!(s.broker, "wss://broker.example/mqtt");
+    assert_eq!(s.topics, vec!["iotdata/+/002a", "x/#"]);
+    assert_eq!(s.user, "ann");
+    assert_eq!(s.tile_url, "http://t/{z}");
+    assert!(q.demo);
+    let s = Settings::default().with_overrides(&parse_query(""));
+    assert_eq!(s.topics, vec![DEFAULT_TOPIC]);
+    assert!(s.broker.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn settings_password_only_when_remembered() {
+    let mut s = Settings {
+        broker: "ws://h:1".into(),
+        user: "u".into(),
+        password: "secret".into(),
+        ..Settings::default()
+    };
+    assert!(!s.to_json().contains("secret"));
+    s.remember = true;
+    let back = Settings::from_json(&s.to_json());
+    assert_eq!(back.password, "secret");
+    assert_eq!(back, s);
+    // A URL pointing elsewhere drops the remembered password.
+    let other = back.with_overrides(&parse_query("broker=ws%3A%2F%2Fother%3A2"));
+    assert!(other.password.is_empty());
+    // Garbage in localStorage gives the defaults.
+    assert_eq!(Settings::from_json("{oops"), Settings::default());
+    // The share link round-trips and never has the password.
+    let q = s.share_query();
+    assert!(!q.contains("secret"));
+    let again = Settings::default().with_overrides(&parse_query(&q));
+    assert_eq!(again.broker, s.broker);
+    assert_eq!(again.topics, s.topics);
+}
+
+#[wasm_bindgen_test]
+fn broker_url_hints() {
+    assert!(check_broker_url("ws://127.0.0.1:9001", "http:").is_ok());
+    assert!(check_broker_url("wss://host/mqtt", "https:").is_ok());
+    let e = check_broker_url("ws://host:9001", "https:").unwrap_err();
+    assert!(e.reason.contains("https://") && e.hint.contains("wss://"));
+    assert!(check_broker_url("mqtt://host:1883", "http:").unwrap_err().hint.contains("WebSocket"));
+    assert!(check_broker_url("https://host/mqtt", "http:").unwrap_err().hint.contains("wss://host/mqtt"));
+    assert!(check_broker_url("", "http:").is_err());
+    assert!(check_broker_url("ws://", "http:").is_err());
+}
+
+// ---- store -------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn store_is_bounded_and_never_panics_on_garbage() {
+    let mut store = Store::new();
+    let mut x: u32 = 12345;
+    for i in 0..(LOG_CAPACITY + 500) {
+        // xorshift garbage of varying length
+        let len = (i % 40) as usize;
+        let mut payload = Vec::with_capacity(len);
+        for _ in 0..len {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            payload.push(x as u8);
+        }
+        let d = decode_payload(&classify("fuzz/topic", &payload));
+        store.ingest(i as f64, "fuzz/topic", payload.len(), &d);
+    }
+    assert_eq!(store.log_len(), LOG_CAPACITY);
+    assert!(store.station_count() <= 4096);
+}
