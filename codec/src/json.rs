@@ -22,7 +22,9 @@
 //!   arrays or objects where a number is expected are an error.
 
 use crate::error::EncodeError;
-use crate::field::{FieldType, FieldValue, GasSlots, Layout, PmChannels, Shape, GAS_SLOTS, PM_CHANNELS};
+use crate::field::{
+    FieldType, FieldValue, GasSlots, Layout, PmChannels, Shape, GAS_SLOTS, PM_CHANNELS,
+};
 use crate::image;
 use crate::json_write::*;
 use crate::packet::{Encoder, Packet};
@@ -119,7 +121,10 @@ pub fn write_value_json(out: &mut String, v: &FieldValue) {
     }
 }
 
-fn write_channels<'a>(out: &mut String, it: impl Iterator<Item = (&'a crate::field::Channel, u32, u32)>) {
+fn write_channels<'a>(
+    out: &mut String,
+    it: impl Iterator<Item = (&'a crate::field::Channel, u32, u32)>,
+) {
     out.push('{');
     for (i, (ch, _, v)) in it.enumerate() {
         if i > 0 {
@@ -170,7 +175,9 @@ pub fn from_json_value(v: &Value, map: &VariantMap) -> Result<Packet, EncodeErro
 }
 
 fn header_num(v: &Value, key: &str) -> Result<f64, EncodeError> {
-    let m = v.get(key).ok_or_else(|| EncodeError::JsonMissingField(key.to_string()))?;
+    let m = v
+        .get(key)
+        .ok_or_else(|| EncodeError::JsonMissingField(key.to_string()))?;
     number(m, key)
 }
 
@@ -200,7 +207,9 @@ fn invalid(field: &str, reason: &str) -> EncodeError {
 
 fn build<'m>(v: &Value, map: &'m VariantMap) -> Result<Encoder<'m>, EncodeError> {
     if !v.is_object() {
-        return Err(EncodeError::JsonParse("a packet must be a JSON object".into()));
+        return Err(EncodeError::JsonParse(
+            "a packet must be a JSON object".into(),
+        ));
     }
     let variant = header_num(v, "variant")?;
     let station = header_num(v, "station")?;
@@ -209,19 +218,36 @@ fn build<'m>(v: &Value, map: &'m VariantMap) -> Result<Encoder<'m>, EncodeError>
         EncodeError::range(name, q, crate::error::Bound::High, val, max)
     };
     if !(0.0..=15.0).contains(&variant) || variant.fract() != 0.0 {
-        return Err(bad(crate::error::Quantity::Variant, variant, 14.0, "variant"));
+        return Err(bad(
+            crate::error::Quantity::Variant,
+            variant,
+            14.0,
+            "variant",
+        ));
     }
     if !(0.0..=4095.0).contains(&station) || station.fract() != 0.0 {
-        return Err(bad(crate::error::Quantity::Station, station, 4095.0, "station"));
+        return Err(bad(
+            crate::error::Quantity::Station,
+            station,
+            4095.0,
+            "station",
+        ));
     }
     if !(0.0..=65535.0).contains(&sequence) || sequence.fract() != 0.0 {
-        return Err(bad(crate::error::Quantity::Sequence, sequence, 65535.0, "sequence"));
+        return Err(bad(
+            crate::error::Quantity::Sequence,
+            sequence,
+            65535.0,
+            "sequence",
+        ));
     }
     let mut enc = Encoder::new(map, variant as u8, station as u16, sequence as u16)?;
-    let def = map.get(variant as u8).ok_or_else(|| EncodeError::VariantUnknown {
-        variant: variant as u8,
-        map: map.name.clone(),
-    })?;
+    let def = map
+        .get(variant as u8)
+        .ok_or_else(|| EncodeError::VariantUnknown {
+            variant: variant as u8,
+            map: map.name.clone(),
+        })?;
     for sd in def.slots.iter().flatten() {
         if let Some(fv) = v.get(&sd.label) {
             if let Some(value) = value_from_json(sd.ty, fv, &sd.label)? {
@@ -240,7 +266,11 @@ fn build<'m>(v: &Value, map: &'m VariantMap) -> Result<Encoder<'m>, EncodeError>
 /// Parses one field value of type `ty` from its JSON (`field` names it in
 /// errors). `Ok(None)` when the reference would skip the member: a bundle
 /// object lacking one of its numeric members (see the module documentation).
-pub fn value_from_json(ty: FieldType, v: &Value, field: &str) -> Result<Option<FieldValue>, EncodeError> {
+pub fn value_from_json(
+    ty: FieldType,
+    v: &Value,
+    field: &str,
+) -> Result<Option<FieldValue>, EncodeError> {
     match ty.spec().layout {
         Layout::Fixed(comps) => {
             let mut natives = [0f64; 3];
@@ -267,8 +297,13 @@ pub fn value_from_json(ty: FieldType, v: &Value, field: &str) -> Result<Option<F
             if !v.is_object() {
                 return Err(invalid(field, "expected an object"));
             }
-            let index = v.get("index").map(|x| number(x, field)).transpose()?.unwrap_or(0.0);
-            let index = match FieldValue::from_natives(FieldType::AirQualityIndex, &[index], field)? {
+            let index = v
+                .get("index")
+                .map(|x| number(x, field))
+                .transpose()?
+                .unwrap_or(0.0);
+            let index = match FieldValue::from_natives(FieldType::AirQualityIndex, &[index], field)?
+            {
                 FieldValue::Fixed { raw, .. } => raw[0] as u16,
                 _ => 0,
             };
@@ -291,7 +326,9 @@ fn channel_values<const N: usize>(
     field: &str,
     channels: &[crate::field::Channel; N],
 ) -> Result<[Option<u32>; N], EncodeError> {
-    let obj = v.as_object().ok_or_else(|| invalid(field, "expected an object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid(field, "expected an object"))?;
     let mut out = [None; N];
     for (ch, slot) in channels.iter().zip(out.iter_mut()) {
         if let Some(x) = obj.get(ch.key) {

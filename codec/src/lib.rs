@@ -37,6 +37,8 @@ pub mod mesh;
 pub mod packet;
 pub mod tlv;
 pub mod variant;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use dump::DumpEntry;
 pub use error::{Bound, DecodeError, EncodeError, Quantity};

@@ -12,6 +12,7 @@ use crate::settings::Settings;
 use crate::store::Live;
 use crate::views;
 use crate::{decode, payload};
+use iotdata::VariantMap;
 
 /// Shared state, provided as context. All fields are `Copy` handles.
 #[derive(Clone, Copy)]
@@ -28,6 +29,8 @@ pub struct Ctx {
     pub conn: StoredValue<Connection, LocalStorage>,
     /// `?demo=1` was asked for.
     pub demo_requested: RwSignal<bool>,
+    /// The variant map frames are decoded with.
+    pub variant_map: StoredValue<VariantMap>,
 }
 
 /// The context (panics outside the app, which is a programming error).
@@ -41,13 +44,46 @@ pub fn now_ms() -> f64 {
 }
 
 /// Steps 4–6 of the pipeline for one MQTT message: classify, decode, store.
-pub fn ingest(live: Live, now_ms: f64, topic: &str, payload_bytes: &[u8]) {
+pub fn ingest(live: Live, map: &VariantMap, now_ms: f64, topic: &str, payload_bytes: &[u8]) {
     let p = payload::classify(topic, payload_bytes);
-    let d = decode::decode_payload(&p);
+    let d = decode::decode_payload(&p, map);
     live.ingest(now_ms, topic, payload_bytes.len(), &d);
 }
 
 impl Ctx {
+    /// Builds the shared state (signals, store, connection driver) and
+    /// provides it as context. Nothing connects until [`Ctx::apply_settings`]
+    /// or [`Connection::start`] is called.
+    pub fn provide(settings: Settings, demo: bool) -> Ctx {
+        let live = Live::new();
+        let status = RwSignal::new(ConnState::default());
+        let clock = RwSignal::new(now_ms());
+        let variant_map = StoredValue::new(decode::default_map());
+        let sink: crate::connection::MessageSink = Rc::new(move |m: crate::mqtt::Message| {
+            variant_map.with_value(|map| ingest(live, map, now_ms(), &m.topic, &m.payload))
+        });
+        let conn = StoredValue::new_local(Connection::new(status, sink));
+        let ctx = Ctx {
+            settings: RwSignal::new(settings),
+            status,
+            live,
+            clock,
+            conn,
+            demo_requested: RwSignal::new(demo),
+            variant_map,
+        };
+        provide_context(ctx);
+        ctx
+    }
+
+    /// Feeds one MQTT message through the pipeline as if it had arrived
+    /// from the broker (used by tests and, later, the demo feed).
+    pub fn ingest(&self, topic: &str, payload: &[u8]) {
+        let live = self.live;
+        self.variant_map
+            .with_value(|map| ingest(live, map, now_ms(), topic, payload));
+    }
+
     /// Saves `s`, makes it current and (re)connects (or goes idle without a
     /// broker).
     pub fn apply_settings(&self, s: Settings) {
@@ -80,21 +116,10 @@ fn initial_settings() -> (Settings, bool) {
 #[component]
 pub fn App() -> impl IntoView {
     let (settings0, demo) = initial_settings();
-    let live = Live::new();
-    let status = RwSignal::new(ConnState::default());
-    let clock = RwSignal::new(now_ms());
-    let sink: crate::connection::MessageSink =
-        Rc::new(move |m: crate::mqtt::Message| ingest(live, now_ms(), &m.topic, &m.payload));
-    let conn = StoredValue::new_local(Connection::new(status, sink));
-    let ctx = Ctx {
-        settings: RwSignal::new(settings0.clone()),
-        status,
-        live,
-        clock,
-        conn,
-        demo_requested: RwSignal::new(demo),
-    };
-    provide_context(ctx);
+    let ctx = Ctx::provide(settings0.clone(), demo);
+    let Ctx {
+        status, clock, conn, ..
+    } = ctx;
 
     if let Ok(h) = set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000)) {
         on_cleanup(move || h.clear());

@@ -466,13 +466,14 @@ impl Live {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{decode_frame, Header};
+    use crate::decode::{decode_frame, default_map, Header};
 
     #[test]
     fn bounded_log_and_stations() {
         let mut s = Store::new();
+        let map = default_map();
         for i in 0..(LOG_CAPACITY + 10) {
-            let d = decode_frame(&[0x00, (i % 7) as u8, 0, i as u8, 0]);
+            let d = decode_frame(&[0x00, (i % 7) as u8, 0, i as u8, 0], &map);
             s.ingest(i as f64 * 1000.0, "t", 5, &d);
         }
         assert_eq!(s.log_len(), LOG_CAPACITY);
@@ -495,8 +496,11 @@ mod tests {
                     sequence: i as u16,
                 }),
                 variant_name: None,
+                mesh_type: None,
+                json_text: None,
                 json: Some(json),
                 dump: Vec::new(),
+                warnings: Vec::new(),
                 frame: None,
                 failure: None,
                 summary: String::new(),

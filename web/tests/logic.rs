@@ -23,6 +23,14 @@ use wasm_bindgen_test::wasm_bindgen_test;
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+fn map() -> iotdata::VariantMap {
+    iotdata::VariantMap::default_map()
+}
+
+fn decode_payload_c(p: &Payload) -> iotdata_web::decode::Decoded {
+    decode_payload(p, &map())
+}
+
 // ---- MQTT framing ------------------------------------------------------------
 
 fn session(topics: &[&str]) -> MqttClient {
@@ -255,7 +263,7 @@ fn classify_gateway_json() {
         }
         p => panic!("{p:?}"),
     }
-    let d = decode_payload(&p);
+    let d = decode_payload(&p, &map());
     assert_eq!(d.kind, EntryKind::Sensor);
     assert_eq!(d.header.unwrap().station, 42);
     // JSON with iotdata keys on any topic is accepted too.
@@ -285,7 +293,7 @@ fn classify_unrecognised() {
             p => panic!("{payload:?}: {p:?}"),
         }
     }
-    let d = decode_payload(&classify("x/y", b"hello world"));
+    let d = decode_payload_c(&classify("x/y", b"hello world"));
     assert_eq!(d.kind, EntryKind::Unrecognised);
     assert!(d.summary.contains("11 bytes"));
 }
@@ -299,9 +307,9 @@ fn binary_frame_starting_with_brace_is_a_frame() {
 
 #[wasm_bindgen_test]
 fn short_frame_is_an_error_entry() {
-    let d = decode_payload(&classify("t", &[0x00, 0x2a, 0x00, 0x01, 0x00]));
+    let d = decode_payload_c(&classify("t", &[0x00, 0x2a, 0x00, 0x01, 0x00]));
     assert_eq!(d.kind, EntryKind::Sensor);
-    let d = iotdata_web::decode::decode_frame(&[0x00, 0x2a]);
+    let d = iotdata_web::decode::decode_frame(&[0x00, 0x2a], &map());
     assert_eq!(d.kind, EntryKind::Error);
     assert_eq!(d.failure.unwrap().kind, "short");
 }
@@ -418,7 +426,7 @@ fn store_is_bounded_and_never_panics_on_garbage() {
             x ^= x << 5;
             payload.push(x as u8);
         }
-        let d = decode_payload(&classify("fuzz/topic", &payload));
+        let d = decode_payload_c(&classify("fuzz/topic", &payload));
         store.ingest(i as f64, "fuzz/topic", payload.len(), &d);
     }
     assert_eq!(store.log_len(), LOG_CAPACITY);

@@ -26,23 +26,24 @@ pub enum Inspection {
     Frame(Box<Decoded>),
 }
 
-/// Parses and decodes inspector text.
-pub fn inspect(text: &str) -> Inspection {
+/// Parses and decodes inspector text with `map`.
+pub fn inspect(text: &str, map: &iotdata::VariantMap) -> Inspection {
     if text.trim().is_empty() {
         return Inspection::Empty;
     }
     match parse_hex(text) {
         Err(e) => Inspection::Hex(e),
         Ok(bytes) if bytes.is_empty() => Inspection::Empty,
-        Ok(bytes) => Inspection::Frame(Box::new(decode::decode_frame(&bytes))),
+        Ok(bytes) => Inspection::Frame(Box::new(decode::inspect_frame(&bytes, map))),
     }
 }
 
 /// The inspector page.
 #[component]
 pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
+    let ctx = crate::app::use_ctx();
     let text = RwSignal::new(initial);
-    let result = Memo::new(move |_| text.with(|t| inspect(t)));
+    let result = Memo::new(move |_| text.with(|t| ctx.variant_map.with_value(|m| inspect(t, m))));
     let hover = RwSignal::new(None::<(usize, usize)>);
 
     let on_input = move |e: leptos::ev::Event| {
@@ -88,14 +89,25 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
             Inspection::Frame(d) => d.header.map(|h| {
                 let kind = d.kind.as_str();
                 let bytes = d.frame.as_ref().map(Vec::len).unwrap_or(0);
+                let variant = match (&d.variant_name, d.mesh_type) {
+                    (_, Some(t)) => format!("{} (mesh {t})", h.variant),
+                    (Some(n), None) => format!("{} ({n})", h.variant),
+                    (None, None) => h.variant.to_string(),
+                };
+                let warnings = d
+                    .warnings
+                    .iter()
+                    .map(|w| view! { <tr><th>"Warning"</th><td class="warn-text">{w.clone()}</td></tr> })
+                    .collect_view();
                 view! {
                     <table class="kv">
                         <tbody>
                             <tr><th>"Kind"</th><td><span class=format!("badge {kind}")>{kind}</span></td></tr>
-                            <tr><th>"Variant"</th><td>{h.variant}</td></tr>
+                            <tr><th>"Variant"</th><td>{variant}</td></tr>
                             <tr><th>"Station"</th><td>{format!("{} (0x{:03x})", h.station, h.station)}</td></tr>
                             <tr><th>"Sequence"</th><td>{h.sequence}</td></tr>
                             <tr><th>"Size"</th><td>{format!("{bytes} bytes, {} bits", bytes * 8)}</td></tr>
+                            {warnings}
                         </tbody>
                     </table>
                 }
@@ -106,10 +118,7 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
 
     let json_text = move || {
         result.with(|r| match r {
-            Inspection::Frame(d) => d
-                .json
-                .as_ref()
-                .map(|j| serde_json::to_string(j).unwrap_or_default()),
+            Inspection::Frame(d) if d.failure.is_none() => d.json_text.clone(),
             _ => None,
         })
     };
@@ -135,8 +144,8 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
                 <h2>"Inspector"</h2>
                 <label class="muted small">
                     "Variant map "
-                    <select disabled=true title="Variant maps arrive with the codec's VariantMap">
-                        <option>"default"</option>
+                    <select disabled=true title="Loading other variant maps comes next">
+                        <option>{move || ctx.variant_map.with_value(|m| m.name.clone())}</option>
                     </select>
                 </label>
             </div>
@@ -153,11 +162,6 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
             <div class="inspector-out">
                 <div>
                     {header_view}
-                    <Show when=move || !decode::FULL_DECODER && matches!(result.get(), Inspection::Frame(_))>
-                        <p class="muted small">
-                            "Header only for now: fields in native units, TLVs, the image preview and the full bit dump appear once the codec's decoder is wired in."
-                        </p>
-                    </Show>
                     {move || {
                         json_text()
                             .map(|t| {

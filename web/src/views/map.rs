@@ -64,7 +64,7 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
             }
         });
     });
-    let touched = move |_| user_moved.set_value(true);
+    let touched = move || user_moved.set_value(true);
     let fit_now = move |_| {
         map.with_untracked(|m| {
             if let (Some(m), Some(b)) = (m, bounds_of(ctx)) {
@@ -74,7 +74,7 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
     };
 
     view! {
-        <div class=format!("map-wrap {class}") on:pointerdown=touched on:wheel=touched>
+        <div class=format!("map-wrap {class}") on:pointerdown=move |_| touched() on:wheel=move |_| touched()>
             <MapContainer
                 class="leaflet-host"
                 center=Position::new(48.0, 8.0)

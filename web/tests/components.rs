@@ -1,0 +1,131 @@
+//! Component tests in headless Chromium: mount views with a test context,
+//! feed messages through the real pipeline and check the DOM test hooks.
+//!
+//! `cargo test -p iotdata-web --target wasm32-unknown-unknown` (with
+//! scripts/env.sh sourced). Browser-only: nothing runs natively.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use iotdata_web::app::Ctx;
+use iotdata_web::settings::Settings;
+use iotdata_web::views::{inspector::Inspector, packet_log::PacketLog, stations::StationsTable};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FRAME_HEX: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210";
+
+fn container() -> web_sys::HtmlElement {
+    let doc = document();
+    let div = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+/// Lets effects, the animation frame flush and the DOM settle.
+async fn settle() {
+    for _ in 0..3 {
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            set_timeout(move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)), Duration::from_millis(40));
+        });
+        wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+    }
+}
+
+fn all(root: &web_sys::HtmlElement, sel: &str) -> Vec<web_sys::Element> {
+    let list = root.query_selector_all(sel).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+        .collect()
+}
+
+fn one(root: &web_sys::HtmlElement, sel: &str) -> Option<web_sys::Element> {
+    root.query_selector(sel).unwrap()
+}
+
+fn set_textarea(root: &web_sys::HtmlElement, text: &str) {
+    let ta: web_sys::HtmlTextAreaElement = one(root, "[data-testid=inspector-input]").unwrap().unchecked_into();
+    ta.set_value(text);
+    let ev = web_sys::Event::new("input").unwrap();
+    ta.dispatch_event(&ev).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn inspector_decodes_a_vector_and_keeps_bad_text() {
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), || {
+        Ctx::provide(Settings::default(), false);
+        view! { <Inspector initial=FRAME_HEX.to_string() /> }
+    });
+    settle().await;
+    let json = one(&root, "[data-testid=inspector-json]").expect("canonical JSON shown");
+    let text = json.text_content().unwrap();
+    assert!(text.starts_with(r#"{"variant":0,"station":42"#), "{text}");
+    assert!(one(&root, "[data-testid=inspector-error]").is_none());
+    assert!(all(&root, "table.dump tbody tr").len() > 10, "bit dump rows");
+
+    // A truncated frame: error with its kind, the text stays as typed.
+    let truncated = &FRAME_HEX[..20];
+    set_textarea(&root, truncated);
+    settle().await;
+    let err = one(&root, "[data-testid=inspector-error]").expect("error shown");
+    assert_eq!(err.get_attribute("data-kind").as_deref(), Some("truncated"));
+    assert!(one(&root, "[data-testid=inspector-json]").is_none());
+    let ta: web_sys::HtmlTextAreaElement = one(&root, "[data-testid=inspector-input]").unwrap().unchecked_into();
+    assert_eq!(ta.value(), truncated);
+
+    // Not hex at all.
+    set_textarea(&root, "00 2a zz");
+    settle().await;
+    let err = one(&root, "[data-testid=inspector-error]").expect("hex error shown");
+    assert_eq!(err.get_attribute("data-kind").as_deref(), Some("hex"));
+    assert_eq!(ta.value(), "00 2a zz");
+
+    // Pretty input is accepted and the hash becomes the shareable link.
+    set_textarea(&root, "0x00, 0x2a, 0xc3, 0x50, 0xbf");
+    settle().await;
+    assert_eq!(window().location().hash().unwrap(), "#hex=002ac350bf");
+}
+
+#[wasm_bindgen_test]
+async fn pipeline_fills_log_and_table() {
+    let root = container();
+    let ctx = StoredValue::new_local(None::<Ctx>);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
+        view! {
+            <StationsTable />
+            <PacketLog />
+        }
+    });
+    let ctx = ctx.get_value().unwrap();
+    let frame = iotdata::hex::decode(FRAME_HEX).unwrap();
+    ctx.ingest("iotdata/raw", &frame);
+    ctx.ingest("iotdata/hex", FRAME_HEX.as_bytes());
+    ctx.ingest("iotdata/mesh", &iotdata::hex::decode("f00100c8202a012c").unwrap());
+    ctx.ingest(
+        "iotdata/weather_station/0007",
+        br#"{"variant":0,"station":7,"sequence":1,"battery":{"level":50,"charging":false}}"#,
+    );
+    ctx.ingest("somewhere/else", b"<script>alert(1)</script>");
+    ctx.ingest("iotdata/raw", &frame[..9]);
+    settle().await;
+
+    let kinds: Vec<String> = all(&root, "[data-testid=packet-row]")
+        .iter()
+        .map(|r| r.get_attribute("data-kind").unwrap())
+        .collect();
+    assert_eq!(kinds, ["error", "unrecognised", "sensor", "mesh", "sensor", "sensor"]);
+    let stations: Vec<String> = all(&root, "[data-testid=station-row]")
+        .iter()
+        .map(|r| r.get_attribute("data-station").unwrap())
+        .collect();
+    assert_eq!(stations, ["1", "7", "42"]);
+    // Untrusted text is text: no element was created from the payload.
+    assert!(root.query_selector("script").unwrap().is_none());
+    assert!(root.text_content().unwrap().contains("3c 73 63 72"), "first bytes shown as hex");
+}
