@@ -18,7 +18,7 @@
 use crate::bits::{BitReader, BitWriter};
 use crate::dump::DumpEntry;
 use crate::error::{Bound, DecodeError, EncodeError, Quantity};
-use crate::field::{FieldType, FieldValue, GasSlots, Layout, PmChannels, GAS_SLOTS, PM_CHANNELS};
+use crate::field::{Channel, FieldType, FieldValue, GasSlots, Layout, PmChannels, GAS_SLOTS, PM_CHANNELS};
 use crate::image;
 use crate::tlv::{self, Tlv};
 use crate::variant::{presence_bytes_for_slot, VariantDef, VariantMap, MAX_PRESENCE_BYTES, MAX_SLOTS};
@@ -415,50 +415,51 @@ pub fn read_value(
 
 /// PM: 4-bit mask (MSB-first, so the first wire bit is PM10), then 8 bits
 /// per present channel in ascending channel order.
-fn read_pm(r: &mut BitReader, label: &str, mut dump: Option<&mut Vec<DumpEntry>>) -> Result<PmChannels, DecodeError> {
-    let at = r.pos();
-    let mask = r
-        .read(4)
-        .ok_or_else(|| truncated(r, &format!("{label}.pm_present"), 4))?;
-    if let Some(d) = dump.as_deref_mut() {
-        d.push(DumpEntry::new(at, 4, "aq_pm_present", mask as u64, format!("0x{mask:X}"), "4-bit mask"));
-    }
+fn read_pm(r: &mut BitReader, label: &str, dump: Option<&mut Vec<DumpEntry>>) -> Result<PmChannels, DecodeError> {
+    let mut raw = [None; 8];
+    read_channels(r, label, &PM_CHANNELS, "pm_present", dump, &mut raw)?;
     let mut out = PmChannels::default();
-    for (i, (ch, slot)) in PM_CHANNELS.iter().zip(out.0.iter_mut()).enumerate() {
-        if mask & (1 << i) == 0 {
-            continue;
-        }
-        let at = r.pos();
-        let v = r
-            .read(ch.bits as u32)
-            .ok_or_else(|| truncated(r, &format!("{label}.{}", ch.key), ch.bits as usize))?;
-        *slot = Some(v as u8);
-        if let Some(d) = dump.as_deref_mut() {
-            d.push(DumpEntry::new(
-                at,
-                ch.bits as usize,
-                ch.key,
-                v as u64,
-                format!("{} {}", v * ch.resolution, ch.unit),
-                ch.range,
-            ));
-        }
+    for (o, v) in out.0.iter_mut().zip(raw) {
+        *o = v.map(|v| v as u8);
     }
     Ok(out)
 }
 
 /// Gas: 8-bit mask (MSB-first: first wire bit is reserved slot 7), then
 /// each present slot (8 or 10 bits) in ascending slot order.
-fn read_gas(r: &mut BitReader, label: &str, mut dump: Option<&mut Vec<DumpEntry>>) -> Result<GasSlots, DecodeError> {
-    let at = r.pos();
-    let mask = r
-        .read(8)
-        .ok_or_else(|| truncated(r, &format!("{label}.gas_present"), 8))?;
-    if let Some(d) = dump.as_deref_mut() {
-        d.push(DumpEntry::new(at, 8, "aq_gas_present", mask as u64, format!("0x{mask:02X}"), "8-bit mask"));
-    }
+fn read_gas(r: &mut BitReader, label: &str, dump: Option<&mut Vec<DumpEntry>>) -> Result<GasSlots, DecodeError> {
     let mut out = GasSlots::default();
-    for (i, (ch, slot)) in GAS_SLOTS.iter().zip(out.0.iter_mut()).enumerate() {
+    read_channels(r, label, &GAS_SLOTS, "gas_present", dump, &mut out.0)?;
+    Ok(out)
+}
+
+/// Reads a presence mask of `channels.len()` bits (bit i = channel i) and
+/// then each present channel, into `out[i]`.
+fn read_channels(
+    r: &mut BitReader,
+    label: &str,
+    channels: &[Channel],
+    mask_name: &str,
+    mut dump: Option<&mut Vec<DumpEntry>>,
+    out: &mut [Option<u16>],
+) -> Result<(), DecodeError> {
+    let at = r.pos();
+    let n = channels.len() as u32;
+    let mask = r
+        .read(n)
+        .ok_or_else(|| truncated(r, &format!("{label}.{mask_name}"), n as usize))?;
+    if let Some(d) = dump.as_deref_mut() {
+        let width = n.div_ceil(4) as usize;
+        d.push(DumpEntry::new(
+            at,
+            n as usize,
+            format!("aq_{mask_name}"),
+            mask as u64,
+            format!("0x{mask:0width$X}"),
+            format!("{n}-bit mask"),
+        ));
+    }
+    for (i, (ch, slot)) in channels.iter().zip(out.iter_mut()).enumerate() {
         if mask & (1 << i) == 0 {
             continue;
         }
@@ -478,7 +479,7 @@ fn read_gas(r: &mut BitReader, label: &str, mut dump: Option<&mut Vec<DumpEntry>
             ));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Writes one field value.
