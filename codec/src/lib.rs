@@ -35,6 +35,7 @@ pub mod json;
 pub mod json_write;
 pub mod mesh;
 pub mod packet;
+pub mod receiver;
 pub mod tlv;
 pub mod variant;
 #[cfg(feature = "wasm")]

@@ -102,7 +102,11 @@ fn parse_json(text: &str) -> JsValue {
 
 /// Bits covered by dump entries (a mesh frame's decoded length).
 fn dumped_bits(entries: &[crate::DumpEntry]) -> usize {
-    entries.iter().map(|e| e.bit_offset + e.bit_length).max().unwrap_or(0)
+    entries
+        .iter()
+        .map(|e| e.bit_offset + e.bit_length)
+        .max()
+        .unwrap_or(0)
 }
 
 #[wasm_bindgen]
@@ -121,10 +125,16 @@ impl Codec {
     /// Replaces the variant map (arguments as the constructor; no JSON
     /// means the built-in default map). On error the map is unchanged.
     #[wasm_bindgen(js_name = setMaps)]
-    pub fn set_maps(&mut self, maps_json: Option<String>, map_name: Option<String>) -> Result<(), JsValue> {
+    pub fn set_maps(
+        &mut self,
+        maps_json: Option<String>,
+        map_name: Option<String>,
+    ) -> Result<(), JsValue> {
         self.map = match maps_json.as_deref().filter(|s| !s.trim().is_empty()) {
             None => VariantMap::default_map(),
-            Some(json) => VariantMap::select(json, map_name.as_deref()).map_err(|e| map_error(&e))?,
+            Some(json) => {
+                VariantMap::select(json, map_name.as_deref()).map_err(|e| map_error(&e))?
+            }
         };
         Ok(())
     }

@@ -36,9 +36,15 @@ use serde_json::{json as j, Map, Value};
 
 /// The maps of the conformance vectors (`default`, `suite`, `custom`).
 static VECTOR_MAPS: LazyLock<Vec<Arc<VariantMap>>> = LazyLock::new(|| {
-    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/variants.json"));
+    let text = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/variants.json"
+    ));
     let maps = VariantMap::parse_maps(text).expect("variants.json loads");
-    assert!(maps.len() >= 3, "variants.json holds default, suite and custom");
+    assert!(
+        maps.len() >= 3,
+        "variants.json holds default, suite and custom"
+    );
     maps.into_iter().map(Arc::new).collect()
 });
 
@@ -67,7 +73,13 @@ fn config(n: u32) -> ProptestConfig {
     }
 }
 
-const DECODE_KINDS: [&str; 5] = ["short", "truncated", "variant_reserved", "variant_unknown", "malformed"];
+const DECODE_KINDS: [&str; 5] = [
+    "short",
+    "truncated",
+    "variant_reserved",
+    "variant_unknown",
+    "malformed",
+];
 
 // ---------------------------------------------------------------------------
 // Field values
@@ -84,7 +96,9 @@ fn component_raw(c: &'static Component) -> BoxedStrategy<u32> {
         Quant::Rssi => 15,
         Quant::Snr => 3,
         Quant::Temperature => 480, // -40 .. +80 °C in 0.25 steps
-        Quant::Offset { offset, min, max, .. } => (max - offset) as u32 - (min - offset) as u32,
+        Quant::Offset {
+            offset, min, max, ..
+        } => (max - offset) as u32 - (min - offset) as u32,
         Quant::Direct { max, .. } => max,
         Quant::Half { .. } => 127,
         Quant::WindDirection => 255,
@@ -132,8 +146,12 @@ fn gas_values() -> impl Strategy<Value = [Option<u32>; 8]> {
 fn native_value(ty: FieldType) -> BoxedStrategy<FieldValue> {
     use FieldType as T;
     let s: BoxedStrategy<Result<FieldValue, iotdata::EncodeError>> = match ty {
-        T::Battery => (0u8..=100, any::<bool>()).prop_map(|(l, c)| FieldValue::battery(l, c)).boxed(),
-        T::Link => (-120i32..=-60, -20.0f32..=10.0).prop_map(|(r, s)| FieldValue::link(r, s)).boxed(),
+        T::Battery => (0u8..=100, any::<bool>())
+            .prop_map(|(l, c)| FieldValue::battery(l, c))
+            .boxed(),
+        T::Link => (-120i32..=-60, -20.0f32..=10.0)
+            .prop_map(|(r, s)| FieldValue::link(r, s))
+            .boxed(),
         T::Environment => (-40.0f32..=80.0, 850i32..=1105, 0i32..=100)
             .prop_map(|(t, p, h)| FieldValue::environment(t, p, h))
             .boxed(),
@@ -146,10 +164,14 @@ fn native_value(ty: FieldType) -> BoxedStrategy<FieldValue> {
         T::WindSpeed => (0.0f32..=63.5).prop_map(FieldValue::wind_speed).boxed(),
         T::WindDirection => (0i32..=359).prop_map(FieldValue::wind_direction).boxed(),
         T::WindGust => (0.0f32..=63.5).prop_map(FieldValue::wind_gust).boxed(),
-        T::Rain => (0i32..=255, 0i32..=60).prop_map(|(r, s)| FieldValue::rain(r, s)).boxed(),
+        T::Rain => (0i32..=255, 0i32..=60)
+            .prop_map(|(r, s)| FieldValue::rain(r, s))
+            .boxed(),
         T::RainRate => (0i32..=255).prop_map(FieldValue::rain_rate).boxed(),
         T::RainSize => (0i32..=60).prop_map(FieldValue::rain_size).boxed(),
-        T::Solar => (0i32..=1023, 0i32..=15).prop_map(|(i, u)| FieldValue::solar(i, u)).boxed(),
+        T::Solar => (0i32..=1023, 0i32..=15)
+            .prop_map(|(i, u)| FieldValue::solar(i, u))
+            .boxed(),
         T::Clouds => (0i32..=8).prop_map(FieldValue::clouds).boxed(),
         T::AirQuality => (0i32..=500, pm_values(), gas_values())
             .prop_map(|(i, pm, gas)| FieldValue::air_quality(i, pm, gas))
@@ -161,17 +183,23 @@ fn native_value(ty: FieldType) -> BoxedStrategy<FieldValue> {
             .prop_map(|(c, d)| FieldValue::radiation(c, d))
             .boxed(),
         T::RadiationCpm => (0i32..=16383).prop_map(FieldValue::radiation_cpm).boxed(),
-        T::RadiationDose => (0.0f32..=163.83).prop_map(FieldValue::radiation_dose).boxed(),
+        T::RadiationDose => (0.0f32..=163.83)
+            .prop_map(FieldValue::radiation_dose)
+            .boxed(),
         T::Depth => (0i32..=1023).prop_map(FieldValue::depth).boxed(),
         T::Position => (-90.0f64..=90.0, -180.0f64..=180.0)
             .prop_map(|(la, lo)| FieldValue::position(la, lo))
             .boxed(),
-        T::Datetime => (0u32..=0xFF_FFFF * 5 + 4).prop_map(FieldValue::datetime).boxed(),
+        T::Datetime => (0u32..=0xFF_FFFF * 5 + 4)
+            .prop_map(FieldValue::datetime)
+            .boxed(),
         T::Flags => any::<u8>().prop_map(FieldValue::flags).boxed(),
         T::Image => image().prop_map(|i| Ok(FieldValue::Image(i))).boxed(),
     };
-    s.prop_map(move |r| r.unwrap_or_else(|e| panic!("typed constructor rejected a valid {ty} value: {e}")))
-        .boxed()
+    s.prop_map(move |r| {
+        r.unwrap_or_else(|e| panic!("typed constructor rejected a valid {ty} value: {e}"))
+    })
+    .boxed()
 }
 
 /// A random valid value of `ty`.
@@ -187,15 +215,28 @@ fn field_value(ty: FieldType) -> BoxedStrategy<FieldValue> {
 // ---------------------------------------------------------------------------
 
 fn pixel_format() -> impl Strategy<Value = PixelFormat> {
-    prop::sample::select(vec![PixelFormat::Bilevel, PixelFormat::Grey4, PixelFormat::Grey16])
+    prop::sample::select(vec![
+        PixelFormat::Bilevel,
+        PixelFormat::Grey4,
+        PixelFormat::Grey16,
+    ])
 }
 
 fn size_tier() -> impl Strategy<Value = SizeTier> {
-    prop::sample::select(vec![SizeTier::S24x18, SizeTier::S32x24, SizeTier::S48x36, SizeTier::S64x48])
+    prop::sample::select(vec![
+        SizeTier::S24x18,
+        SizeTier::S32x24,
+        SizeTier::S48x36,
+        SizeTier::S64x48,
+    ])
 }
 
 fn compression() -> impl Strategy<Value = Compression> {
-    prop::sample::select(vec![Compression::Raw, Compression::Rle, Compression::Heatshrink])
+    prop::sample::select(vec![
+        Compression::Raw,
+        Compression::Rle,
+        Compression::Heatshrink,
+    ])
 }
 
 /// A picture of the format's depth and the tier's size, made of runs (so
@@ -223,9 +264,18 @@ fn grid(format: PixelFormat, size: SizeTier) -> BoxedStrategy<PixelGrid> {
 }
 
 /// The arguments of [`Image::from_pixels`].
-fn image_args() -> impl Strategy<Value = (PixelFormat, SizeTier, Compression, bool, bool, PixelGrid)> {
-    (pixel_format(), size_tier(), compression(), any::<bool>(), any::<bool>())
-        .prop_flat_map(|(f, s, c, frag, inv)| (Just(f), Just(s), Just(c), Just(frag), Just(inv), grid(f, s)))
+fn image_args() -> impl Strategy<Value = (PixelFormat, SizeTier, Compression, bool, bool, PixelGrid)>
+{
+    (
+        pixel_format(),
+        size_tier(),
+        compression(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(f, s, c, frag, inv)| {
+            (Just(f), Just(s), Just(c), Just(frag), Just(inv), grid(f, s))
+        })
 }
 
 /// A valid image field: compressed from a picture, or (when the picture
@@ -262,9 +312,15 @@ fn kv_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
 
 fn tlv_entry() -> BoxedStrategy<Tlv> {
     prop_oneof![
-        (0u8..=63, prop_oneof![4 => vec(any::<u8>(), 0..=40), 1 => vec(any::<u8>(), 0..=255)])
+        (
+            0u8..=63,
+            prop_oneof![4 => vec(any::<u8>(), 0..=40), 1 => vec(any::<u8>(), 0..=255)]
+        )
             .prop_map(|(t, b)| Tlv::raw(t, b)),
-        (0u8..=63, prop_oneof![4 => sixbit_text(40), 1 => sixbit_text(255)])
+        (
+            0u8..=63,
+            prop_oneof![4 => sixbit_text(40), 1 => sixbit_text(255)]
+        )
             .prop_map(|(t, s)| Tlv::string(t, &s)),
         (kv_pairs(), any::<bool>(), any::<bool>()).prop_map(|(kv, raw, is_version)| {
             let kv: Vec<(&str, &str)> = kv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -274,9 +330,19 @@ fn tlv_entry() -> BoxedStrategy<Tlv> {
                 Tlv::config(&kv, raw)
             }
         }),
-        (0u32..=83_886_079, 0u32..=83_886_079, any::<u16>(), any::<u8>())
+        (
+            0u32..=83_886_079,
+            0u32..=83_886_079,
+            any::<u16>(),
+            any::<u8>()
+        )
             .prop_map(|(s, l, r, reason)| Tlv::status(s, l, r, reason)),
-        (any::<i8>(), any::<u16>(), any::<u16>(), 0u32..=0xFFFF * 5 + 4)
+        (
+            any::<i8>(),
+            any::<u16>(),
+            any::<u16>(),
+            0u32..=0xFFFF * 5 + 4
+        )
             .prop_map(|(t, v, h, a)| Tlv::health(t, v, h, a)),
         (sixbit_text(40), any::<bool>()).prop_map(|(s, d)| if d {
             Tlv::diagnostic(&s, false)
@@ -304,19 +370,37 @@ fn tlv_list() -> impl Strategy<Value = Vec<Tlv>> {
 /// A random valid map: 1..=4 variants with random ids, presence-byte counts,
 /// slot types (repeats allowed) and labels (JSON-hostile characters included).
 fn random_map() -> impl Strategy<Value = VariantMap> {
-    let prefixes = vec!["f", "temp_", "a\"b", "x y", "back\\slash", "é", "Ω_", "tab\t"];
+    let prefixes = vec![
+        "f",
+        "temp_",
+        "a\"b",
+        "x y",
+        "back\\slash",
+        "é",
+        "Ω_",
+        "tab\t",
+    ];
     let variant = (1u8..=4).prop_flat_map(move |npres| {
         let cap = iotdata::variant::slots_for_presence_bytes(npres as usize);
         (
             Just(npres),
             vec(
-                proptest::option::weighted(0.6, (0..FieldType::ALL.len(), prop::sample::select(prefixes.clone()))),
+                proptest::option::weighted(
+                    0.6,
+                    (
+                        0..FieldType::ALL.len(),
+                        prop::sample::select(prefixes.clone()),
+                    ),
+                ),
                 1..=cap,
             ),
         )
     });
-    (prop::sample::subsequence((0u8..15).collect::<Vec<_>>(), 1..=4), vec(variant, 4)).prop_map(
-        |(ids, variants)| {
+    (
+        prop::sample::subsequence((0u8..15).collect::<Vec<_>>(), 1..=4),
+        vec(variant, 4),
+    )
+        .prop_map(|(ids, variants)| {
             let defs = ids
                 .iter()
                 .zip(variants)
@@ -337,8 +421,7 @@ fn random_map() -> impl Strategy<Value = VariantMap> {
                 })
                 .collect();
             VariantMap::from_defs("random", defs).expect("generated map is valid")
-        },
-    )
+        })
 }
 
 /// A random valid packet for `map`: a defined variant, a random subset of
@@ -398,21 +481,40 @@ fn random_map_packet() -> impl Strategy<Value = (Arc<VariantMap>, Packet)> {
 /// the bytes back (through both JSON entry points).
 fn check_round_trip(map: &VariantMap, p: &Packet) -> Result<(), TestCaseError> {
     let bytes = encode(p, map).map_err(|e| TestCaseError::fail(format!("encode failed: {e}")))?;
-    let d = decode(&bytes, map, DecodeOptions::STRICT)
-        .map_err(|e| TestCaseError::fail(format!("decode of {} failed: {e}", iotdata::hex::encode(&bytes))))?;
+    let d = decode(&bytes, map, DecodeOptions::STRICT).map_err(|e| {
+        TestCaseError::fail(format!(
+            "decode of {} failed: {e}",
+            iotdata::hex::encode(&bytes)
+        ))
+    })?;
     prop_assert_eq!(d.header, p.header);
     prop_assert_eq!(&d.fields, &p.fields);
     prop_assert_eq!(&d.tlvs, &p.tlvs);
     prop_assert!(d.warnings.is_empty(), "warnings: {:?}", d.warnings);
-    prop_assert_eq!(d.packed_bytes(), bytes.len(), "encoder writes exactly the packed bytes");
+    prop_assert_eq!(
+        d.packed_bytes(),
+        bytes.len(),
+        "encoder writes exactly the packed bytes"
+    );
     // Lenient decoding of a known variant is the same.
-    prop_assert_eq!(&decode(&bytes, map, DecodeOptions::LENIENT).ok(), &Some(d.clone()));
+    prop_assert_eq!(
+        &decode(&bytes, map, DecodeOptions::LENIENT).ok(),
+        &Some(d.clone())
+    );
 
     let text = json::to_json(&d, map);
-    prop_assert_eq!(frame::decode_to_json(&bytes, map, DecodeOptions::STRICT), text.clone());
+    prop_assert_eq!(
+        frame::decode_to_json(&bytes, map, DecodeOptions::STRICT),
+        text.clone()
+    );
     let again = json::encode_json(&text, map)
         .map_err(|e| TestCaseError::fail(format!("JSON re-encode failed: {e}\n{text}")))?;
-    prop_assert_eq!(iotdata::hex::encode(&again), iotdata::hex::encode(&bytes), "JSON: {}", text);
+    prop_assert_eq!(
+        iotdata::hex::encode(&again),
+        iotdata::hex::encode(&bytes),
+        "JSON: {}",
+        text
+    );
     let again = frame::encode_frame_json(&text, map)
         .map_err(|e| TestCaseError::fail(format!("frame JSON re-encode failed: {e}\n{text}")))?;
     prop_assert_eq!(again, bytes);
@@ -420,7 +522,7 @@ fn check_round_trip(map: &VariantMap, p: &Packet) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(512))]
 
     /// Every map of variants.json and the built-in default.
     #[test]
@@ -436,7 +538,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(512))]
 
     /// Every field type alone, in a one-slot map, with every kind of value.
     #[test]
@@ -486,7 +588,11 @@ proptest! {
 
 /// Decodes `bytes` every way; checks that nothing panics, errors are typed
 /// and the entry points agree.
-fn check_any_bytes(bytes: &[u8], map: &VariantMap, opts: DecodeOptions) -> Result<(), TestCaseError> {
+fn check_any_bytes(
+    bytes: &[u8],
+    map: &VariantMap,
+    opts: DecodeOptions,
+) -> Result<(), TestCaseError> {
     let res = frame::decode_frame(bytes, map, opts);
     match &res {
         Ok(Frame::Sensor(p)) => {
@@ -499,14 +605,19 @@ fn check_any_bytes(bytes: &[u8], map: &VariantMap, opts: DecodeOptions) -> Resul
         }
         Ok(Frame::Mesh(_)) => prop_assert_eq!(bytes.first().map(|b| b >> 4), Some(15)),
         Err(e) => {
-            prop_assert!(DECODE_KINDS.contains(&e.kind()), "untyped kind {}", e.kind());
+            prop_assert!(
+                DECODE_KINDS.contains(&e.kind()),
+                "untyped kind {}",
+                e.kind()
+            );
             prop_assert!(e.bit_offset() <= bytes.len() * 8, "{e:?}");
             prop_assert!(!e.to_string().is_empty());
         }
     }
     let text = frame::decode_to_json(bytes, map, opts);
-    let doc: Value = serde_json::from_str(&text)
-        .map_err(|e| TestCaseError::fail(format!("decode_to_json gave invalid JSON ({e}): {text}")))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| {
+        TestCaseError::fail(format!("decode_to_json gave invalid JSON ({e}): {text}"))
+    })?;
     match &res {
         Ok(f) => {
             prop_assert!(doc.get("error").is_none(), "{}", text);
@@ -517,7 +628,10 @@ fn check_any_bytes(bytes: &[u8], map: &VariantMap, opts: DecodeOptions) -> Resul
     let (dumped, entries) = frame::dump_frame(bytes, map, opts);
     prop_assert_eq!(&dumped, &res, "dump_frame and decode_frame disagree");
     for e in &entries {
-        prop_assert!(e.bit_offset + e.bit_length <= bytes.len() * 8, "dump entry beyond the input: {e:?}");
+        prop_assert!(
+            e.bit_offset + e.bit_length <= bytes.len() * 8,
+            "dump entry beyond the input: {e:?}"
+        );
     }
     let _ = frame::format_dump_table(&entries, res.as_ref().ok().map(|_| bytes.len() * 8));
     if let Ok(Frame::Sensor(p)) = &res {
@@ -546,7 +660,7 @@ fn noisy_frame() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(config(1024))]
+    #![proptest_config(config(2048))]
 
     /// Arbitrary bytes under every vector map, strict and lenient.
     #[test]
@@ -613,8 +727,24 @@ fn number() -> BoxedStrategy<Value> {
         (-2000.0f64..2000.0).prop_map(Value::from),
         any::<f64>().prop_map(Value::from), // NaN / inf become null
         prop::sample::select(vec![
-            "NaN", "nan", "inf", "-inf", "Infinity", "1e999", "-1e999", "-0", "0x10", "", " 12 ", "1e-400",
-            "99999999999999999999999", "-99999999999999999999", "4.5e3", "true", "null", "१२",
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "Infinity",
+            "1e999",
+            "-1e999",
+            "-0",
+            "0x10",
+            "",
+            " 12 ",
+            "1e-400",
+            "99999999999999999999999",
+            "-99999999999999999999",
+            "4.5e3",
+            "true",
+            "null",
+            "१२",
         ])
         .prop_map(Value::from),
         Just(Value::Null),
@@ -626,9 +756,28 @@ fn number() -> BoxedStrategy<Value> {
 /// Every member name a field value, image or TLV can have, plus noise.
 fn member_names() -> Vec<&'static str> {
     let mut keys = vec![
-        "index", "pm", "gas", "format", "size", "compression", "fragment", "invert", "pixels", "type", "data",
-        "wire", "session_uptime", "lifetime_uptime", "restarts", "reason", "cpu_temp", "supply_mv", "free_heap",
-        "session_active", "bogus", "",
+        "index",
+        "pm",
+        "gas",
+        "format",
+        "size",
+        "compression",
+        "fragment",
+        "invert",
+        "pixels",
+        "type",
+        "data",
+        "wire",
+        "session_uptime",
+        "lifetime_uptime",
+        "restarts",
+        "reason",
+        "cpu_temp",
+        "supply_mv",
+        "free_heap",
+        "session_active",
+        "bogus",
+        "",
     ];
     for t in FieldType::ALL {
         if let Layout::Fixed(comps) = t.spec().layout {
@@ -646,9 +795,28 @@ fn member_names() -> Vec<&'static str> {
 fn string_value() -> BoxedStrategy<Value> {
     prop_oneof![
         prop::sample::select(vec![
-            "bilevel", "grey4", "grey16", "reserved", "24x18", "32x24", "48x36", "64x48", "raw", "rle",
-            "heatshrink", "string", "version", "config", "status", "health", "POWER_ON", "ChssPf==", "AAAA",
-            "!!!", "=", "FW 142 HW 3",
+            "bilevel",
+            "grey4",
+            "grey16",
+            "reserved",
+            "24x18",
+            "32x24",
+            "48x36",
+            "64x48",
+            "raw",
+            "rle",
+            "heatshrink",
+            "string",
+            "version",
+            "config",
+            "status",
+            "health",
+            "POWER_ON",
+            "ChssPf==",
+            "AAAA",
+            "!!!",
+            "=",
+            "FW 142 HW 3",
         ])
         .prop_map(Value::from),
         "[A-Za-z0-9+/=]{0,40}".prop_map(Value::from),
@@ -665,8 +833,9 @@ fn any_value() -> BoxedStrategy<Value> {
     leaf.prop_recursive(3, 48, 8, move |inner| {
         prop_oneof![
             vec(inner.clone(), 0..8).prop_map(Value::Array),
-            vec((prop::sample::select(keys.clone()), inner), 0..10)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            vec((prop::sample::select(keys.clone()), inner), 0..10).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
     .boxed()
@@ -712,7 +881,9 @@ fn packet_json(map: Arc<VariantMap>) -> BoxedStrategy<Value> {
         header(0..=4095),
         header(0..=65535),
         vec((prop::sample::select(labels), any_value()), 0..6),
-        proptest::option::of(prop_oneof![3 => vec(tlv_json(), 0..4).prop_map(Value::Array), 1 => any_value()]),
+        proptest::option::of(
+            prop_oneof![3 => vec(tlv_json(), 0..4).prop_map(Value::Array), 1 => any_value()],
+        ),
         proptest::option::of((0i64..=16).prop_map(Value::from)),
     )
         .prop_map(|(variant, station, sequence, fields, data, ctrl_type)| {
@@ -761,10 +932,17 @@ fn mutated_packet_json(map: Arc<VariantMap>) -> BoxedStrategy<Value> {
     let m2 = map.clone();
     (
         packet(map),
-        vec((any::<prop::sample::Index>(), proptest::option::weighted(0.8, any_value())), 1..4),
+        vec(
+            (
+                any::<prop::sample::Index>(),
+                proptest::option::weighted(0.8, any_value()),
+            ),
+            1..4,
+        ),
     )
         .prop_map(move |(p, edits)| {
-            let mut doc: Value = serde_json::from_str(&json::to_json(&p, &m2)).expect("our JSON parses");
+            let mut doc: Value =
+                serde_json::from_str(&json::to_json(&p, &m2)).expect("our JSON parses");
             for (at, replacement) in edits {
                 let mut paths = Vec::new();
                 pointers(&doc, String::new(), &mut paths);
@@ -808,7 +986,8 @@ fn check_any_json(doc: &Value, map: &VariantMap) -> Result<(), TestCaseError> {
     // Both entry points must see the same numbers: serde_json (without its
     // `float_roundtrip` feature) may read a printed f64 back one ulp off, so
     // compare against the document as parsed from the text.
-    let doc = &serde_json::from_str::<Value>(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let doc =
+        &serde_json::from_str::<Value>(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let by_value = frame::encode_frame_value(doc, map);
     let by_text = frame::encode_frame_json(&text, map);
     prop_assert_eq!(&by_value, &by_text, "value and text entry points disagree");
@@ -822,15 +1001,24 @@ fn check_any_json(doc: &Value, map: &VariantMap) -> Result<(), TestCaseError> {
             ))
         })?;
         let back = frame::frame_to_json(&f, map, DecodeOptions::STRICT);
-        let again = frame::encode_frame_json(&back, map)
-            .map_err(|e| TestCaseError::fail(format!("re-encoding our own JSON failed: {e}\n{back}\nfrom {text}")))?;
-        prop_assert_eq!(iotdata::hex::encode(&again), iotdata::hex::encode(&bytes), "{} -> {}", text, back);
+        let again = frame::encode_frame_json(&back, map).map_err(|e| {
+            TestCaseError::fail(format!(
+                "re-encoding our own JSON failed: {e}\n{back}\nfrom {text}"
+            ))
+        })?;
+        prop_assert_eq!(
+            iotdata::hex::encode(&again),
+            iotdata::hex::encode(&bytes),
+            "{} -> {}",
+            text,
+            back
+        );
     }
     Ok(())
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(1024))]
 
     /// Packet-shaped JSON under every vector map.
     #[test]
@@ -870,7 +1058,9 @@ proptest! {
 #[test]
 fn station_frame_anchor() {
     let map = VariantMap::default_map();
-    let bytes = iotdata::hex::decode("002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210").unwrap();
+    let bytes =
+        iotdata::hex::decode("002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210")
+            .unwrap();
     let p = decode(&bytes, &map, DecodeOptions::STRICT).unwrap();
     let doc: Value = serde_json::from_str(&json::to_json(&p, &map)).unwrap();
     assert_eq!(doc["station"], j!(42));

@@ -36,7 +36,8 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Unix milliseconds of `y-m-d hh:mm:ss` UTC.
 pub fn unix_ms(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> i64 {
-    days_from_civil(y, m, d) * DAY_MS + (i64::from(hh) * 3600 + i64::from(mm) * 60 + i64::from(ss)) * 1000
+    days_from_civil(y, m, d) * DAY_MS
+        + (i64::from(hh) * 3600 + i64::from(mm) * 60 + i64::from(ss)) * 1000
 }
 
 /// A point in time broken down for the models: year, day of the year

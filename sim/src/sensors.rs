@@ -91,13 +91,23 @@ pub struct SensorState {
 
 impl SensorState {
     /// Initial state for a table row.
-    pub fn new(station: &'static Station, kind: SensorKind, mut rng: SplitMix64, best_rssi: f64) -> Self {
+    pub fn new(
+        station: &'static Station,
+        kind: SensorKind,
+        mut rng: SplitMix64,
+        best_rssi: f64,
+    ) -> Self {
         let interval = station.interval_s;
         let (seq, k, lifetime_before_s, session_start_ms) = if station.boots {
             (0, 0, u64::from(station.restarts) * 86_400 * 3, 0)
         } else {
             let running_s = (f64::from(station.seq0) * interval) as i64;
-            (station.seq0, 1000 + u32::from(station.seq0), 86_400 * 30, -running_s * 1000)
+            (
+                station.seq0,
+                1000 + u32::from(station.seq0),
+                86_400 * 30,
+                -running_s * 1000,
+            )
         };
         let snow = match station.alt_m {
             a if a > 1200.0 => 240.0,
@@ -152,7 +162,12 @@ impl SensorState {
         self.last_unix_ms = Some(unix_ms);
         let rain = world.rain_rate_mmh();
         let inst = calendar::instant(unix_ms);
-        let irr = world.irradiance(self.station.lat, self.station.lon, inst.day_of_year, inst.hour_utc);
+        let irr = world.irradiance(
+            self.station.lat,
+            self.station.lon,
+            inst.day_of_year,
+            inst.hour_utc,
+        );
         // battery: slow drain, solar charge in daylight
         self.battery -= 0.25 * dt_h + 0.002;
         if self.station.solar {
@@ -183,7 +198,13 @@ impl SensorState {
 
     /// Builds the next packet at sim time `now_ms` (`unix_ms` absolute) and
     /// advances the sequence number.
-    pub fn report(&mut self, world: &World, now_ms: i64, unix_ms: i64, map: &VariantMap) -> Result<(Vec<u8>, u16, ReportInfo), EncodeError> {
+    pub fn report(
+        &mut self,
+        world: &World,
+        now_ms: i64,
+        unix_ms: i64,
+        map: &VariantMap,
+    ) -> Result<(Vec<u8>, u16, ReportInfo), EncodeError> {
         let st = self.station;
         let inst = calendar::instant(unix_ms);
         let air_t = world.air_temp(st.alt_m, inst.hour_utc) + ((st.id % 7) as f64 - 3.0) * 0.15;
@@ -200,10 +221,19 @@ impl SensorState {
         let press = world.pressure_at(st.alt_m) + 0.3 * rng.normal();
         let irr = world.irradiance(st.lat, st.lon, inst.day_of_year, inst.hour_utc);
         let raining = world.raining();
-        let environment = || FieldValue::environment(temp as f32, press.round().clamp(850.0, 1105.0) as i32, hum.round().clamp(0.0, 100.0) as i32);
+        let environment = || {
+            FieldValue::environment(
+                temp as f32,
+                press.round().clamp(850.0, 1105.0) as i32,
+                hum.round().clamp(0.0, 100.0) as i32,
+            )
+        };
         let solar = |rng: &mut SplitMix64| {
             let i = (irr * (1.0 + 0.03 * rng.normal())).clamp(0.0, 1023.0);
-            FieldValue::solar(i.round() as i32, (i / 140.0).round().clamp(0.0, 15.0) as i32)
+            FieldValue::solar(
+                i.round() as i32,
+                (i / 140.0).round().clamp(0.0, 15.0) as i32,
+            )
         };
 
         let mut flags = 0u8;
@@ -221,8 +251,13 @@ impl SensorState {
         }
 
         let charging = st.solar && irr > 150.0 && self.battery < 99.5;
-        enc.set("battery", FieldValue::battery(self.battery.round().clamp(0.0, 100.0) as u8, charging)?)?;
-        let rssi = (self.best_rssi + 2.0 * rng.normal()).round().clamp(-120.0, -60.0);
+        enc.set(
+            "battery",
+            FieldValue::battery(self.battery.round().clamp(0.0, 100.0) as u8, charging)?,
+        )?;
+        let rssi = (self.best_rssi + 2.0 * rng.normal())
+            .round()
+            .clamp(-120.0, -60.0);
         let snr = ((rssi + 120.0) / 3.0 - 8.0).clamp(-20.0, 10.0);
         enc.set("link", FieldValue::link(rssi as i32, snr as f32)?)?;
 
@@ -239,31 +274,67 @@ impl SensorState {
                 enc.set("environment", environment()?)?;
                 let mean = world.wind_speed(st.alt_m);
                 let speed = (mean * (1.0 + 0.15 * rng.normal())).clamp(0.0, 60.0);
-                let spike = if rng.chance(0.12) { rng.range_f64(1.4, 2.0) } else { 1.0 };
+                let spike = if rng.chance(0.12) {
+                    rng.range_f64(1.4, 2.0)
+                } else {
+                    1.0
+                };
                 let gust = (speed * rng.range_f64(1.25, 1.6) * spike).clamp(speed, 63.5);
-                let dir = (world.wind_dir() + ((st.id % 5) as f64 - 2.0) * 12.0 + 10.0 * rng.normal()).rem_euclid(360.0);
-                enc.set("wind", FieldValue::wind(speed as f32, dir.round().min(355.0) as i32, gust as f32)?)?;
+                let dir =
+                    (world.wind_dir() + ((st.id % 5) as f64 - 2.0) * 12.0 + 10.0 * rng.normal())
+                        .rem_euclid(360.0);
+                enc.set(
+                    "wind",
+                    FieldValue::wind(speed as f32, dir.round().min(355.0) as i32, gust as f32)?,
+                )?;
                 let rate = world.rain_rate_mmh();
-                let size = if rate > 0.0 { (8.0 + 3.0 * rate).min(60.0) } else { 0.0 };
-                enc.set("rain", FieldValue::rain(rate.round() as i32, size.round() as i32)?)?;
+                let size = if rate > 0.0 {
+                    (8.0 + 3.0 * rate).min(60.0)
+                } else {
+                    0.0
+                };
+                enc.set(
+                    "rain",
+                    FieldValue::rain(rate.round() as i32, size.round() as i32)?,
+                )?;
                 enc.set("solar", solar(rng)?)?;
                 if full {
                     enc.set("clouds", FieldValue::clouds(world.clouds().round() as i32)?)?;
                 }
             }
             SensorKind::Soil => {
-                enc.set("soil_temp", FieldValue::temperature((self.soil_temp + 0.05 * rng.normal()) as f32)?)?;
-                enc.set("moisture", FieldValue::humidity((self.moisture + 0.3 * rng.normal()).round().clamp(0.0, 100.0) as i32)?)?;
-                enc.set("depth", FieldValue::depth((self.water_table + rng.normal()).round().clamp(0.0, 1023.0) as i32)?)?;
+                enc.set(
+                    "soil_temp",
+                    FieldValue::temperature((self.soil_temp + 0.05 * rng.normal()) as f32)?,
+                )?;
+                enc.set(
+                    "moisture",
+                    FieldValue::humidity(
+                        (self.moisture + 0.3 * rng.normal())
+                            .round()
+                            .clamp(0.0, 100.0) as i32,
+                    )?,
+                )?;
+                enc.set(
+                    "depth",
+                    FieldValue::depth(
+                        (self.water_table + rng.normal()).round().clamp(0.0, 1023.0) as i32,
+                    )?,
+                )?;
             }
             SensorKind::River => {
                 let wt = 4.2 + 0.4 * (self.soil_temp - 3.0) + 0.05 * rng.normal();
                 enc.set("water_temp", FieldValue::temperature(wt as f32)?)?;
                 let level = 48.0 + 6.0 * self.river_store + 0.8 * rng.normal();
-                enc.set("level", FieldValue::depth(level.round().clamp(0.0, 1023.0) as i32)?)?;
+                enc.set(
+                    "level",
+                    FieldValue::depth(level.round().clamp(0.0, 1023.0) as i32)?,
+                )?;
             }
             SensorKind::Snow => {
-                let d = (self.snow_cm + 1.2 * rng.normal()).round().clamp(0.0, 1023.0);
+                let d = (self.snow_cm + 1.2 * rng.normal())
+                    .round()
+                    .clamp(0.0, 1023.0);
                 enc.set("snow_depth", FieldValue::depth(d as i32)?)?;
                 enc.set("environment", environment()?)?;
                 enc.set("solar", solar(rng)?)?;
@@ -273,26 +344,50 @@ impl SensorState {
                 let h = inst.hour_utc;
                 let peak = |c: f64, w: f64| (-((h - c) / w).powi(2)).exp();
                 // car park: traffic peaks; the hut: evening stove smoke
-                let source = if st.alt_m < 100.0 { 10.0 * (peak(9.0, 1.2) + peak(17.5, 1.5)) } else { 14.0 * peak(19.5, 1.5) };
+                let source = if st.alt_m < 100.0 {
+                    10.0 * (peak(9.0, 1.2) + peak(17.5, 1.5))
+                } else {
+                    14.0 * peak(19.5, 1.5)
+                };
                 let wash = if raining { 0.5 } else { 1.0 };
-                let pm25 = ((4.0 + source + self.pm_anomaly) * wash).max(1.0);
+                let base = if st.alt_m < 100.0 { 6.5 } else { 4.5 };
+                let pm25 = ((base + source + self.pm_anomaly) * wash).max(1.0);
                 let pm = [
                     Some((pm25 * 0.7).round() as u32),
                     Some(pm25.round() as u32),
                     None,
                     Some((pm25 * 1.6 + rng.range_f64(0.0, 3.0)).round() as u32),
                 ];
-                let traffic = if st.alt_m < 100.0 { peak(9.0, 1.2) + peak(17.5, 1.5) } else { 0.2 };
+                let traffic = if st.alt_m < 100.0 {
+                    peak(9.0, 1.2) + peak(17.5, 1.5)
+                } else {
+                    0.2
+                };
                 let voc = (100.0 + 25.0 * traffic + 8.0 * rng.normal()).clamp(1.0, 500.0);
                 let nox = (2.0 + 30.0 * traffic + 2.0 * rng.normal()).clamp(1.0, 500.0);
                 let co2 = (418.0 + 40.0 * traffic + 6.0 * rng.normal()).clamp(350.0, 5000.0);
-                let gas = [Some(voc as u32), Some(nox as u32), Some(co2 as u32), None, None, None, None, None];
-                enc.set("air_quality", FieldValue::air_quality(aqi_pm25(pm25), pm, gas)?)?;
+                let gas = [
+                    Some(voc as u32),
+                    Some(nox as u32),
+                    Some(co2 as u32),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ];
+                enc.set(
+                    "air_quality",
+                    FieldValue::air_quality(aqi_pm25(pm25), pm, gas)?,
+                )?;
             }
             SensorKind::Radiation => {
-                let lambda = 24.0 * if raining { 1.25 } else { 1.0 };
+                let lambda: f64 = 24.0 * if raining { 1.25 } else { 1.0 };
                 let cpm = (lambda + lambda.sqrt() * rng.normal()).round().max(0.0);
-                enc.set("radiation", FieldValue::radiation(cpm as i32, (cpm * 0.0057) as f32)?)?;
+                enc.set(
+                    "radiation",
+                    FieldValue::radiation(cpm as i32, (cpm * 0.0057) as f32)?,
+                )?;
                 enc.set("environment", environment()?)?;
             }
             SensorKind::CameraRle | SensorKind::CameraHeatshrink => {
@@ -325,12 +420,21 @@ impl SensorState {
             let (fw, hw) = firmware(self.kind);
             tlvs.push(Tlv::version(&[("FW", fw), ("HW", hw)], true)?);
             let interval = format!("{}", st.interval_s.round() as u32);
-            tlvs.push(Tlv::config(&[("INT", interval.as_str()), ("SF", "9"), ("TXP", "14")], false)?);
+            tlvs.push(Tlv::config(
+                &[("INT", interval.as_str()), ("SF", "9"), ("TXP", "14")],
+                false,
+            )?);
         }
         if boot || k % 10 == 9 {
             let session_s = ((now_ms - self.session_start_ms).max(0) / 1000) as u32;
-            let lifetime = (self.lifetime_before_s + u64::from(session_s)).min(u64::from(u32::MAX) / 2) as u32;
-            tlvs.push(Tlv::status(session_s, lifetime, self.restarts, self.reason)?);
+            let lifetime =
+                (self.lifetime_before_s + u64::from(session_s)).min(u64::from(u32::MAX) / 2) as u32;
+            tlvs.push(Tlv::status(
+                session_s,
+                lifetime,
+                self.restarts,
+                self.reason,
+            )?);
         }
         if k % 25 == 12 {
             let session_s = ((now_ms - self.session_start_ms).max(0) / 1000) as u32;
@@ -341,7 +445,10 @@ impl SensorState {
         }
         if self.battery < 25.0 && !self.low_battery_reported {
             self.low_battery_reported = true;
-            tlvs.push(Tlv::diagnostic(&format!("BATTERY LOW {} PCT", self.battery.round() as u32), false)?);
+            tlvs.push(Tlv::diagnostic(
+                &format!("BATTERY LOW {} PCT", self.battery.round() as u32),
+                false,
+            )?);
         } else if rng.chance(0.015) {
             let list = diagnostics(self.kind);
             let i = rng.range_u64(0, list.len() as u64 - 1) as usize;
@@ -350,7 +457,9 @@ impl SensorState {
             }
         }
         let note = match self.kind {
-            SensorKind::Weather if raining && world.rain_events > self.rain_events_seen => Some("RAIN EVENT START".to_string()),
+            SensorKind::Weather if raining && world.rain_events > self.rain_events_seen => {
+                Some("RAIN EVENT START".to_string())
+            }
             SensorKind::CameraRle if k % 12 == 3 => Some("VEHICLE ENTERING".to_string()),
             SensorKind::CameraHeatshrink if k % 16 == 5 => Some("RED DEER".to_string()),
             _ if k % 40 == 20 => Some("SITE CHECK OK".to_string()),

@@ -3,7 +3,7 @@
 //! * [`motion_mask`]: a bilevel 32x24 motion mask (1 = pixel changed) of a
 //!   car crossing the car-park entrance, plus a few specks of sensor noise.
 //!   Mostly zeros, so run-length encoding makes it tiny.
-//! * [`wildlife_frame`]: a 16-grey 24x18 picture of a hillside (sky, ridge
+//! * [`wildlife_frame`]: a 16-grey 32x24 picture of a hillside (sky, ridge
 //!   line, forest, track) with a deer walking across; the brightness follows
 //!   the daylight. Repetitive rows suit heatshrink's back-references.
 
@@ -43,18 +43,19 @@ pub fn motion_mask(frame: u32, rng: &mut SplitMix64) -> PixelGrid {
 /// The 16-grey wildlife frame for frame number `frame`; `light` is 0.0
 /// (night, infrared) to 1.0 (bright day).
 pub fn wildlife_frame(frame: u32, light: f64, rng: &mut SplitMix64) -> PixelGrid {
-    let (w, h) = (SizeTier::S24x18.width(), SizeTier::S24x18.height());
+    let (w, h) = (WILDLIFE_SIZE.width(), WILDLIFE_SIZE.height());
     let mut g = PixelGrid::new(w, h, 4);
     let gain = 0.35 + 0.65 * light.clamp(0.0, 1.0);
-    for y in 0..h as i64 {
-        for x in 0..w as i64 {
+    let (wi, hi) = (w as i64, h as i64);
+    for y in 0..hi {
+        for x in 0..wi {
             // ridge line: a gentle slope with a notch
-            let ridge = 5 + (x / 6) - if (10..14).contains(&x) { 1 } else { 0 };
+            let ridge = hi * 5 / 18 + x / 6 - i64::from((wi * 5 / 12..wi * 7 / 12).contains(&x));
             let base = if y < ridge {
-                14 - y / 2 // sky, brighter high up
-            } else if y < 12 {
-                4 + (x + y) % 2 // forest texture
-            } else if (13..15).contains(&y) {
+                14 - 8 * y / hi // sky, brighter high up
+            } else if y < hi * 2 / 3 {
+                4 + (x / 2 + y) % 2 // forest texture
+            } else if (hi * 3 / 4..hi * 3 / 4 + 2).contains(&y) {
                 10 // the track
             } else {
                 7 // grass
@@ -62,10 +63,15 @@ pub fn wildlife_frame(frame: u32, light: f64, rng: &mut SplitMix64) -> PixelGrid
             set(&mut g, x, y, ((base as f64) * gain).round() as i64);
         }
     }
-    // The deer: walks right to left, 2 px per frame, body 5x3, head, legs.
-    let x0 = 24 - (frame % 16) as i64 * 2;
-    let y0 = 10;
-    for (dx, dy) in [(0, 0), (1, 0), (2, 0), (3, 0), (4, 0), (0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (-1, -1), (-1, -2), (0, 2), (4, 2)] {
+    // The deer: walks right to left, 2 px per frame, body 6x3, head, legs.
+    let x0 = wi - (i64::from(frame) % (wi / 2 + 4)) * 2;
+    let y0 = hi * 2 / 3;
+    for dy in 0..3 {
+        for dx in 0..6 {
+            set(&mut g, x0 + dx, y0 + dy, 2);
+        }
+    }
+    for (dx, dy) in [(-1, -1), (-1, -2), (-2, -2), (0, 3), (1, 3), (4, 3), (5, 3)] {
         set(&mut g, x0 + dx, y0 + dy, 2);
     }
     // a little sensor noise
@@ -76,6 +82,9 @@ pub fn wildlife_frame(frame: u32, light: f64, rng: &mut SplitMix64) -> PixelGrid
     }
     g
 }
+
+/// Size of the wildlife camera's thumbnails.
+pub const WILDLIFE_SIZE: SizeTier = SizeTier::S32x24;
 
 fn set(g: &mut PixelGrid, x: i64, y: i64, v: i64) {
     if x < 0 || y < 0 || x >= g.width as i64 || y >= g.height as i64 {
@@ -90,13 +99,27 @@ fn set(g: &mut PixelGrid, x: i64, y: i64, v: i64) {
 /// The RLE image field for [`motion_mask`].
 pub fn motion_image(frame: u32, rng: &mut SplitMix64) -> Result<Image, EncodeError> {
     let g = motion_mask(frame, rng);
-    Image::from_pixels(PixelFormat::Bilevel, SizeTier::S32x24, Compression::Rle, false, false, &g)
+    Image::from_pixels(
+        PixelFormat::Bilevel,
+        SizeTier::S32x24,
+        Compression::Rle,
+        false,
+        false,
+        &g,
+    )
 }
 
 /// The heatshrink image field for [`wildlife_frame`].
 pub fn wildlife_image(frame: u32, light: f64, rng: &mut SplitMix64) -> Result<Image, EncodeError> {
     let g = wildlife_frame(frame, light, rng);
-    Image::from_pixels(PixelFormat::Grey16, SizeTier::S24x18, Compression::Heatshrink, false, false, &g)
+    Image::from_pixels(
+        PixelFormat::Grey16,
+        WILDLIFE_SIZE,
+        Compression::Heatshrink,
+        false,
+        false,
+        &g,
+    )
 }
 
 #[cfg(test)]
@@ -118,7 +141,15 @@ mod tests {
             // decodes back to the same pixels
             let rng2 = &mut SplitMix64::new(9);
             let g = wildlife_frame(f, 0.5, rng2);
-            let img = Image::from_pixels(PixelFormat::Grey16, SizeTier::S24x18, Compression::Heatshrink, false, false, &g).unwrap();
+            let img = Image::from_pixels(
+                PixelFormat::Grey16,
+                WILDLIFE_SIZE,
+                Compression::Heatshrink,
+                false,
+                false,
+                &g,
+            )
+            .unwrap();
             assert_eq!(img.decode_pixels().unwrap().grid, g);
         }
         assert!(max_rle <= 60, "rle {max_rle}");

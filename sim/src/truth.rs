@@ -115,15 +115,24 @@ pub struct RelayTruth {
     pub neighbours: Vec<u16>,
     /// Times its parent changed during the run.
     pub parent_changes: u32,
-    /// Parent in the last NEIGHBOUR_REPORT a gateway received (what a
-    /// receiver knows), `0xFFF` meaning orphaned.
+    /// When its parent, cost or tree last changed (sim ms; 0 if never).
+    pub routing_changed_ms: u64,
+    /// What a receiver of every gateway's frames knows: the parent in the
+    /// newest NEIGHBOUR_REPORT (by mesh sequence) a gateway received, unless
+    /// a newer ROUTE_ERROR or an orphan report (parent `0xFFF`) followed
+    /// (then `None`).
     pub reported_parent: Option<u16>,
-    /// Cost in that report.
+    /// Cost in the newest report.
     pub reported_cost: Option<u8>,
-    /// Gateway in that report.
+    /// Gateway in the newest report.
     pub reported_gateway: Option<u16>,
-    /// Neighbour ids in that report.
+    /// Neighbour ids in the newest report.
     pub reported_neighbours: Vec<u16>,
+    /// Orphaned as far as the gateways know (a ROUTE_ERROR, or a report
+    /// with parent `0xFFF`, newer than any report with a parent).
+    pub reported_orphan: bool,
+    /// Reason of the ROUTE_ERROR that orphaned it, as far as the gateways know.
+    pub reported_route_error: Option<u8>,
     /// Whether a gateway received one of its ROUTE_ERRORs.
     pub route_error_heard: bool,
     /// Reason of its last ROUTE_ERROR, if it sent one.

@@ -26,7 +26,8 @@ struct Ou {
 impl Ou {
     fn step(&mut self, dt_s: f64, rng: &mut SplitMix64) {
         let a = (-dt_s / self.tau_s).exp();
-        self.x = self.mean + (self.x - self.mean) * a + self.sigma * (1.0 - a * a).sqrt() * rng.normal();
+        self.x =
+            self.mean + (self.x - self.mean) * a + self.sigma * (1.0 - a * a).sqrt() * rng.normal();
     }
 }
 
@@ -55,12 +56,42 @@ impl World {
         let clouds = rng.range_f64(4.0, 7.0);
         World {
             now_unix_ms: start_unix_ms,
-            pressure_sl: Ou { x: pressure, mean: 1010.0, tau_s: 18.0 * 3600.0, sigma: 6.0 },
-            clouds: Ou { x: clouds, mean: 5.5, tau_s: 2.0 * 3600.0, sigma: 1.8 },
-            temp_anomaly: Ou { x: rng.normal() * 0.8, mean: 0.0, tau_s: 3.0 * 3600.0, sigma: 1.2 },
-            wind_factor: Ou { x: 1.0, mean: 1.0, tau_s: 1800.0, sigma: 0.25 },
-            wind_dir: Ou { x: 235.0, mean: 235.0, tau_s: 3600.0, sigma: 25.0 },
-            rain_intensity: Ou { x: 2.0, mean: 2.5, tau_s: 600.0, sigma: 1.5 },
+            pressure_sl: Ou {
+                x: pressure,
+                mean: 1010.0,
+                tau_s: 18.0 * 3600.0,
+                sigma: 6.0,
+            },
+            clouds: Ou {
+                x: clouds,
+                mean: 5.5,
+                tau_s: 2.0 * 3600.0,
+                sigma: 1.8,
+            },
+            temp_anomaly: Ou {
+                x: rng.normal() * 0.8,
+                mean: 0.0,
+                tau_s: 3.0 * 3600.0,
+                sigma: 1.2,
+            },
+            wind_factor: Ou {
+                x: 1.0,
+                mean: 1.0,
+                tau_s: 1800.0,
+                sigma: 0.25,
+            },
+            wind_dir: Ou {
+                x: 235.0,
+                mean: 235.0,
+                tau_s: 3600.0,
+                sigma: 25.0,
+            },
+            rain_intensity: Ou {
+                x: 2.0,
+                mean: 2.5,
+                tau_s: 600.0,
+                sigma: 1.5,
+            },
             raining: false,
             rain_events: 0,
             rain_total_mm: 0.0,
@@ -81,13 +112,15 @@ impl World {
             self.wind_dir.step(dt, rng);
             self.rain_intensity.step(dt, rng);
             // Rain: events start more readily under heavy cloud; mean length 12 min.
+            let rate = self.rain_intensity.x.clamp(0.3, 12.0);
+            let cloudy = self.clouds.x >= 5.5;
             if self.raining {
-                self.rain_total_mm += self.rain_rate_mmh() * dt / 3600.0;
+                self.rain_total_mm += rate * dt / 3600.0;
                 if rng.chance(dt / 720.0) {
                     self.raining = false;
                 }
             } else {
-                let mean_wait_s = if self.clouds() >= 5.5 { 1500.0 } else { 9000.0 };
+                let mean_wait_s = if cloudy { 1500.0 } else { 9000.0 };
                 if rng.chance(dt / mean_wait_s) {
                     self.raining = true;
                     self.rain_events += 1;
@@ -138,7 +171,9 @@ impl World {
 
     /// Relative humidity, percent.
     pub fn humidity(&self, temp_c: f64, alt_m: f64) -> f64 {
-        let rh = 90.0 - 3.2 * (temp_c + 0.0065 * alt_m - 2.0) + if self.raining { 9.0 } else { 0.0 } + 2.0 * self.clouds();
+        let rh = 90.0 - 3.2 * (temp_c + 0.0065 * alt_m - 2.0)
+            + if self.raining { 9.0 } else { 0.0 }
+            + 2.0 * self.clouds();
         rh.clamp(28.0, 100.0)
     }
 
@@ -168,7 +203,8 @@ impl World {
 /// The sun's elevation above the horizon, degrees (simple declination and
 /// hour-angle model, good to a degree or so).
 pub fn sun_elevation_deg(lat: f64, lon: f64, day_of_year: u32, hour_utc: f64) -> f64 {
-    let decl = 23.44_f64.to_radians() * (core::f64::consts::TAU * (284.0 + f64::from(day_of_year) + 1.0) / 365.0).sin();
+    let decl = 23.44_f64.to_radians()
+        * (core::f64::consts::TAU * (284.0 + f64::from(day_of_year) + 1.0) / 365.0).sin();
     let solar_time = hour_utc + lon / 15.0;
     let hour_angle = (15.0 * (solar_time - 12.0)).to_radians();
     let phi = lat.to_radians();

@@ -118,10 +118,15 @@ pub fn App() -> impl IntoView {
     let (settings0, demo) = initial_settings();
     let ctx = Ctx::provide(settings0.clone(), demo);
     let Ctx {
-        status, clock, conn, ..
+        status,
+        clock,
+        conn,
+        ..
     } = ctx;
 
-    if let Ok(h) = set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000)) {
+    if let Ok(h) =
+        set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000))
+    {
         on_cleanup(move || h.clear());
     }
     if settings0.broker.trim().is_empty() {

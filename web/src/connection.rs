@@ -232,7 +232,7 @@ pub fn refusal_hint(code: u8) -> &'static str {
         2 => "the broker rejected the client id; reload the page for a new one",
         3 => "the broker is up but not accepting connections; retrying",
         4 => "check the user name and password in the settings",
-        5 => "this user may not connect; check the broker's ACL / user settings",
+        5 => "check the user name and password (mosquitto answers 5 to bad credentials), or the broker's ACL for this user",
         _ => "",
     }
 }
@@ -420,7 +420,11 @@ impl Connection {
             }
             Poll::Timeout(why) => {
                 drop(inner);
-                Self::schedule_retry(this, why.to_string(), "the broker or the network is not answering".into());
+                Self::schedule_retry(
+                    this,
+                    why.to_string(),
+                    "the broker or the network is not answering".into(),
+                );
             }
         }
     }
@@ -462,8 +466,10 @@ impl Connection {
                                 inner.attempt = 0;
                                 let (ok, bad): (Vec<_>, Vec<_>) =
                                     grants.into_iter().partition(|g| g.qos.is_some());
-                                let granted: Vec<String> = ok.into_iter().map(|g| g.filter).collect();
-                                let refused: Vec<String> = bad.into_iter().map(|g| g.filter).collect();
+                                let granted: Vec<String> =
+                                    ok.into_iter().map(|g| g.filter).collect();
+                                let refused: Vec<String> =
+                                    bad.into_iter().map(|g| g.filter).collect();
                                 if granted.is_empty() && !refused.is_empty() {
                                     inner.teardown(false);
                                     inner.status.set(ConnState::Error {
@@ -480,7 +486,9 @@ impl Connection {
                             }
                             Output::Event(mqtt::Event::Refused { code, reason }) => {
                                 let hint = refusal_hint(code).to_string();
-                                let reason = format!("the broker refused the connection: {reason} (CONNACK {code})");
+                                let reason = format!(
+                                    "the broker refused the connection: {reason} (CONNACK {code})"
+                                );
                                 if refusal_is_final(code) {
                                     inner.teardown(false);
                                     inner.status.set(ConnState::Error { reason, hint });
@@ -564,7 +572,9 @@ impl Inner {
         if let Some(h) = self.ticker.take() {
             h.clear();
         }
-        if let (true, Some(session), Some(sock)) = (polite, self.session.as_mut(), self.socket.as_ref()) {
+        if let (true, Some(session), Some(sock)) =
+            (polite, self.session.as_mut(), self.socket.as_ref())
+        {
             if session.is_connected() {
                 let _ = sock.send(&session.disconnect());
             }
@@ -584,7 +594,10 @@ mod tests {
         for a in 0..20 {
             for r in [0.0, 0.25, 0.5, 0.999] {
                 let d = backoff_delay_ms(a, r);
-                assert!((BACKOFF_MIN_MS..=BACKOFF_MAX_MS).contains(&d), "{a} {r} {d}");
+                assert!(
+                    (BACKOFF_MIN_MS..=BACKOFF_MAX_MS).contains(&d),
+                    "{a} {r} {d}"
+                );
             }
         }
         assert!(backoff_delay_ms(0, 0.0) >= 1000.0 && backoff_delay_ms(0, 0.999) < 1200.0);

@@ -223,7 +223,12 @@ fn build(
 
 /// Decodes one frame for the pipeline (no dump).
 pub fn decode_frame(bytes: &[u8], map: &VariantMap) -> Decoded {
-    build(bytes, map, frame::decode_frame(bytes, map, OPTIONS), Vec::new())
+    build(
+        bytes,
+        map,
+        frame::decode_frame(bytes, map, OPTIONS),
+        Vec::new(),
+    )
 }
 
 /// Decodes one frame for the inspector, with the bit-level dump.
@@ -341,7 +346,10 @@ mod tests {
         let json = d.json.unwrap();
         assert_eq!(json["station"], 42);
         assert!(json["position"]["latitude"].as_f64().unwrap() > 59.0);
-        assert!(d.json_text.unwrap().starts_with("{\"variant\":0,\"station\":42"));
+        assert!(d
+            .json_text
+            .unwrap()
+            .starts_with("{\"variant\":0,\"station\":42"));
         assert!(d.dump.len() > 10);
     }
 }

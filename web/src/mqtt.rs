@@ -199,7 +199,10 @@ impl MqttClient {
 
     /// The CONNECT packet; call once, right after the transport opened.
     pub fn connect(&mut self, now_ms: f64) -> Vec<u8> {
-        let mut c = Connect::new(self.opts.client_id.as_str().into(), self.opts.keep_alive_secs);
+        let mut c = Connect::new(
+            self.opts.client_id.as_str().into(),
+            self.opts.keep_alive_secs,
+        );
         c.clean_session = true;
         if let Some(user) = &self.opts.username {
             c.username = Some(user.as_str().into());
@@ -256,7 +259,10 @@ impl MqttClient {
                 }
             };
             if total > MAX_PACKET_BYTES {
-                self.fail(&mut out, format!("MQTT packet of {total} bytes is too large"));
+                self.fail(
+                    &mut out,
+                    format!("MQTT packet of {total} bytes is too large"),
+                );
                 break;
             }
             if rest.len() < total {
@@ -318,7 +324,11 @@ impl MqttClient {
                     out.push(Output::Event(Event::Subscribed(Vec::new())));
                 } else {
                     let pid = self.take_pid();
-                    let topics = self.filters.iter().map(|f| (f.clone(), QoS::Level1)).collect();
+                    let topics = self
+                        .filters
+                        .iter()
+                        .map(|f| (f.clone(), QoS::Level1))
+                        .collect();
                     let bytes = encode(&Packet::Subscribe(Subscribe::new(pid, topics)));
                     self.phase = Phase::Subscribing(pid.value());
                     self.send(out, bytes, now_ms);
@@ -352,10 +362,7 @@ impl MqttClient {
                 self.send(out, encode(&Packet::Pubcomp(pid)), now_ms);
             }
             Packet::Pingresp => self.ping_sent_ms = None,
-            Packet::Puback(_)
-            | Packet::Pubrec(_)
-            | Packet::Pubcomp(_)
-            | Packet::Unsuback(_) => {}
+            Packet::Puback(_) | Packet::Pubrec(_) | Packet::Pubcomp(_) | Packet::Unsuback(_) => {}
             Packet::Disconnect => self.fail(out, "the broker sent DISCONNECT".into()),
             Packet::Connect(_)
             | Packet::Subscribe(_)

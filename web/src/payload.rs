@@ -158,7 +158,10 @@ pub fn classify(topic: &str, payload: &[u8]) -> Payload {
     }
     if payload.len() < MIN_FRAME_BYTES {
         return Payload::unrecognised(
-            format!("{} bytes, shorter than an iotdata frame ({MIN_FRAME_BYTES})", payload.len()),
+            format!(
+                "{} bytes, shorter than an iotdata frame ({MIN_FRAME_BYTES})",
+                payload.len()
+            ),
             payload,
         );
     }
@@ -247,36 +250,31 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
     // Digits of the current token (between separators).
     let mut token: Vec<(usize, u8)> = Vec::new();
     let mut prefixed = false;
-    let flush = |token: &mut Vec<(usize, u8)>,
-                 prefixed: bool,
-                 out: &mut Vec<u8>|
-     -> Result<(), HexError> {
-        if token.is_empty() {
-            return Ok(());
-        }
-        if token.len() % 2 == 1 {
-            if prefixed && token.len() == 1 {
-                out.push(token[0].1);
-                token.clear();
+    let flush =
+        |token: &mut Vec<(usize, u8)>, prefixed: bool, out: &mut Vec<u8>| -> Result<(), HexError> {
+            if token.is_empty() {
                 return Ok(());
             }
-            return Err(HexError {
-                position: token[token.len() - 1].0,
-                message: format!("odd number of hex digits ({}) in a group", token.len()),
-            });
-        }
-        for pair in token.chunks(2) {
-            out.push((pair[0].1 << 4) | pair[1].1);
-        }
-        token.clear();
-        Ok(())
-    };
+            if token.len() % 2 == 1 {
+                if prefixed && token.len() == 1 {
+                    out.push(token[0].1);
+                    token.clear();
+                    return Ok(());
+                }
+                return Err(HexError {
+                    position: token[token.len() - 1].0,
+                    message: format!("odd number of hex digits ({}) in a group", token.len()),
+                });
+            }
+            for pair in token.chunks(2) {
+                out.push((pair[0].1 << 4) | pair[1].1);
+            }
+            token.clear();
+            Ok(())
+        };
     while i < chars.len() {
         let c = chars[i];
-        if c == '0'
-            && token.is_empty()
-            && matches!(chars.get(i + 1), Some('x') | Some('X'))
-        {
+        if c == '0' && token.is_empty() && matches!(chars.get(i + 1), Some('x') | Some('X')) {
             prefixed = true;
             i += 2;
             continue;

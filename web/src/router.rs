@@ -72,7 +72,10 @@ pub fn parse_hash(hash: &str) -> Route {
                 .map(crate::settings::percent_decode);
             Route::Inspector { hex: q }
         }
-        p => match p.strip_prefix("/station/").and_then(|id| id.parse::<u16>().ok()) {
+        p => match p
+            .strip_prefix("/station/")
+            .and_then(|id| id.parse::<u16>().ok())
+        {
             Some(id) if id < 4096 => Route::Station(id),
             _ => Route::NotFound(h.to_string()),
         },
@@ -110,7 +113,10 @@ mod tests {
         assert_eq!(parse_hash(""), Route::Overview);
         assert_eq!(parse_hash("#/"), Route::Overview);
         assert_eq!(parse_hash("#/station/42"), Route::Station(42));
-        assert_eq!(parse_hash("#/station/5000"), Route::NotFound("/station/5000".into()));
+        assert_eq!(
+            parse_hash("#/station/5000"),
+            Route::NotFound("/station/5000".into())
+        );
         assert_eq!(
             parse_hash("#hex=00%202a"),
             Route::Inspector {

@@ -261,7 +261,10 @@ pub fn check_broker_url(url: &str, page_protocol: &str) -> Result<(), UrlProblem
             reason: "the broker URL must use ws:// or wss://, not http(s)://".into(),
             hint: format!("try {fixed}"),
         });
-    } else if lower.starts_with("mqtt://") || lower.starts_with("tcp://") || lower.starts_with("mqtts://") {
+    } else if lower.starts_with("mqtt://")
+        || lower.starts_with("tcp://")
+        || lower.starts_with("mqtts://")
+    {
         return Err(UrlProblem {
             reason: "browsers cannot open raw MQTT/TCP connections".into(),
             hint: "use the broker's WebSocket listener, e.g. ws://host:9001 (mosquitto: `listener 9001` + `protocol websockets`)".into(),
@@ -304,7 +307,12 @@ pub fn load() -> (Settings, bool) {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let q = parse_query(&query);
-    (stored.with_overrides(&q), q.demo)
+    let merged = stored.clone().with_overrides(&q);
+    if merged != stored {
+        // A link's settings are remembered like typed ones.
+        save(&merged);
+    }
+    (merged, q.demo)
 }
 
 /// Persists settings to localStorage (password only with `remember`).
@@ -335,7 +343,9 @@ mod tests {
 
     #[test]
     fn query() {
-        let q = parse_query("?broker=ws%3A%2F%2F127.0.0.1%3A9001%2Fmqtt&topic=a/%23&topic=b/+&user=bob&demo=1");
+        let q = parse_query(
+            "?broker=ws%3A%2F%2F127.0.0.1%3A9001%2Fmqtt&topic=a/%23&topic=b/+&user=bob&demo=1",
+        );
         assert_eq!(q.broker.as_deref(), Some("ws://127.0.0.1:9001/mqtt"));
         assert_eq!(q.topics, vec!["a/#", "b/+"]);
         assert_eq!(q.user.as_deref(), Some("bob"));
@@ -347,6 +357,9 @@ mod tests {
         assert!(check_broker_url("ws://h:1/mqtt", "http:").is_ok());
         assert!(check_broker_url("ws://h:1", "https:").is_err());
         assert!(check_broker_url("wss://h/mqtt", "https:").is_ok());
-        assert!(check_broker_url("http://h:1", "http:").unwrap_err().hint.contains("ws://h:1"));
+        assert!(check_broker_url("http://h:1", "http:")
+            .unwrap_err()
+            .hint
+            .contains("ws://h:1"));
     }
 }

@@ -170,7 +170,13 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
-const META_KEYS: [&str; 5] = ["variant", "station", "sequence", "packed_bits", "packed_bytes"];
+const META_KEYS: [&str; 5] = [
+    "variant",
+    "station",
+    "sequence",
+    "packed_bits",
+    "packed_bytes",
+];
 
 /// Numeric leaves of a canonical JSON object as (`a.b` path, value), in
 /// document order, skipping header/meta keys and the TLV array.
@@ -357,6 +363,9 @@ pub struct Live {
     pub log_rev: RwSignal<u64>,
     station_revs: StoredValue<HashMap<u16, RwSignal<u64>>>,
     pending: StoredValue<Pending>,
+    /// The owner the per-station signals belong to (the store's own), so a
+    /// view that asks first does not take them down when it unmounts.
+    owner: StoredValue<Option<Owner>>,
 }
 
 #[derive(Default)]
@@ -382,6 +391,7 @@ impl Live {
             log_rev: RwSignal::new(0),
             station_revs: StoredValue::new(HashMap::new()),
             pending: StoredValue::new(Pending::default()),
+            owner: StoredValue::new(Owner::current()),
         }
     }
 
@@ -395,7 +405,10 @@ impl Live {
         if let Some(s) = self.station_revs.with_value(|m| m.get(&id).copied()) {
             return s;
         }
-        let s = RwSignal::new(0);
+        let s = match self.owner.get_value() {
+            Some(owner) => owner.with(|| RwSignal::new(0)),
+            None => RwSignal::new(0),
+        };
         self.station_revs.update_value(|m| {
             m.insert(id, s);
         });

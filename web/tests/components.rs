@@ -29,7 +29,10 @@ fn container() -> web_sys::HtmlElement {
 async fn settle() {
     for _ in 0..3 {
         let p = js_sys::Promise::new(&mut |resolve, _| {
-            set_timeout(move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)), Duration::from_millis(40));
+            set_timeout(
+                move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)),
+                Duration::from_millis(40),
+            );
         });
         wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
     }
@@ -48,7 +51,9 @@ fn one(root: &web_sys::HtmlElement, sel: &str) -> Option<web_sys::Element> {
 }
 
 fn set_textarea(root: &web_sys::HtmlElement, text: &str) {
-    let ta: web_sys::HtmlTextAreaElement = one(root, "[data-testid=inspector-input]").unwrap().unchecked_into();
+    let ta: web_sys::HtmlTextAreaElement = one(root, "[data-testid=inspector-input]")
+        .unwrap()
+        .unchecked_into();
     ta.set_value(text);
     let ev = web_sys::Event::new("input").unwrap();
     ta.dispatch_event(&ev).unwrap();
@@ -66,7 +71,10 @@ async fn inspector_decodes_a_vector_and_keeps_bad_text() {
     let text = json.text_content().unwrap();
     assert!(text.starts_with(r#"{"variant":0,"station":42"#), "{text}");
     assert!(one(&root, "[data-testid=inspector-error]").is_none());
-    assert!(all(&root, "table.dump tbody tr").len() > 10, "bit dump rows");
+    assert!(
+        all(&root, "table.dump tbody tr").len() > 10,
+        "bit dump rows"
+    );
 
     // A truncated frame: error with its kind, the text stays as typed.
     let truncated = &FRAME_HEX[..20];
@@ -75,7 +83,9 @@ async fn inspector_decodes_a_vector_and_keeps_bad_text() {
     let err = one(&root, "[data-testid=inspector-error]").expect("error shown");
     assert_eq!(err.get_attribute("data-kind").as_deref(), Some("truncated"));
     assert!(one(&root, "[data-testid=inspector-json]").is_none());
-    let ta: web_sys::HtmlTextAreaElement = one(&root, "[data-testid=inspector-input]").unwrap().unchecked_into();
+    let ta: web_sys::HtmlTextAreaElement = one(&root, "[data-testid=inspector-input]")
+        .unwrap()
+        .unchecked_into();
     assert_eq!(ta.value(), truncated);
 
     // Not hex at all.
@@ -106,7 +116,10 @@ async fn pipeline_fills_log_and_table() {
     let frame = iotdata::hex::decode(FRAME_HEX).unwrap();
     ctx.ingest("iotdata/raw", &frame);
     ctx.ingest("iotdata/hex", FRAME_HEX.as_bytes());
-    ctx.ingest("iotdata/mesh", &iotdata::hex::decode("f00100c8202a012c").unwrap());
+    ctx.ingest(
+        "iotdata/mesh",
+        &iotdata::hex::decode("f00100c8202a012c").unwrap(),
+    );
     ctx.ingest(
         "iotdata/weather_station/0007",
         br#"{"variant":0,"station":7,"sequence":1,"battery":{"level":50,"charging":false}}"#,
@@ -119,7 +132,17 @@ async fn pipeline_fills_log_and_table() {
         .iter()
         .map(|r| r.get_attribute("data-kind").unwrap())
         .collect();
-    assert_eq!(kinds, ["error", "unrecognised", "sensor", "mesh", "sensor", "sensor"]);
+    assert_eq!(
+        kinds,
+        [
+            "error",
+            "unrecognised",
+            "sensor",
+            "mesh",
+            "sensor",
+            "sensor"
+        ]
+    );
     let stations: Vec<String> = all(&root, "[data-testid=station-row]")
         .iter()
         .map(|r| r.get_attribute("data-station").unwrap())
@@ -127,5 +150,8 @@ async fn pipeline_fills_log_and_table() {
     assert_eq!(stations, ["1", "7", "42"]);
     // Untrusted text is text: no element was created from the payload.
     assert!(root.query_selector("script").unwrap().is_none());
-    assert!(root.text_content().unwrap().contains("3c 73 63 72"), "first bytes shown as hex");
+    assert!(
+        root.text_content().unwrap().contains("3c 73 63 72"),
+        "first bytes shown as hex"
+    );
 }

@@ -93,7 +93,12 @@ fn ready_session() -> MqttClient {
 fn mqtt_connack_then_subscribe() {
     let mut c = session(&["iotdata/#", "other/+"]);
     let out = c.receive(&encode_connack(0), 1.0);
-    assert_eq!(events(&out)[0], Event::Connected { session_present: false });
+    assert_eq!(
+        events(&out)[0],
+        Event::Connected {
+            session_present: false
+        }
+    );
     let s = &sends(&out)[0];
     // SUBSCRIBE carries both filters at QoS 1.
     let body = &s[4..];
@@ -116,7 +121,10 @@ fn mqtt_connack_then_subscribe() {
 fn mqtt_refused_connack() {
     let mut c = session(&["iotdata/#"]);
     let out = c.receive(&encode_connack(4), 1.0);
-    assert!(matches!(&events(&out)[..], [Event::Refused { code: 4, .. }]));
+    assert!(matches!(
+        &events(&out)[..],
+        [Event::Refused { code: 4, .. }]
+    ));
     assert!(sends(&out).is_empty());
     // Later input is ignored.
     assert!(c.receive(&encode_connack(0), 2.0).is_empty());
@@ -190,7 +198,11 @@ fn mqtt_qos1_puback_and_qos2_flow() {
 fn mqtt_keepalive_ping_and_timeout() {
     let mut c = ready_session();
     assert_eq!(c.poll(10_000.0), Poll::Idle);
-    assert_eq!(c.poll(23_000.0), Poll::Send(vec![0xC0, 0x00]), "ping at 75 % of 30 s");
+    assert_eq!(
+        c.poll(23_000.0),
+        Poll::Send(vec![0xC0, 0x00]),
+        "ping at 75 % of 30 s"
+    );
     assert_eq!(c.poll(30_000.0), Poll::Idle, "waiting for PINGRESP");
     c.receive(&[0xD0, 0x00], 31_000.0);
     assert_eq!(c.poll(40_000.0), Poll::Idle);
@@ -319,11 +331,17 @@ fn short_frame_is_an_error_entry() {
 #[wasm_bindgen_test]
 fn backoff_schedule() {
     let mid: Vec<f64> = (0..8).map(|a| backoff_delay_ms(a, 0.5)).collect();
-    assert_eq!(mid, vec![1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 60000.0, 60000.0]);
+    assert_eq!(
+        mid,
+        vec![1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 60000.0, 60000.0]
+    );
     for a in 0..40 {
         let lo = backoff_delay_ms(a, 0.0);
         let hi = backoff_delay_ms(a, 0.999_999);
-        assert!(lo >= 1000.0 && hi <= BACKOFF_MAX_MS && lo <= hi, "{a}: {lo} {hi}");
+        assert!(
+            lo >= 1000.0 && hi <= BACKOFF_MAX_MS && lo <= hi,
+            "{a}: {lo} {hi}"
+        );
     }
     // Jitter spreads clients apart.
     assert!(backoff_delay_ms(3, 0.0) < backoff_delay_ms(3, 0.99));
@@ -341,7 +359,10 @@ fn close_explanations() {
     };
     let (reason, hint) = explain_close(&never_opened);
     assert!(reason.contains("127.0.0.1:1"), "{reason}");
-    assert!(hint.contains("nothing listening") && hint.contains("/mqtt"), "{hint}");
+    assert!(
+        hint.contains("nothing listening") && hint.contains("/mqtt"),
+        "{hint}"
+    );
     let (reason, hint) = explain_close(&CloseInfo {
         opened: true,
         ..never_opened.clone()
@@ -404,8 +425,14 @@ fn broker_url_hints() {
     assert!(check_broker_url("wss://host/mqtt", "https:").is_ok());
     let e = check_broker_url("ws://host:9001", "https:").unwrap_err();
     assert!(e.reason.contains("https://") && e.hint.contains("wss://"));
-    assert!(check_broker_url("mqtt://host:1883", "http:").unwrap_err().hint.contains("WebSocket"));
-    assert!(check_broker_url("https://host/mqtt", "http:").unwrap_err().hint.contains("wss://host/mqtt"));
+    assert!(check_broker_url("mqtt://host:1883", "http:")
+        .unwrap_err()
+        .hint
+        .contains("WebSocket"));
+    assert!(check_broker_url("https://host/mqtt", "http:")
+        .unwrap_err()
+        .hint
+        .contains("wss://host/mqtt"));
     assert!(check_broker_url("", "http:").is_err());
     assert!(check_broker_url("ws://", "http:").is_err());
 }
@@ -418,7 +445,7 @@ fn store_is_bounded_and_never_panics_on_garbage() {
     let mut x: u32 = 12345;
     for i in 0..(LOG_CAPACITY + 500) {
         // xorshift garbage of varying length
-        let len = (i % 40) as usize;
+        let len = i % 40;
         let mut payload = Vec::with_capacity(len);
         for _ in 0..len {
             x ^= x << 13;

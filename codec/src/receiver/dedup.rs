@@ -39,7 +39,9 @@ impl DedupKey {
     /// The key of a sensor (`mesh == false`) or mesh packet from `station`
     /// (12 bits; higher bits are masked off) with `sequence`.
     pub fn new(mesh: bool, station: u16, sequence: u16) -> DedupKey {
-        DedupKey((u32::from(mesh) << 28) | (u32::from(station & 0x0FFF) << 16) | u32::from(sequence))
+        DedupKey(
+            (u32::from(mesh) << 28) | (u32::from(station & 0x0FFF) << 16) | u32::from(sequence),
+        )
     }
 
     /// Whether the key is for a mesh packet.

@@ -72,8 +72,8 @@ use std::sync::Arc;
 
 use crate::error::DecodeError;
 use crate::field::FieldType;
-use crate::frame::{decode_frame, frame_header, Frame};
 pub use crate::frame::MAX_FORWARD_DEPTH;
+use crate::frame::{decode_frame, frame_header, Frame};
 use crate::mesh::{self, MeshBody, MeshPacket};
 use crate::packet::{DecodeOptions, Header, Packet};
 use crate::variant::{VariantMap, MAX_SLOTS, MAX_VARIANTS};
@@ -149,7 +149,9 @@ pub fn gateway_id_from_source(source: &str) -> Option<u16> {
     if last.len() != 4 || !last.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    u16::from_str_radix(last, 16).ok().filter(|&id| id <= 0x0FFF)
+    u16::from_str_radix(last, 16)
+        .ok()
+        .filter(|&id| id <= 0x0FFF)
 }
 
 /// Index of a source in [`Receiver::sources`].
@@ -190,7 +192,9 @@ impl SourceInfo {
     /// Whether `station` was heard through it.
     pub fn heard(&self, station: u16) -> bool {
         let i = usize::from(station & 0x0FFF);
-        self.stations.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.stations
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     fn mark(&mut self, station: u16) {
@@ -372,6 +376,26 @@ fn labels_of(map: &VariantMap) -> Vec<Vec<Option<Arc<str>>>> {
         .collect()
 }
 
+/// The station `id`, created if absent and the table (`count` of `max`)
+/// has room.
+fn station_entry<'a>(
+    stations: &'a mut [Option<Box<Station>>],
+    count: &mut usize,
+    max: usize,
+    id: u16,
+    rx_ms: i64,
+) -> Option<&'a mut Station> {
+    let slot = stations.get_mut(usize::from(id & 0x0FFF))?;
+    if slot.is_none() {
+        if *count >= max {
+            return None;
+        }
+        *slot = Some(Box::new(Station::new(id & 0x0FFF, rx_ms)));
+        *count += 1;
+    }
+    slot.as_deref_mut()
+}
+
 fn truncate_name(s: &str) -> &str {
     if s.len() <= MAX_SOURCE_NAME_BYTES {
         return s;
@@ -452,7 +476,9 @@ impl Receiver {
 
     /// The station `id`.
     pub fn station(&self, id: u16) -> Option<&Station> {
-        self.stations.get(usize::from(id)).and_then(|s| s.as_deref())
+        self.stations
+            .get(usize::from(id))
+            .and_then(|s| s.as_deref())
     }
 
     /// All stations, sorted by id.
@@ -487,7 +513,9 @@ impl Receiver {
 
     /// The name of a source (`"(overflow)"` for [`SourceId::OVERFLOW`]).
     pub fn source_name(&self, id: SourceId) -> &str {
-        self.sources.get(usize::from(id.0)).map_or(&self.overflow.name, |s| &s.name)
+        self.sources
+            .get(usize::from(id.0))
+            .map_or(&self.overflow.name, |s| &s.name)
     }
 
     /// Receiver-wide counters.
@@ -529,31 +557,46 @@ impl Receiver {
     ) {
         let rev = self.topology.revision();
         let ctx = self.begin(source, rx_ms);
-        self.process(frame, Some(decoded), content_hash(frame), &ctx, None, 0, out);
+        self.process(
+            frame,
+            Some(decoded),
+            content_hash(frame),
+            &ctx,
+            None,
+            0,
+            out,
+        );
         self.finish(rev, out);
     }
 
     /// Ingests a decoded frame without its bytes (e.g. built from JSON).
-    /// The frame is re-encoded for the content hash; when that fails the
-    /// content is unknown and copies are recognised by key only.
+    /// Its content is unknown to the de-duplication ring and the sequence
+    /// window, so copies are recognised by `{station, sequence}` alone and a
+    /// restart is detected by sequence jumps and STATUS only (not by a
+    /// reused sequence number with new content).
     pub fn ingest_frame(&mut self, frame: Frame, source: &str, rx_ms: i64, out: &mut Vec<Event>) {
-        let bytes = match &frame {
-            Frame::Sensor(p) => crate::packet::encode(p, &self.map).ok(),
-            Frame::Mesh(m) => m.to_bytes().ok(),
-        };
-        let hash = bytes.as_deref().map_or(dedup::HASH_UNKNOWN, content_hash);
         let rev = self.topology.revision();
         let ctx = self.begin(source, rx_ms);
-        self.process(bytes.as_deref().unwrap_or(&[]), Some(Ok(frame)), hash, &ctx, None, 0, out);
+        self.process(
+            &[],
+            Some(Ok(frame)),
+            dedup::HASH_UNKNOWN,
+            &ctx,
+            None,
+            0,
+            out,
+        );
         self.finish(rev, out);
     }
 
     fn begin(&mut self, source: &str, rx_ms: i64) -> Ctx {
         self.stats.frames = self.stats.frames.saturating_add(1);
         let name = truncate_name(source);
-        let cached = self
-            .last_source
-            .filter(|id| self.sources.get(usize::from(id.0)).is_some_and(|s| &*s.name == name));
+        let cached = self.last_source.filter(|id| {
+            self.sources
+                .get(usize::from(id.0))
+                .is_some_and(|s| &*s.name == name)
+        });
         let id = match cached.or_else(|| self.source_index.get(name).copied()) {
             Some(id) => id,
             None if self.sources.len() < self.config.max_sources => {
@@ -614,20 +657,7 @@ impl Receiver {
         }
     }
 
-    fn station_entry(&mut self, id: u16, rx_ms: i64) -> Option<&mut Station> {
-        let i = usize::from(id & 0x0FFF);
-        let exists = self.stations.get(i).is_some_and(Option::is_some);
-        if !exists {
-            if self.station_count >= self.config.max_stations {
-                return None;
-            }
-            let slot = self.stations.get_mut(i)?;
-            *slot = Some(Box::new(Station::new(id & 0x0FFF, rx_ms)));
-            self.station_count += 1;
-        }
-        self.stations.get_mut(i).and_then(|s| s.as_deref_mut())
-    }
-
+    #[allow(clippy::too_many_arguments)]
     fn error(
         &mut self,
         ctx: &Ctx,
@@ -642,7 +672,11 @@ impl Receiver {
         let info = self.source_mut(ctx.source_id);
         info.errors = info.errors.saturating_add(1);
         if let (Some(id), false) = (station, mesh) {
-            if let Some(st) = self.stations.get_mut(usize::from(id)).and_then(|s| s.as_deref_mut()) {
+            if let Some(st) = self
+                .stations
+                .get_mut(usize::from(id))
+                .and_then(|s| s.as_deref_mut())
+            {
                 st.decode_errors = st.decode_errors.saturating_add(1);
             }
         }
@@ -694,7 +728,11 @@ impl Receiver {
         if let (Some(key), Some((_, st, seq))) = (key, header) {
             let by = if self.ring.check(key, hash) == DedupCheck::Duplicate {
                 Some(DuplicateBy::Ring)
-            } else if !is_mesh && self.station(st).is_some_and(|s| s.tracker.is_duplicate(seq, hash)) {
+            } else if !is_mesh
+                && self
+                    .station(st)
+                    .is_some_and(|s| s.tracker.is_duplicate(seq, hash))
+            {
                 self.ring.insert(key, hash);
                 Some(DuplicateBy::Sequence)
             } else {
@@ -702,7 +740,9 @@ impl Receiver {
             };
             if let Some(by) = by {
                 self.duplicate(ctx, via, st, seq, is_mesh, by, out);
-                if is_mesh {
+                let forward = bytes.get(4).is_some_and(|b| b >> 4 == mesh::CTRL_FORWARD)
+                    || matches!(&decoded, Some(Ok(f)) if crate::frame::forward_inner(f).is_some());
+                if is_mesh && forward {
                     // A copy of a FORWARD carries a copy of its inner packet:
                     // record that path too.
                     let parsed = match decoded {
@@ -715,7 +755,8 @@ impl Receiver {
                         ..
                     }) = parsed
                     {
-                        self.stats.forwards_unwrapped = self.stats.forwards_unwrapped.saturating_add(1);
+                        self.stats.forwards_unwrapped =
+                            self.stats.forwards_unwrapped.saturating_add(1);
                         let h = content_hash(&inner);
                         self.process(&inner, None, h, ctx, Some(sender_station), depth + 1, out);
                     }
@@ -757,7 +798,11 @@ impl Receiver {
         if mesh {
             self.topology.mesh_heard(station, 0, ctx.rx_ms, false);
         } else {
-            if let Some(st) = self.stations.get_mut(usize::from(station)).and_then(|s| s.as_deref_mut()) {
+            if let Some(st) = self
+                .stations
+                .get_mut(usize::from(station))
+                .and_then(|s| s.as_deref_mut())
+            {
                 st.tracker.count_duplicate();
                 st.last_heard_ms = st.last_heard_ms.max(ctx.rx_ms);
                 st.record_path(via, ctx.source_id, ctx.rx_ms, false);
@@ -783,20 +828,42 @@ impl Receiver {
         let seq = p.header.sequence;
         let rx_ms = ctx.rx_ms;
         self.source_mut(ctx.source_id).mark(id);
-        let restarts = p.tlvs.iter().filter_map(station::status_of).last().map(|s| s.restarts);
+        let restarts = p
+            .tlvs
+            .iter()
+            .rev()
+            .find_map(station::status_of)
+            .map(|s| s.restarts);
         let resolved_time_ms = p
             .first_of(FieldType::Datetime)
             .and_then(|v| v.components().next())
-            .map(|c| resolve_datetime(c.value.as_f64().clamp(0.0, f64::from(u32::MAX)) as u32, rx_ms));
-        let own_position = p.first_of(FieldType::Position).and_then(Position::from_field).map(|position| TimedPosition {
-            position,
-            at_ms: rx_ms,
-            sequence: seq,
-        });
+            .map(|c| {
+                resolve_datetime(
+                    c.value.as_f64().clamp(0.0, f64::from(u32::MAX)) as u32,
+                    rx_ms,
+                )
+            });
+        let own_position = p
+            .first_of(FieldType::Position)
+            .and_then(Position::from_field)
+            .map(|position| TimedPosition {
+                position,
+                at_ms: rx_ms,
+                sequence: seq,
+            });
         let max_gap = self.config.max_forward_gap;
-        let layout = usize::from(p.layout_variant);
-        let labels = self.labels.get(layout).cloned().unwrap_or_default();
-        let (outcome, position) = match self.station_entry(id, rx_ms) {
+        let labels = self
+            .labels
+            .get(usize::from(p.layout_variant))
+            .map_or(&[][..], Vec::as_slice);
+        let entry = station_entry(
+            &mut self.stations,
+            &mut self.station_count,
+            self.config.max_stations,
+            id,
+            rx_ms,
+        );
+        let (outcome, position) = match entry {
             Some(st) => {
                 let outcome = st.tracker.accept(seq, hash, restarts, rx_ms, max_gap);
                 if outcome == SeqOutcome::Duplicate {
@@ -814,24 +881,29 @@ impl Receiver {
                     self.stats.duplicates = self.stats.duplicates.saturating_add(1);
                     return;
                 }
-                st.variant = p.header.variant;
-                st.layout_variant = p.layout_variant;
+                // A late arrival is older than what the station already
+                // shows: it only fills values not known yet.
+                let newest = !matches!(outcome, SeqOutcome::Late { .. });
+                if newest {
+                    st.variant = p.header.variant;
+                    st.layout_variant = p.layout_variant;
+                }
                 st.last_heard_ms = st.last_heard_ms.max(rx_ms);
                 st.last_data_ms = st.last_data_ms.max(rx_ms);
                 st.record_path(via, ctx.source_id, rx_ms, true);
                 for f in &p.fields {
                     if let Some(Some(label)) = labels.get(usize::from(f.slot)) {
-                        st.set_field(label, f.slot, &f.value, rx_ms, seq);
+                        st.set_field(label, f.slot, &f.value, rx_ms, seq, newest);
                     }
                 }
-                if own_position.is_some() {
+                if own_position.is_some() && (newest || st.position.is_none()) {
                     st.position = own_position;
                 }
-                if resolved_time_ms.is_some() {
+                if resolved_time_ms.is_some() && (newest || st.datetime_ms.is_none()) {
                     st.datetime_ms = resolved_time_ms;
                 }
                 for t in &p.tlvs {
-                    st.add_tlv(t, rx_ms, seq);
+                    st.add_tlv(t, rx_ms, seq, newest);
                 }
                 (outcome, st.position)
             }
@@ -845,7 +917,10 @@ impl Receiver {
             self.topology.delivery(id, d, rx_ms, true);
         }
         match outcome {
-            SeqOutcome::Gap { first_missing, missing } => out.push(Event::Gap {
+            SeqOutcome::Gap {
+                first_missing,
+                missing,
+            } => out.push(Event::Gap {
                 station: id,
                 first_missing,
                 missing,
@@ -871,7 +946,14 @@ impl Receiver {
         });
     }
 
-    fn mesh(&mut self, ctx: &Ctx, via: Option<u16>, m: MeshPacket, depth: usize, out: &mut Vec<Event>) {
+    fn mesh(
+        &mut self,
+        ctx: &Ctx,
+        via: Option<u16>,
+        m: MeshPacket,
+        depth: usize,
+        out: &mut Vec<Event>,
+    ) {
         let sender = m.sender_station;
         let seq = m.sender_seq;
         let rx_ms = ctx.rx_ms;
@@ -886,18 +968,31 @@ impl Receiver {
                 cost,
                 flags,
                 generation,
-            } => self.topology.beacon(sender, *gateway_id, *cost, *flags, *generation, rx_ms),
+            } => self
+                .topology
+                .beacon(sender, *gateway_id, *cost, *flags, *generation, rx_ms),
             MeshBody::Forward { .. } => self.topology.forwarded(sender),
-            MeshBody::RouteError { reason } => self.topology.route_error(sender, seq, *reason, rx_ms),
+            MeshBody::RouteError { reason } => {
+                self.topology.route_error(sender, seq, *reason, rx_ms)
+            }
             MeshBody::NeighbourReport {
                 parent_id,
                 my_cost,
                 gateway_id,
                 neighbours,
-            } => self
-                .topology
-                .neighbour_report(sender, seq, *parent_id, *my_cost, *gateway_id, neighbours, rx_ms),
-            MeshBody::Ack { .. } | MeshBody::Ping { .. } | MeshBody::Pong { .. } | MeshBody::Unknown { .. } => {}
+            } => self.topology.neighbour_report(
+                sender,
+                seq,
+                *parent_id,
+                *my_cost,
+                *gateway_id,
+                neighbours,
+                rx_ms,
+            ),
+            MeshBody::Ack { .. }
+            | MeshBody::Ping { .. }
+            | MeshBody::Pong { .. }
+            | MeshBody::Unknown { .. } => {}
         }
         self.stats.mesh_packets = self.stats.mesh_packets.saturating_add(1);
         let packet = Arc::new(m);
@@ -911,7 +1006,15 @@ impl Receiver {
         });
         if let MeshBody::Forward { inner, .. } = &packet.body {
             self.stats.forwards_unwrapped = self.stats.forwards_unwrapped.saturating_add(1);
-            self.process(inner, None, content_hash(inner), ctx, Some(sender), depth + 1, out);
+            self.process(
+                inner,
+                None,
+                content_hash(inner),
+                ctx,
+                Some(sender),
+                depth + 1,
+                out,
+            );
         }
     }
 }

@@ -40,7 +40,10 @@ impl Position {
         let mut c = value.components();
         let latitude = c.next()?.value.as_f64();
         let longitude = c.next()?.value.as_f64();
-        Some(Position { latitude, longitude })
+        Some(Position {
+            latitude,
+            longitude,
+        })
     }
 }
 
@@ -206,8 +209,18 @@ impl Station {
         self.tracker.restart_count()
     }
 
-    pub(crate) fn record_path(&mut self, via: Option<u16>, source: SourceId, rx_ms: i64, first: bool) {
-        let i = match self.paths.iter().position(|p| p.via == via && p.source == source) {
+    pub(crate) fn record_path(
+        &mut self,
+        via: Option<u16>,
+        source: SourceId,
+        rx_ms: i64,
+        first: bool,
+    ) {
+        let i = match self
+            .paths
+            .iter()
+            .position(|p| p.via == via && p.source == source)
+        {
             Some(i) => i,
             None => {
                 let fresh = PathStat {
@@ -242,7 +255,24 @@ impl Station {
         }
     }
 
-    pub(crate) fn set_field(&mut self, label: &Arc<str>, slot: u8, value: &FieldValue, at_ms: i64, sequence: u16) {
+    /// Records a field value; an existing label is only overwritten when
+    /// `newest` (the packet is not a late arrival).
+    pub(crate) fn set_field(
+        &mut self,
+        label: &Arc<str>,
+        slot: u8,
+        value: &FieldValue,
+        at_ms: i64,
+        sequence: u16,
+        newest: bool,
+    ) {
+        let existing = self
+            .fields
+            .iter()
+            .position(|f| Arc::ptr_eq(&f.label, label) || f.label == *label);
+        if existing.is_some() && !newest {
+            return;
+        }
         let latest = LatestField {
             label: Arc::clone(label),
             slot,
@@ -250,7 +280,7 @@ impl Station {
             at_ms,
             sequence,
         };
-        if let Some(f) = self.fields.iter_mut().find(|f| Arc::ptr_eq(&f.label, label) || f.label == *label) {
+        if let Some(f) = existing.and_then(|i| self.fields.get_mut(i)) {
             *f = latest;
         } else if self.fields.len() < MAX_FIELDS_PER_STATION {
             self.fields.push(latest);
@@ -262,7 +292,10 @@ impl Station {
         }
     }
 
-    pub(crate) fn add_tlv(&mut self, t: &Tlv, at_ms: i64, sequence: u16) {
+    /// Records a TLV: DIAGNOSTIC / USERDATA into the message list, others
+    /// as the latest of their type (an existing one is only replaced when
+    /// `newest`).
+    pub(crate) fn add_tlv(&mut self, t: &Tlv, at_ms: i64, sequence: u16, newest: bool) {
         let timed = TimedTlv {
             tlv: t.clone(),
             at_ms,
@@ -278,7 +311,7 @@ impl Station {
         // At most 64 types (6-bit type field), so this list is bounded.
         match self.tlvs.binary_search_by_key(&t.ty, |x| x.tlv.ty) {
             Ok(i) => {
-                if let Some(x) = self.tlvs.get_mut(i) {
+                if let (Some(x), true) = (self.tlvs.get_mut(i), newest) {
                     *x = timed;
                 }
             }

@@ -226,9 +226,17 @@ mod tests {
     #[test]
     fn known_dates() {
         assert_eq!(days_from_civil(2024, 2, 29), 19_782);
-        assert_eq!(civil_from_days(days_from_civil(2100, 3, 1) - 1), (2100, 2, 28));
-        assert_eq!(civil_from_days(days_from_civil(2000, 3, 1) - 1), (2000, 2, 29));
-        assert!(is_leap_year(2000) && is_leap_year(2024) && !is_leap_year(2100) && !is_leap_year(2025));
+        assert_eq!(
+            civil_from_days(days_from_civil(2100, 3, 1) - 1),
+            (2100, 2, 28)
+        );
+        assert_eq!(
+            civil_from_days(days_from_civil(2000, 3, 1) - 1),
+            (2000, 2, 29)
+        );
+        assert!(
+            is_leap_year(2000) && is_leap_year(2024) && !is_leap_year(2100) && !is_leap_year(2025)
+        );
         assert_eq!(year_start_ms(2025), 1_735_689_600_000);
         assert_eq!(year_of_unix_ms(1_735_689_599_999), 2024);
         assert_eq!(year_of_unix_ms(1_735_689_600_000), 2025);
@@ -240,7 +248,10 @@ mod tests {
         let s = 364 * DAY_S + 23 * 3600 + 59 * 60 + 55;
         let rx = year_start_ms(2026) + 10_000; // 2026-01-01T00:00:10Z
         let t = resolve_datetime(s, rx);
-        assert_eq!(UtcDateTime::from_unix_ms(t).to_string(), "2025-12-31T23:59:55.000Z");
+        assert_eq!(
+            UtcDateTime::from_unix_ms(t).to_string(),
+            "2025-12-31T23:59:55.000Z"
+        );
         assert!(t < rx);
         // Leap year: 31 Dec 2024 is day index 365.
         let s = 365 * DAY_S + 12 * 3600;
@@ -254,11 +265,17 @@ mod tests {
     #[test]
     fn same_year_and_the_six_month_rule() {
         let rx = year_start_ms(2026) + i64::from(100 * DAY_S) * 1000; // 11 April
-        // In the past of the same year.
-        assert_eq!(resolve_datetime(5 * DAY_S, rx), year_start_ms(2026) + i64::from(5 * DAY_S) * 1000);
+                                                                      // In the past of the same year.
+        assert_eq!(
+            resolve_datetime(5 * DAY_S, rx),
+            year_start_ms(2026) + i64::from(5 * DAY_S) * 1000
+        );
         // Slightly in the future (a fast clock): same year.
         let s = 100 * DAY_S + 3600;
-        assert_eq!(resolve_datetime(s, rx), year_start_ms(2026) + i64::from(s) * 1000);
+        assert_eq!(
+            resolve_datetime(s, rx),
+            year_start_ms(2026) + i64::from(s) * 1000
+        );
         // Exactly at the limit: same year; one second past: previous year.
         let at_limit = (rx - year_start_ms(2026) + DATETIME_FUTURE_LIMIT_MS) / 1000;
         let at_limit = u32::try_from(at_limit).unwrap();

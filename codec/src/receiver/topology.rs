@@ -26,10 +26,11 @@
 //!   [`MAX_NEIGHBOURS_PER_NODE`] (oldest dropped).
 //! * **ROUTE_ERROR** from `R`: orphan, parent cleared, reason recorded.
 //! * NEIGHBOUR_REPORT and ROUTE_ERROR are ordered by the sender's mesh
-//!   sequence: one up to [`MESH_REORDER_WINDOW`] behind the last applied is
-//!   stale (a report delayed in a FORWARD chain must not undo a newer
-//!   route error) and is counted, not applied; further behind is taken as a
-//!   restarted node and applied.
+//!   sequence: one up to [`MESH_REORDER_WINDOW`] behind the last applied,
+//!   arriving within [`MESH_REORDER_MAX_MS`] of it, is stale (a report
+//!   delayed in a FORWARD chain must not undo a newer route error) and is
+//!   counted, not applied. Further behind, or later, it is taken as coming
+//!   from a restarted node and applied.
 //! * **Deliveries**: every packet's origin gets a "via" link to the node
 //!   that delivered it: the FORWARD sender, else the gateway of the source.
 //!   A sensor's gateway is its deliverer's.
@@ -56,6 +57,11 @@ pub const MAX_VIA_PER_NODE: usize = 16;
 /// A NEIGHBOUR_REPORT or ROUTE_ERROR up to this many mesh sequences behind
 /// the last one applied from the same node is stale.
 pub const MESH_REORDER_WINDOW: u16 = 256;
+/// A NEIGHBOUR_REPORT or ROUTE_ERROR behind the last one applied is only
+/// stale when it arrives within this time of it (ms): longer than any
+/// FORWARD chain's retries can delay a packet (the specification's ACK
+/// timeouts are up to 30 s with 3 retries per hop).
+pub const MESH_REORDER_MAX_MS: i64 = 120_000;
 /// Default age after which a neighbour missing from a node's reports is
 /// dropped (5 beacon intervals of 60 s, as the specification recommends
 /// for relays' own tables).
@@ -186,7 +192,9 @@ pub struct Node {
     pub ctrl_counts: [u64; CTRL_TYPES],
     /// Stale beacons and reports ignored.
     pub stale_reports: u64,
-    state_seq: Option<u16>,
+    /// Mesh sequence and receive time of the last NEIGHBOUR_REPORT or
+    /// ROUTE_ERROR applied.
+    state: Option<(u16, i64)>,
 }
 
 impl Node {
@@ -213,7 +221,7 @@ impl Node {
             duplicates: 0,
             ctrl_counts: [0; CTRL_TYPES],
             stale_reports: 0,
-            state_seq: None,
+            state: None,
         }
     }
 
@@ -227,14 +235,17 @@ impl Node {
 
     /// Whether beacons of this gateway say it accepts forwards (flag bit 0).
     pub fn accepting(&self) -> Option<bool> {
-        self.beacon.map(|b| b.flags & crate::mesh::FLAG_ACCEPTING != 0)
+        self.beacon
+            .map(|b| b.flags & crate::mesh::FLAG_ACCEPTING != 0)
     }
 
-    /// Whether a NEIGHBOUR_REPORT / ROUTE_ERROR with mesh sequence `seq` is
-    /// not older than the last one applied.
-    fn fresh(&self, seq: u16) -> bool {
-        self.state_seq
-            .is_none_or(|last| !(1..=MESH_REORDER_WINDOW).contains(&last.wrapping_sub(seq)))
+    /// Whether a NEIGHBOUR_REPORT / ROUTE_ERROR with mesh sequence `seq`
+    /// received at `rx_ms` is not older than the last one applied.
+    fn fresh(&self, seq: u16, rx_ms: i64) -> bool {
+        self.state.is_none_or(|(last, at)| {
+            !(1..=MESH_REORDER_WINDOW).contains(&last.wrapping_sub(seq))
+                || rx_ms.saturating_sub(at) > MESH_REORDER_MAX_MS
+        })
     }
 }
 
@@ -358,7 +369,9 @@ impl Topology {
                     kind: EdgeKind::Parent,
                     from: n.id,
                     to: p,
-                    cost: link.map(|l| l.cost).or_else(|| self.nodes.get(&p).and_then(|x| x.cost)),
+                    cost: link
+                        .map(|l| l.cost)
+                        .or_else(|| self.nodes.get(&p).and_then(|x| x.cost)),
                     rssi_dbm: link.map(|l| l.rssi_dbm),
                     last_ms: n.parent_ms.unwrap_or(n.first_seen_ms),
                     count: 0,
@@ -480,7 +493,10 @@ impl Topology {
                     .map_or(0, |(j, _)| j);
                 n.via.remove(oldest);
             }
-            let at = n.via.binary_search_by_key(&deliverer, |v| v.id).unwrap_or_else(|e| e);
+            let at = n
+                .via
+                .binary_search_by_key(&deliverer, |v| v.id)
+                .unwrap_or_else(|e| e);
             n.via.insert(
                 at.min(n.via.len()),
                 ViaLink {
@@ -491,7 +507,10 @@ impl Topology {
                 },
             );
         }
-        let i = n.via.binary_search_by_key(&deliverer, |v| v.id).unwrap_or(usize::MAX);
+        let i = n
+            .via
+            .binary_search_by_key(&deliverer, |v| v.id)
+            .unwrap_or(usize::MAX);
         if let Some(v) = n.via.get_mut(i) {
             v.last_ms = v.last_ms.max(rx_ms);
             if first {
@@ -503,7 +522,8 @@ impl Topology {
         if first {
             changed |= n.attached_to != Some(deliverer);
             n.attached_to = Some(deliverer);
-            if n.role == Role::Sensor && deliverer_tree.is_some() && n.gateway_id != deliverer_tree {
+            if n.role == Role::Sensor && deliverer_tree.is_some() && n.gateway_id != deliverer_tree
+            {
                 n.gateway_id = deliverer_tree;
                 changed = true;
             }
@@ -519,7 +539,15 @@ impl Topology {
     }
 
     /// A BEACON (see the module documentation).
-    pub(crate) fn beacon(&mut self, sender: u16, gateway_id: u16, cost: u8, flags: u8, generation: u16, rx_ms: i64) {
+    pub(crate) fn beacon(
+        &mut self,
+        sender: u16,
+        gateway_id: u16,
+        cost: u8,
+        flags: u8,
+        generation: u16,
+        rx_ms: i64,
+    ) {
         let (sender, gateway_id) = (sender & 0x0FFF, gateway_id & 0x0FFF);
         let info = BeaconInfo {
             gateway_id,
@@ -539,7 +567,9 @@ impl Topology {
                 g.generation = Some(generation);
             }
             if sender == gateway_id && cost == 0 {
-                if g.beacon.is_some_and(|b| generation_newer(b.generation, generation)) {
+                if g.beacon
+                    .is_some_and(|b| generation_newer(b.generation, generation))
+                {
                     g.stale_reports = g.stale_reports.saturating_add(1);
                 } else {
                     changed |= g.orphan || g.parent.is_some();
@@ -556,7 +586,8 @@ impl Topology {
         let n = self.ensure(sender, Role::Relay, rx_ms);
         let stale = match n.beacon {
             Some(b) if b.gateway_id == gateway_id => {
-                !(generation_newer(generation, b.generation) || (generation == b.generation && cost <= b.cost))
+                !(generation_newer(generation, b.generation)
+                    || (generation == b.generation && cost <= b.cost))
             }
             _ => tree_gen.is_some_and(|t| generation_newer(t, generation)),
         };
@@ -586,7 +617,7 @@ impl Topology {
     ) {
         let sender = sender & 0x0FFF;
         let gateway_id = gateway_id & 0x0FFF;
-        if !self.ensure(sender, Role::Relay, rx_ms).fresh(seq) {
+        if !self.ensure(sender, Role::Relay, rx_ms).fresh(seq, rx_ms) {
             if let Some(n) = self.nodes.get_mut(&sender) {
                 n.stale_reports = n.stale_reports.saturating_add(1);
             }
@@ -601,15 +632,24 @@ impl Topology {
             c
         };
         self.bump(g_changed);
-        let parent = (parent_id != PARENT_NONE && parent_id & 0x0FFF != sender).then_some(parent_id & 0x0FFF);
+        let parent = (parent_id != PARENT_NONE && parent_id & 0x0FFF != sender)
+            .then_some(parent_id & 0x0FFF);
         if let Some(p) = parent {
-            let role = if p == gateway_id { Role::Gateway } else { Role::Relay };
+            let role = if p == gateway_id {
+                Role::Gateway
+            } else {
+                Role::Relay
+            };
             self.ensure(p, role, rx_ms);
         }
         for nb in neighbours {
             let id = nb.station_id & 0x0FFF;
             if id != sender {
-                let role = if nb.cost == 0 { Role::Gateway } else { Role::Relay };
+                let role = if nb.cost == 0 {
+                    Role::Gateway
+                } else {
+                    Role::Relay
+                };
                 self.ensure(id, role, rx_ms);
             }
         }
@@ -617,7 +657,7 @@ impl Topology {
         let Some(n) = self.nodes.get_mut(&sender) else {
             return;
         };
-        n.state_seq = Some(seq);
+        n.state = Some((seq, rx_ms));
         let mut changed = n.cost != Some(my_cost) || n.gateway_id != Some(gateway_id);
         n.cost = Some(my_cost);
         n.gateway_id = Some(gateway_id);
@@ -680,12 +720,13 @@ impl Topology {
     /// A ROUTE_ERROR (see the module documentation).
     pub(crate) fn route_error(&mut self, sender: u16, seq: u16, reason: u8, rx_ms: i64) {
         let n = self.ensure(sender, Role::Relay, rx_ms);
-        if !n.fresh(seq) {
+        if !n.fresh(seq, rx_ms) {
             n.stale_reports = n.stale_reports.saturating_add(1);
             return;
         }
-        n.state_seq = Some(seq);
-        let changed = !n.orphan || n.parent.is_some() || n.route_error.map(|r| r.reason) != Some(reason);
+        n.state = Some((seq, rx_ms));
+        let changed =
+            !n.orphan || n.parent.is_some() || n.route_error.map(|r| r.reason) != Some(reason);
         n.orphan = true;
         n.parent = None;
         n.route_error = Some(RouteErrorInfo {

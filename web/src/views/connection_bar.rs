@@ -12,7 +12,7 @@ use crate::settings::{check_broker_url, page_protocol, Settings};
 #[component]
 pub fn ConnectionBar() -> impl IntoView {
     let ctx = use_ctx();
-    let open = RwSignal::new(ctx.settings.with_untracked(|s| s.broker.trim().is_empty()));
+    let open = RwSignal::new(false);
     let word = move || ctx.status.with(|s| s.word());
     let detail = move || {
         let now = ctx.clock.get();

@@ -58,24 +58,20 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
 
     let error_view = move || {
         result.with(|r| match r {
-            Inspection::Hex(e) => Some(view! {
-                <div class="error-box" data-testid="inspector-error" data-kind="hex">
-                    <strong>"Not hex: "</strong>
-                    {e.to_string()}
-                </div>
-            }
-            .into_any()),
+            Inspection::Hex(e) => Some(
+                view! {
+                    <div class="error-box" data-testid="inspector-error" data-kind="hex">
+                        <strong>"Not hex: "</strong>
+                        {e.to_string()}
+                    </div>
+                }
+                .into_any(),
+            ),
             Inspection::Frame(d) => d.failure.as_ref().map(|f| {
-                let at = if f.field.is_empty() {
-                    String::new()
-                } else {
-                    format!(" · at bit {} while reading {}", f.bit_offset, f.field)
-                };
                 view! {
                     <div class="error-box" data-testid="inspector-error" data-kind=f.kind.clone()>
                         <strong>{f.kind.clone()} ": "</strong>
                         {f.message.clone()}
-                        <span class="muted">{at}</span>
                     </div>
                 }
                 .into_any()
@@ -133,7 +129,10 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
             Inspection::Frame(d) => d
                 .frame
                 .clone()
-                .map(|f| view! { <BitGrid bytes=f dump=d.dump.clone() hover=hover /> }),
+                .map(|f| {
+                    let error_at = d.failure.as_ref().map(|e| e.bit_offset);
+                    view! { <BitGrid bytes=f dump=d.dump.clone() hover=hover error_at=error_at /> }
+                }),
             _ => None,
         })
     };
@@ -167,9 +166,12 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
                             .map(|t| {
                                 view! {
                                     <div class="json-box">
-                                        <button class="btn small copy" on:click=copy_json>
-                                            "Copy JSON"
-                                        </button>
+                                        <div class="row">
+                                            <h3>"Canonical JSON"</h3>
+                                            <button class="btn small" on:click=copy_json>
+                                                "Copy"
+                                            </button>
+                                        </div>
                                         <pre data-testid="inspector-json" class="mono">{t}</pre>
                                     </div>
                                 }
@@ -185,7 +187,13 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
 /// The frame's bits, 32 per row, with the dump table beside it; hovering a
 /// dump row highlights its bits.
 #[component]
-fn BitGrid(bytes: Vec<u8>, dump: Vec<DumpRow>, hover: RwSignal<Option<(usize, usize)>>) -> impl IntoView {
+fn BitGrid(
+    bytes: Vec<u8>,
+    dump: Vec<DumpRow>,
+    hover: RwSignal<Option<(usize, usize)>>,
+    /// Bits from here on are marked (where decoding failed).
+    error_at: Option<usize>,
+) -> impl IntoView {
     let rows: Vec<(usize, Vec<u8>)> = bytes
         .chunks(4)
         .enumerate()
@@ -203,13 +211,12 @@ fn BitGrid(bytes: Vec<u8>, dump: Vec<DumpRow>, hover: RwSignal<Option<(usize, us
                         let n = byte_index * 8 + bit;
                         let v = (b >> (7 - bit)) & 1;
                         let class = move || {
-                            let hl = hover
-                                .get()
-                                .is_some_and(|(s, l)| n >= s && n < s + l);
+                            let hl = hover.get().is_some_and(|(s, l)| n >= s && n < s + l);
                             format!(
-                                "bit{}{}",
+                                "bit{}{}{}",
                                 if hl { " hl" } else { "" },
-                                if bit == 0 { " byte-start" } else { "" }
+                                if bit == 0 { " byte-start" } else { "" },
+                                if error_at.is_some_and(|e| n >= e) { " bad" } else { "" }
                             )
                         };
                         view! { <span class=class title=format!("bit {n}")>{v}</span> }
@@ -245,6 +252,7 @@ fn BitGrid(bytes: Vec<u8>, dump: Vec<DumpRow>, hover: RwSignal<Option<(usize, us
         .collect_view();
     view! {
         <div class="bits mono">{grid}</div>
+        <div class="table-wrap">
         <table class="dump">
             <thead>
                 <tr>
@@ -258,5 +266,6 @@ fn BitGrid(bytes: Vec<u8>, dump: Vec<DumpRow>, hover: RwSignal<Option<(usize, us
             </thead>
             <tbody>{table}</tbody>
         </table>
+        </div>
     }
 }

@@ -21,8 +21,12 @@ use crate::settings::DEFAULT_TILE_URL;
 /// Ids of stations with a position.
 fn positioned(ctx: crate::app::Ctx) -> Vec<u16> {
     ctx.live.stations_rev.track();
-    ctx.live
-        .with(|s| s.stations().filter(|st| st.position.is_some()).map(|st| st.id).collect())
+    ctx.live.with(|s| {
+        s.stations()
+            .filter(|st| st.position.is_some())
+            .map(|st| st.id)
+            .collect()
+    })
 }
 
 fn bounds_of(ctx: crate::app::Ctx) -> Option<((f64, f64), (f64, f64))> {
@@ -36,12 +40,18 @@ fn bounds_of(ctx: crate::app::Ctx) -> Option<((f64, f64), (f64, f64))> {
 }
 
 fn fit(map: &leaflet::Map, b: ((f64, f64), (f64, f64))) {
+    // The container may have been resized by the layout since Leaflet
+    // measured it; fitting with a stale size puts markers off-screen.
+    map.invalidate_size(false);
     let ((s, w), (n, e)) = b;
-    let bounds = leaflet::LatLngBounds::new(&leaflet::LatLng::new(s, w), &leaflet::LatLng::new(n, e));
+    let bounds =
+        leaflet::LatLngBounds::new(&leaflet::LatLng::new(s, w), &leaflet::LatLng::new(n, e));
     let opts = js_sys::Object::new();
     let pad = js_sys::Array::of2(&JsValue::from(40), &JsValue::from(40));
     let _ = js_sys::Reflect::set(&opts, &"padding".into(), &pad);
     let _ = js_sys::Reflect::set(&opts, &"maxZoom".into(), &JsValue::from(13));
+    // Repeated fits while data streams in must not fight an animation.
+    let _ = js_sys::Reflect::set(&opts, &"animate".into(), &JsValue::FALSE);
     map.fit_bounds_with_options(&bounds, &opts);
 }
 
@@ -118,9 +128,18 @@ fn station_icon(id: u16) -> leaflet::Icon {
     let set = |k: &str, v: JsValue| {
         let _ = js_sys::Reflect::set(&opts, &k.into(), &v);
     };
-    set("className", JsValue::from_str(&format!("station-marker st-{id}")));
-    set("iconSize", js_sys::Array::of2(&14.into(), &14.into()).into());
-    set("iconAnchor", js_sys::Array::of2(&7.into(), &7.into()).into());
+    set(
+        "className",
+        JsValue::from_str(&format!("station-marker st-{id}")),
+    );
+    set(
+        "iconSize",
+        js_sys::Array::of2(&14.into(), &14.into()).into(),
+    );
+    set(
+        "iconAnchor",
+        js_sys::Array::of2(&7.into(), &7.into()).into(),
+    );
     set("html", JsValue::from_str(""));
     div_icon(&opts.into())
 }

@@ -33,7 +33,10 @@ pub fn entry_matches(e: &LogEntry, station: &str, kind: &str) -> bool {
 
 /// The log table. `limit` caps the rows shown (the overview shows 100).
 #[component]
-pub fn PacketLog(#[prop(optional)] limit: Option<usize>, #[prop(optional)] compact: bool) -> impl IntoView {
+pub fn PacketLog(
+    #[prop(optional)] limit: Option<usize>,
+    #[prop(optional)] compact: bool,
+) -> impl IntoView {
     let ctx = use_ctx();
     let paused = RwSignal::new(false);
     let station = RwSignal::new(String::new());

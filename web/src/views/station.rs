@@ -23,10 +23,13 @@ pub fn StationPage(id: u16) -> impl IntoView {
         ctx.live.with(|s| {
             s.station(id).map(|st| {
                 vec![
-                    ("Variant", match &st.variant_name {
-                        Some(n) => format!("{n} ({})", st.variant),
-                        None => st.variant.to_string(),
-                    }),
+                    (
+                        "Variant",
+                        match &st.variant_name {
+                            Some(n) => format!("{n} ({})", st.variant),
+                            None => st.variant.to_string(),
+                        },
+                    ),
                     ("Last heard", relative_time(now - st.last_heard_ms)),
                     ("Packets", st.packets.to_string()),
                     ("Mesh packets", st.mesh_packets.to_string()),
@@ -52,7 +55,13 @@ pub fn StationPage(id: u16) -> impl IntoView {
                             let min = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
                             let max = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
                             let last = pts.back().map(|p| p.1).unwrap_or(f64::NAN);
-                            (k.clone(), pts.len(), format_number(min), format_number(max), format_number(last))
+                            (
+                                k.clone(),
+                                pts.len(),
+                                format_number(min),
+                                format_number(max),
+                                format_number(last),
+                            )
                         })
                         .collect::<Vec<_>>()
                 })

@@ -44,7 +44,10 @@ pub fn matches_filter(st: &Station, filter: &str) -> bool {
 
 /// Station ids, filtered and sorted.
 pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) -> Vec<u16> {
-    let mut v: Vec<&Station> = store.stations().filter(|s| matches_filter(s, filter)).collect();
+    let mut v: Vec<&Station> = store
+        .stations()
+        .filter(|s| matches_filter(s, filter))
+        .collect();
     v.sort_by(|a, b| {
         let o = match key {
             SortKey::Id => a.id.cmp(&b.id),
@@ -67,7 +70,11 @@ pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) ->
 /// Keeps `previous` order for ids still present, appending new ones.
 pub fn stable_order(previous: &[u16], fresh: &[u16]) -> Vec<u16> {
     let present: HashSet<u16> = fresh.iter().copied().collect();
-    let mut out: Vec<u16> = previous.iter().copied().filter(|id| present.contains(id)).collect();
+    let mut out: Vec<u16> = previous
+        .iter()
+        .copied()
+        .filter(|id| present.contains(id))
+        .collect();
     let seen: HashSet<u16> = out.iter().copied().collect();
     out.extend(fresh.iter().copied().filter(|id| !seen.contains(id)));
     out
@@ -199,7 +206,13 @@ pub fn StationsTable() -> impl IntoView {
             </table>
             <Show when=move || count() == 0>
                 <p class="empty muted">
-                    "No stations yet. Packets from the broker appear here as they arrive."
+                    {move || {
+                        if ctx.status.with(|s| s.word() == "idle") {
+                            "No stations yet. Set a broker (ws:// or wss://) under Settings, or open a link with ?broker=…"
+                        } else {
+                            "No stations yet. Packets from the broker appear here as they arrive."
+                        }
+                    }}
                 </p>
             </Show>
         </div>
@@ -214,7 +227,8 @@ fn StationRow(id: u16) -> impl IntoView {
         rev.track();
         ctx.live.with(|s| s.station(id).map(row_of))
     });
-    let field = move |f: fn(&Row) -> String| move || row.with(|r| r.as_ref().map(f).unwrap_or_default());
+    let field =
+        move |f: fn(&Row) -> String| move || row.with(|r| r.as_ref().map(f).unwrap_or_default());
     let fresh_class = move || {
         let now = ctx.clock.get();
         row.with(|r| {
@@ -249,7 +263,9 @@ fn StationRow(id: u16) -> impl IntoView {
             <td class="num">{field(|r| r.packets.to_string())}</td>
             <td class="num">{field(|r| r.loss.clone())}</td>
             <td class="num">{field(|r| r.battery.clone())}</td>
-            <td class="readings">{field(|r| r.readings.clone())}</td>
+            <td class="readings" title=field(|r| r.readings.clone())>
+                {field(|r| r.readings.clone())}
+            </td>
         </tr>
     }
 }
