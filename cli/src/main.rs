@@ -19,7 +19,11 @@ use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "iotdata", version, about = "Decode, encode and dump iotdata frames")]
+#[command(
+    name = "iotdata",
+    version,
+    about = "Decode, encode and dump iotdata frames"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -67,12 +71,16 @@ enum Cmd {
 fn load_map(a: &MapArgs) -> Result<VariantMap, String> {
     match &a.map {
         None => match &a.map_name {
-            Some(n) if n != "default" => Err(format!("--map-name {n}: no --map file given (built-in map is 'default')")),
+            Some(n) if n != "default" => Err(format!(
+                "--map-name {n}: no --map file given (built-in map is 'default')"
+            )),
             _ => Ok(VariantMap::default_map()),
         },
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            VariantMap::select(&text, a.map_name.as_deref()).map_err(|e| format!("{}: {e}", path.display()))
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            VariantMap::select(&text, a.map_name.as_deref())
+                .map_err(|e| format!("{}: {e}", path.display()))
         }
     }
 }

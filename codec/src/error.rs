@@ -73,9 +73,8 @@ impl DecodeError {
     pub fn bit_offset(&self) -> usize {
         match self {
             DecodeError::Short { len, .. } => len * 8,
-            DecodeError::Truncated { bit_offset, .. } | DecodeError::Malformed { bit_offset, .. } => {
-                *bit_offset
-            }
+            DecodeError::Truncated { bit_offset, .. }
+            | DecodeError::Malformed { bit_offset, .. } => *bit_offset,
             DecodeError::VariantReserved | DecodeError::VariantUnknown { .. } => 0,
         }
     }
@@ -90,7 +89,12 @@ impl DecodeError {
     }
 
     /// Builds a [`DecodeError::Truncated`].
-    pub fn truncated(bit_offset: usize, field: impl Into<String>, needed: usize, total_bits: usize) -> Self {
+    pub fn truncated(
+        bit_offset: usize,
+        field: impl Into<String>,
+        needed: usize,
+        total_bits: usize,
+    ) -> Self {
         DecodeError::Truncated {
             bit_offset,
             field: field.into(),
@@ -336,7 +340,13 @@ pub enum EncodeError {
 
 impl EncodeError {
     /// Builds an out-of-range error.
-    pub fn range(field: impl Into<String>, quantity: Quantity, bound: Bound, value: f64, limit: f64) -> Self {
+    pub fn range(
+        field: impl Into<String>,
+        quantity: Quantity,
+        bound: Bound,
+        value: f64,
+        limit: f64,
+    ) -> Self {
         EncodeError::OutOfRange {
             field: field.into(),
             quantity,
@@ -350,13 +360,22 @@ impl EncodeError {
     /// `IOTDATA_ERR_` prefix), e.g. `PRESSURE_LOW`, `TLV_STR_CHAR_INVALID`.
     pub fn reference_name(&self) -> String {
         match self {
-            EncodeError::OutOfRange { quantity, bound, .. } => {
+            EncodeError::OutOfRange {
+                quantity, bound, ..
+            } => {
                 let stem = quantity.reference_stem();
                 match (quantity, bound) {
                     // The reference has no *_LOW for quantities whose minimum is 0:
                     // it reports a negative value as *_HIGH (unsigned wrap).
-                    (Quantity::LinkRssi | Quantity::LinkSnr | Quantity::Temperature | Quantity::Pressure
-                        | Quantity::Latitude | Quantity::Longitude, Bound::Low) => format!("{stem}_LOW"),
+                    (
+                        Quantity::LinkRssi
+                        | Quantity::LinkSnr
+                        | Quantity::Temperature
+                        | Quantity::Pressure
+                        | Quantity::Latitude
+                        | Quantity::Longitude,
+                        Bound::Low,
+                    ) => format!("{stem}_LOW"),
                     _ => format!("{stem}_HIGH"),
                 }
             }

@@ -284,7 +284,8 @@ impl Quant {
     /// checks. `field` names the field in errors.
     pub fn quantise(self, v: f64, field: &str) -> Result<u32, EncodeError> {
         let low = |q: Quantity, limit: f64| Err(EncodeError::range(field, q, Bound::Low, v, limit));
-        let high = |q: Quantity, limit: f64| Err(EncodeError::range(field, q, Bound::High, v, limit));
+        let high =
+            |q: Quantity, limit: f64| Err(EncodeError::range(field, q, Bound::High, v, limit));
         if v.is_nan() {
             return Err(EncodeError::JsonInvalid {
                 field: field.to_string(),
@@ -332,7 +333,12 @@ impl Quant {
                 }
                 Ok(((f + 40.0f32) / 0.25f32).round() as u32)
             }
-            Quant::Offset { offset, min, max, quantity } => {
+            Quant::Offset {
+                offset,
+                min,
+                max,
+                quantity,
+            } => {
                 if v < min as f64 {
                     return low(quantity, min as f64);
                 }
@@ -428,7 +434,9 @@ impl Quant {
     /// The decoded value as display text with its unit (`"21.50 C"`, `"81%"`).
     pub fn display(self, raw: u32, unit: &str) -> String {
         match (self, self.dequantise(raw)) {
-            (Quant::Bool, Native::Bool(b)) => if b { "charging" } else { "discharging" }.to_string(),
+            (Quant::Bool, Native::Bool(b)) => {
+                if b { "charging" } else { "discharging" }.to_string()
+            }
             (Quant::Hex { .. }, _) => format!("0x{raw:02X}"),
             (Quant::Temperature, Native::F32(f)) => format!("{f:.2} {unit}"),
             (Quant::Half { .. }, Native::F32(f)) => format!("{f:.1} {unit}"),
@@ -437,7 +445,12 @@ impl Quant {
             (Quant::Latitude | Quant::Longitude, Native::F64(f)) => format!("{f:.6}"),
             (Quant::Datetime, Native::Int(s)) => {
                 let (d, rem) = (s / 86400, s % 86400);
-                format!("day {d} {:02}:{:02}:{:02} ({s}s)", rem / 3600, rem % 3600 / 60, rem % 60)
+                format!(
+                    "day {d} {:02}:{:02}:{:02} ({s}s)",
+                    rem / 3600,
+                    rem % 3600 / 60,
+                    rem % 60
+                )
             }
             (Quant::Battery, Native::Int(i)) => format!("{i}%"),
             (_, n) => {
@@ -472,11 +485,46 @@ macro_rules! comp {
     };
 }
 
-const BATTERY_LEVEL: Component = comp!("level", Some("battery_level"), 5, Quant::Battery, "%", "0..100%, 5b quant");
-const BATTERY_CHARGING: Component = comp!("charging", Some("battery_charging"), 1, Quant::Bool, "", "0/1");
-const LINK_RSSI: Component = comp!("rssi", Some("link_rssi"), 4, Quant::Rssi, "dBm", "-120..-60, 4dBm");
-const LINK_SNR: Component = comp!("snr", Some("link_snr"), 2, Quant::Snr, "dB", "-20..+10, 10dB");
-const TEMPERATURE: Component = comp!("temperature", Some("temperature"), 9, Quant::Temperature, "C", "-40..+80C, 0.25C");
+const BATTERY_LEVEL: Component = comp!(
+    "level",
+    Some("battery_level"),
+    5,
+    Quant::Battery,
+    "%",
+    "0..100%, 5b quant"
+);
+const BATTERY_CHARGING: Component = comp!(
+    "charging",
+    Some("battery_charging"),
+    1,
+    Quant::Bool,
+    "",
+    "0/1"
+);
+const LINK_RSSI: Component = comp!(
+    "rssi",
+    Some("link_rssi"),
+    4,
+    Quant::Rssi,
+    "dBm",
+    "-120..-60, 4dBm"
+);
+const LINK_SNR: Component = comp!(
+    "snr",
+    Some("link_snr"),
+    2,
+    Quant::Snr,
+    "dB",
+    "-20..+10, 10dB"
+);
+const TEMPERATURE: Component = comp!(
+    "temperature",
+    Some("temperature"),
+    9,
+    Quant::Temperature,
+    "C",
+    "-40..+80C, 0.25C"
+);
 const PRESSURE: Component = comp!(
     "pressure",
     Some("pressure"),
@@ -511,7 +559,14 @@ const WIND_SPEED: Component = comp!(
     "m/s",
     "0..63.5, 0.5m/s"
 );
-const WIND_DIRECTION: Component = comp!("direction", Some("wind_direction"), 8, Quant::WindDirection, "deg", "0..355, ~1.4deg");
+const WIND_DIRECTION: Component = comp!(
+    "direction",
+    Some("wind_direction"),
+    8,
+    Quant::WindDirection,
+    "deg",
+    "0..355, ~1.4deg"
+);
 const WIND_GUST: Component = comp!(
     "gust",
     Some("wind_gust"),
@@ -533,7 +588,14 @@ const RAIN_RATE: Component = comp!(
     "mm/hr",
     "0..255 mm/hr"
 );
-const RAIN_SIZE: Component = comp!("size", Some("rain_size"), 4, Quant::RainSize, "mm", "0..6.0 mm, 0.4mm");
+const RAIN_SIZE: Component = comp!(
+    "size",
+    Some("rain_size"),
+    4,
+    Quant::RainSize,
+    "mm",
+    "0..6.0 mm, 0.4mm"
+);
 const SOLAR_IRRADIANCE: Component = comp!(
     "irradiance",
     Some("solar_irradiance"),
@@ -589,7 +651,14 @@ const RAD_CPM: Component = comp!(
     "CPM",
     "0..16383 CPM"
 );
-const RAD_DOSE: Component = comp!("dose", Some("radiation_dose"), 14, Quant::Dose, "uSv/h", "0..163.83, 0.01");
+const RAD_DOSE: Component = comp!(
+    "dose",
+    Some("radiation_dose"),
+    14,
+    Quant::Dose,
+    "uSv/h",
+    "0..163.83, 0.01"
+);
 const DEPTH: Component = comp!(
     "depth",
     None,
@@ -601,9 +670,30 @@ const DEPTH: Component = comp!(
     "cm",
     "0..1023 cm"
 );
-const LATITUDE: Component = comp!("latitude", Some("latitude"), 24, Quant::Latitude, "deg", "-90..+90");
-const LONGITUDE: Component = comp!("longitude", Some("longitude"), 24, Quant::Longitude, "deg", "-180..+180");
-const DATETIME: Component = comp!("datetime", Some("datetime"), 24, Quant::Datetime, "s", "5s res");
+const LATITUDE: Component = comp!(
+    "latitude",
+    Some("latitude"),
+    24,
+    Quant::Latitude,
+    "deg",
+    "-90..+90"
+);
+const LONGITUDE: Component = comp!(
+    "longitude",
+    Some("longitude"),
+    24,
+    Quant::Longitude,
+    "deg",
+    "-180..+180"
+);
+const DATETIME: Component = comp!(
+    "datetime",
+    Some("datetime"),
+    24,
+    Quant::Datetime,
+    "s",
+    "5s res"
+);
 const FLAGS: Component = comp!(
     "flags",
     Some("flags"),
@@ -628,30 +718,62 @@ macro_rules! spec {
 
 /// One entry per [`FieldType`], in declaration order.
 pub static TYPE_SPECS: [TypeSpec; 27] = [
-    spec!("BATTERY", Layout::Fixed(&[BATTERY_LEVEL, BATTERY_CHARGING]), Shape::Object),
+    spec!(
+        "BATTERY",
+        Layout::Fixed(&[BATTERY_LEVEL, BATTERY_CHARGING]),
+        Shape::Object
+    ),
     spec!("LINK", Layout::Fixed(&[LINK_RSSI, LINK_SNR]), Shape::Object),
-    spec!("ENVIRONMENT", Layout::Fixed(&[TEMPERATURE, PRESSURE, HUMIDITY]), Shape::Object),
+    spec!(
+        "ENVIRONMENT",
+        Layout::Fixed(&[TEMPERATURE, PRESSURE, HUMIDITY]),
+        Shape::Object
+    ),
     spec!("TEMPERATURE", Layout::Fixed(&[TEMPERATURE]), Shape::Bare),
     spec!("PRESSURE", Layout::Fixed(&[PRESSURE]), Shape::Bare),
     spec!("HUMIDITY", Layout::Fixed(&[HUMIDITY]), Shape::Bare),
-    spec!("WIND", Layout::Fixed(&[WIND_SPEED, WIND_DIRECTION, WIND_GUST]), Shape::Object),
+    spec!(
+        "WIND",
+        Layout::Fixed(&[WIND_SPEED, WIND_DIRECTION, WIND_GUST]),
+        Shape::Object
+    ),
     spec!("WIND_SPEED", Layout::Fixed(&[WIND_SPEED]), Shape::Bare),
-    spec!("WIND_DIRECTION", Layout::Fixed(&[WIND_DIRECTION]), Shape::Bare),
+    spec!(
+        "WIND_DIRECTION",
+        Layout::Fixed(&[WIND_DIRECTION]),
+        Shape::Bare
+    ),
     spec!("WIND_GUST", Layout::Fixed(&[WIND_GUST]), Shape::Bare),
-    spec!("RAIN", Layout::Fixed(&[RAIN_RATE, RAIN_SIZE]), Shape::Object),
+    spec!(
+        "RAIN",
+        Layout::Fixed(&[RAIN_RATE, RAIN_SIZE]),
+        Shape::Object
+    ),
     spec!("RAIN_RATE", Layout::Fixed(&[RAIN_RATE]), Shape::Bare),
     spec!("RAIN_SIZE", Layout::Fixed(&[RAIN_SIZE]), Shape::Bare),
-    spec!("SOLAR", Layout::Fixed(&[SOLAR_IRRADIANCE, SOLAR_UV]), Shape::Object),
+    spec!(
+        "SOLAR",
+        Layout::Fixed(&[SOLAR_IRRADIANCE, SOLAR_UV]),
+        Shape::Object
+    ),
     spec!("CLOUDS", Layout::Fixed(&[CLOUDS]), Shape::Bare),
     spec!("AIR_QUALITY", Layout::AirQualityBundle, Shape::Object),
     spec!("AIR_QUALITY_INDEX", Layout::Fixed(&[AQ_INDEX]), Shape::Bare),
     spec!("AIR_QUALITY_PM", Layout::Pm, Shape::Object),
     spec!("AIR_QUALITY_GAS", Layout::Gas, Shape::Object),
-    spec!("RADIATION", Layout::Fixed(&[RAD_CPM, RAD_DOSE]), Shape::Object),
+    spec!(
+        "RADIATION",
+        Layout::Fixed(&[RAD_CPM, RAD_DOSE]),
+        Shape::Object
+    ),
     spec!("RADIATION_CPM", Layout::Fixed(&[RAD_CPM]), Shape::Bare),
     spec!("RADIATION_DOSE", Layout::Fixed(&[RAD_DOSE]), Shape::Bare),
     spec!("DEPTH", Layout::Fixed(&[DEPTH]), Shape::Bare),
-    spec!("POSITION", Layout::Fixed(&[LATITUDE, LONGITUDE]), Shape::Object),
+    spec!(
+        "POSITION",
+        Layout::Fixed(&[LATITUDE, LONGITUDE]),
+        Shape::Object
+    ),
     spec!("DATETIME", Layout::Fixed(&[DATETIME]), Shape::Bare),
     spec!("FLAGS", Layout::Fixed(&[FLAGS]), Shape::Bare),
     spec!("IMAGE", Layout::Image, Shape::Object),
@@ -683,22 +805,106 @@ impl Channel {
 
 /// The four PM channels, bit i of the mask = channel i.
 pub static PM_CHANNELS: [Channel; 4] = [
-    Channel { key: "pm1", label: "PM1", bits: 8, resolution: 5, unit: "ug/m3", range: "0..1275, 5 ug/m3" },
-    Channel { key: "pm25", label: "PM2.5", bits: 8, resolution: 5, unit: "ug/m3", range: "0..1275, 5 ug/m3" },
-    Channel { key: "pm4", label: "PM4", bits: 8, resolution: 5, unit: "ug/m3", range: "0..1275, 5 ug/m3" },
-    Channel { key: "pm10", label: "PM10", bits: 8, resolution: 5, unit: "ug/m3", range: "0..1275, 5 ug/m3" },
+    Channel {
+        key: "pm1",
+        label: "PM1",
+        bits: 8,
+        resolution: 5,
+        unit: "ug/m3",
+        range: "0..1275, 5 ug/m3",
+    },
+    Channel {
+        key: "pm25",
+        label: "PM2.5",
+        bits: 8,
+        resolution: 5,
+        unit: "ug/m3",
+        range: "0..1275, 5 ug/m3",
+    },
+    Channel {
+        key: "pm4",
+        label: "PM4",
+        bits: 8,
+        resolution: 5,
+        unit: "ug/m3",
+        range: "0..1275, 5 ug/m3",
+    },
+    Channel {
+        key: "pm10",
+        label: "PM10",
+        bits: 8,
+        resolution: 5,
+        unit: "ug/m3",
+        range: "0..1275, 5 ug/m3",
+    },
 ];
 
 /// The eight gas slots, bit i of the mask = slot i.
 pub static GAS_SLOTS: [Channel; 8] = [
-    Channel { key: "voc", label: "VOC", bits: 8, resolution: 2, unit: "idx", range: "0..510, 2 idx" },
-    Channel { key: "nox", label: "NOx", bits: 8, resolution: 2, unit: "idx", range: "0..510, 2 idx" },
-    Channel { key: "co2", label: "CO2", bits: 10, resolution: 50, unit: "ppm", range: "0..51150, 50 ppm" },
-    Channel { key: "co", label: "CO", bits: 10, resolution: 1, unit: "ppm", range: "0..1023, 1 ppm" },
-    Channel { key: "hcho", label: "HCHO", bits: 10, resolution: 5, unit: "ppb", range: "0..5115, 5 ppb" },
-    Channel { key: "o3", label: "O3", bits: 10, resolution: 1, unit: "ppb", range: "0..1023, 1 ppb" },
-    Channel { key: "rsvd6", label: "rsvd6", bits: 10, resolution: 1, unit: "", range: "reserved" },
-    Channel { key: "rsvd7", label: "rsvd7", bits: 10, resolution: 1, unit: "", range: "reserved" },
+    Channel {
+        key: "voc",
+        label: "VOC",
+        bits: 8,
+        resolution: 2,
+        unit: "idx",
+        range: "0..510, 2 idx",
+    },
+    Channel {
+        key: "nox",
+        label: "NOx",
+        bits: 8,
+        resolution: 2,
+        unit: "idx",
+        range: "0..510, 2 idx",
+    },
+    Channel {
+        key: "co2",
+        label: "CO2",
+        bits: 10,
+        resolution: 50,
+        unit: "ppm",
+        range: "0..51150, 50 ppm",
+    },
+    Channel {
+        key: "co",
+        label: "CO",
+        bits: 10,
+        resolution: 1,
+        unit: "ppm",
+        range: "0..1023, 1 ppm",
+    },
+    Channel {
+        key: "hcho",
+        label: "HCHO",
+        bits: 10,
+        resolution: 5,
+        unit: "ppb",
+        range: "0..5115, 5 ppb",
+    },
+    Channel {
+        key: "o3",
+        label: "O3",
+        bits: 10,
+        resolution: 1,
+        unit: "ppb",
+        range: "0..1023, 1 ppb",
+    },
+    Channel {
+        key: "rsvd6",
+        label: "rsvd6",
+        bits: 10,
+        resolution: 1,
+        unit: "",
+        range: "reserved",
+    },
+    Channel {
+        key: "rsvd7",
+        label: "rsvd7",
+        bits: 10,
+        resolution: 1,
+        unit: "",
+        range: "reserved",
+    },
 ];
 
 /// Present PM channels as raw (quantised) values; `None` = absent.
@@ -724,7 +930,13 @@ impl PmChannels {
         for (i, v) in values.iter().enumerate() {
             if let (Some(v), Some(ch), Some(slot)) = (v, PM_CHANNELS.get(i), out.get_mut(i)) {
                 if *v > ch.max() {
-                    return Err(EncodeError::range(ch.key, Quantity::AirQualityPm, Bound::High, *v as f64, ch.max() as f64));
+                    return Err(EncodeError::range(
+                        ch.key,
+                        Quantity::AirQualityPm,
+                        Bound::High,
+                        *v as f64,
+                        ch.max() as f64,
+                    ));
                 }
                 *slot = Some((*v / ch.resolution) as u8);
             }
@@ -742,7 +954,10 @@ impl PmChannels {
 
     /// Wire width: mask plus present channels.
     pub fn bits(&self) -> usize {
-        4 + self.values().map(|(c, _, _)| c.bits as usize).sum::<usize>()
+        4 + self
+            .values()
+            .map(|(c, _, _)| c.bits as usize)
+            .sum::<usize>()
     }
 }
 
@@ -761,7 +976,13 @@ impl GasSlots {
         for (i, v) in values.iter().enumerate() {
             if let (Some(v), Some(ch), Some(slot)) = (v, GAS_SLOTS.get(i), out.get_mut(i)) {
                 if *v > ch.max() {
-                    return Err(EncodeError::range(ch.key, Quantity::AirQualityGas, Bound::High, *v as f64, ch.max() as f64));
+                    return Err(EncodeError::range(
+                        ch.key,
+                        Quantity::AirQualityGas,
+                        Bound::High,
+                        *v as f64,
+                        ch.max() as f64,
+                    ));
                 }
                 *slot = Some((*v / ch.resolution) as u16);
             }
@@ -779,7 +1000,10 @@ impl GasSlots {
 
     /// Wire width: mask plus present slots.
     pub fn bits(&self) -> usize {
-        8 + self.values().map(|(c, _, _)| c.bits as usize).sum::<usize>()
+        8 + self
+            .values()
+            .map(|(c, _, _)| c.bits as usize)
+            .sum::<usize>()
     }
 }
 
@@ -836,7 +1060,11 @@ impl FieldValue {
 
     /// Builds a fixed-width value from native component values (in table
     /// order), quantising with range checks. `field` names it in errors.
-    pub fn from_natives(ty: FieldType, natives: &[f64], field: &str) -> Result<FieldValue, EncodeError> {
+    pub fn from_natives(
+        ty: FieldType,
+        natives: &[f64],
+        field: &str,
+    ) -> Result<FieldValue, EncodeError> {
         let Layout::Fixed(comps) = ty.spec().layout else {
             return Err(EncodeError::WrongType {
                 field: field.to_string(),
@@ -871,11 +1099,14 @@ impl FieldValue {
             },
             _ => (&[], &[0; 3]),
         };
-        comps.iter().zip(raw.iter()).map(|(spec, &raw)| ComponentValue {
-            spec,
-            raw,
-            value: spec.quant.dequantise(raw),
-        })
+        comps
+            .iter()
+            .zip(raw.iter())
+            .map(|(spec, &raw)| ComponentValue {
+                spec,
+                raw,
+                value: spec.quant.dequantise(raw),
+            })
     }
 
     /// Every numeric reading in native units as `(key, value)` pairs, for
@@ -886,15 +1117,36 @@ impl FieldValue {
             FieldValue::Fixed { ty, .. } => {
                 let bare = ty.spec().shape == Shape::Bare;
                 self.components()
-                    .map(|c| (if bare { String::new() } else { c.spec.key.to_string() }, c.value.as_f64()))
+                    .map(|c| {
+                        (
+                            if bare {
+                                String::new()
+                            } else {
+                                c.spec.key.to_string()
+                            },
+                            c.value.as_f64(),
+                        )
+                    })
                     .collect()
             }
-            FieldValue::Pm(pm) => pm.values().map(|(c, _, v)| (c.key.to_string(), v as f64)).collect(),
-            FieldValue::Gas(g) => g.values().map(|(c, _, v)| (c.key.to_string(), v as f64)).collect(),
+            FieldValue::Pm(pm) => pm
+                .values()
+                .map(|(c, _, v)| (c.key.to_string(), v as f64))
+                .collect(),
+            FieldValue::Gas(g) => g
+                .values()
+                .map(|(c, _, v)| (c.key.to_string(), v as f64))
+                .collect(),
             FieldValue::AirQuality { index, pm, gas } => {
                 let mut v = vec![("index".to_string(), *index as f64)];
-                v.extend(pm.values().map(|(c, _, x)| (format!("pm.{}", c.key), x as f64)));
-                v.extend(gas.values().map(|(c, _, x)| (format!("gas.{}", c.key), x as f64)));
+                v.extend(
+                    pm.values()
+                        .map(|(c, _, x)| (format!("pm.{}", c.key), x as f64)),
+                );
+                v.extend(
+                    gas.values()
+                        .map(|(c, _, x)| (format!("gas.{}", c.key), x as f64)),
+                );
                 v
             }
             FieldValue::Image(_) => Vec::new(),
@@ -916,23 +1168,39 @@ impl FieldValue {
 
     /// Battery: level 0..=100 %, charging flag.
     pub fn battery(level_percent: u8, charging: bool) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Battery, &[level_percent as f64, charging as u8 as f64], "battery")
+        Self::from_natives(
+            FieldType::Battery,
+            &[level_percent as f64, charging as u8 as f64],
+            "battery",
+        )
     }
     /// Link: RSSI -120..=-60 dBm, SNR -20..=10 dB.
     pub fn link(rssi_dbm: i32, snr_db: f32) -> Result<Self, EncodeError> {
         Self::from_natives(FieldType::Link, &[rssi_dbm as f64, snr_db as f64], "link")
     }
     /// Environment bundle: temperature -40..=80 °C, pressure 850..=1105 hPa, humidity 0..=100 %.
-    pub fn environment(temperature_c: f32, pressure_hpa: i32, humidity_pct: i32) -> Result<Self, EncodeError> {
+    pub fn environment(
+        temperature_c: f32,
+        pressure_hpa: i32,
+        humidity_pct: i32,
+    ) -> Result<Self, EncodeError> {
         Self::from_natives(
             FieldType::Environment,
-            &[temperature_c as f64, pressure_hpa as f64, humidity_pct as f64],
+            &[
+                temperature_c as f64,
+                pressure_hpa as f64,
+                humidity_pct as f64,
+            ],
             "environment",
         )
     }
     /// Standalone temperature, °C.
     pub fn temperature(temperature_c: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Temperature, &[temperature_c as f64], "temperature")
+        Self::from_natives(
+            FieldType::Temperature,
+            &[temperature_c as f64],
+            "temperature",
+        )
     }
     /// Standalone pressure, hPa.
     pub fn pressure(pressure_hpa: i32) -> Result<Self, EncodeError> {
@@ -944,7 +1212,11 @@ impl FieldValue {
     }
     /// Wind bundle: speed and gust 0..=63.5 m/s, direction 0..=359°.
     pub fn wind(speed_ms: f32, direction_deg: i32, gust_ms: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Wind, &[speed_ms as f64, direction_deg as f64, gust_ms as f64], "wind")
+        Self::from_natives(
+            FieldType::Wind,
+            &[speed_ms as f64, direction_deg as f64, gust_ms as f64],
+            "wind",
+        )
     }
     /// Standalone wind speed, m/s.
     pub fn wind_speed(speed_ms: f32) -> Result<Self, EncodeError> {
@@ -952,7 +1224,11 @@ impl FieldValue {
     }
     /// Standalone wind direction, degrees.
     pub fn wind_direction(direction_deg: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::WindDirection, &[direction_deg as f64], "wind_direction")
+        Self::from_natives(
+            FieldType::WindDirection,
+            &[direction_deg as f64],
+            "wind_direction",
+        )
     }
     /// Standalone wind gust, m/s.
     pub fn wind_gust(gust_ms: f32) -> Result<Self, EncodeError> {
@@ -960,7 +1236,11 @@ impl FieldValue {
     }
     /// Rain bundle: rate 0..=255 mm/h, drop size 0..=60 tenths of a millimetre.
     pub fn rain(rate_mmhr: i32, size_mm_x10: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Rain, &[rate_mmhr as f64, size_mm_x10 as f64], "rain")
+        Self::from_natives(
+            FieldType::Rain,
+            &[rate_mmhr as f64, size_mm_x10 as f64],
+            "rain",
+        )
     }
     /// Standalone rain rate, mm/h.
     pub fn rain_rate(rate_mmhr: i32) -> Result<Self, EncodeError> {
@@ -972,14 +1252,22 @@ impl FieldValue {
     }
     /// Solar: irradiance 0..=1023 W/m², UV index 0..=15.
     pub fn solar(irradiance_wm2: i32, ultraviolet_index: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Solar, &[irradiance_wm2 as f64, ultraviolet_index as f64], "solar")
+        Self::from_natives(
+            FieldType::Solar,
+            &[irradiance_wm2 as f64, ultraviolet_index as f64],
+            "solar",
+        )
     }
     /// Cloud cover, 0..=8 okta.
     pub fn clouds(okta: i32) -> Result<Self, EncodeError> {
         Self::from_natives(FieldType::Clouds, &[okta as f64], "clouds")
     }
     /// Air quality bundle: index 0..=500, PM channels (µg/m³), gas slots.
-    pub fn air_quality(aq_index: i32, pm: [Option<u32>; 4], gas: [Option<u32>; 8]) -> Result<Self, EncodeError> {
+    pub fn air_quality(
+        aq_index: i32,
+        pm: [Option<u32>; 4],
+        gas: [Option<u32>; 8],
+    ) -> Result<Self, EncodeError> {
         let index = AQ_INDEX.quant.quantise(aq_index as f64, "air_quality")? as u16;
         Ok(FieldValue::AirQuality {
             index,
@@ -989,7 +1277,11 @@ impl FieldValue {
     }
     /// Standalone air quality index, 0..=500.
     pub fn air_quality_index(aq_index: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::AirQualityIndex, &[aq_index as f64], "air_quality_index")
+        Self::from_natives(
+            FieldType::AirQualityIndex,
+            &[aq_index as f64],
+            "air_quality_index",
+        )
     }
     /// Standalone PM channels (µg/m³).
     pub fn air_quality_pm(pm: [Option<u32>; 4]) -> Result<Self, EncodeError> {
@@ -1001,7 +1293,11 @@ impl FieldValue {
     }
     /// Radiation bundle: CPM 0..=16383, dose 0..=163.83 µSv/h.
     pub fn radiation(cpm: i32, dose_usvh: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Radiation, &[cpm as f64, dose_usvh as f64], "radiation")
+        Self::from_natives(
+            FieldType::Radiation,
+            &[cpm as f64, dose_usvh as f64],
+            "radiation",
+        )
     }
     /// Standalone radiation CPM.
     pub fn radiation_cpm(cpm: i32) -> Result<Self, EncodeError> {
@@ -1009,7 +1305,11 @@ impl FieldValue {
     }
     /// Standalone radiation dose, µSv/h.
     pub fn radiation_dose(dose_usvh: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::RadiationDose, &[dose_usvh as f64], "radiation_dose")
+        Self::from_natives(
+            FieldType::RadiationDose,
+            &[dose_usvh as f64],
+            "radiation_dose",
+        )
     }
     /// Depth, 0..=1023 cm.
     pub fn depth(depth_cm: i32) -> Result<Self, EncodeError> {
@@ -1021,7 +1321,11 @@ impl FieldValue {
     }
     /// Datetime, seconds from the start of the year (stored in 5 s ticks).
     pub fn datetime(seconds_from_year_start: u32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Datetime, &[seconds_from_year_start as f64], "datetime")
+        Self::from_natives(
+            FieldType::Datetime,
+            &[seconds_from_year_start as f64],
+            "datetime",
+        )
     }
     /// Flags byte.
     pub fn flags(flags: u8) -> Result<Self, EncodeError> {
@@ -1066,7 +1370,8 @@ mod tests {
         assert_eq!(e.reference_name(), "PRESSURE_LOW");
         let e = FieldValue::radiation(1, -0.5).unwrap_err();
         assert_eq!(e.reference_name(), "RADIATION_DOSE_HIGH");
-        let e = FieldValue::air_quality_gas([None, None, None, None, None, Some(1024), None, None]).unwrap_err();
+        let e = FieldValue::air_quality_gas([None, None, None, None, None, Some(1024), None, None])
+            .unwrap_err();
         assert_eq!(e.reference_name(), "AIR_QUALITY_GAS_VALUE_HIGH");
     }
 }

@@ -32,7 +32,11 @@ pub enum Frame {
 /// let f = decode_frame(&ack, &VariantMap::default_map(), DecodeOptions::STRICT).unwrap();
 /// assert!(matches!(f, Frame::Mesh(_)));
 /// ```
-pub fn decode_frame(bytes: &[u8], map: &VariantMap, opts: DecodeOptions) -> Result<Frame, DecodeError> {
+pub fn decode_frame(
+    bytes: &[u8],
+    map: &VariantMap,
+    opts: DecodeOptions,
+) -> Result<Frame, DecodeError> {
     if mesh::is_mesh(bytes) {
         mesh::parse(bytes).map(Frame::Mesh)
     } else {
@@ -42,7 +46,11 @@ pub fn decode_frame(bytes: &[u8], map: &VariantMap, opts: DecodeOptions) -> Resu
 
 /// Decodes and records the bit-level dump (entries read before an error
 /// are kept).
-pub fn dump_frame(bytes: &[u8], map: &VariantMap, opts: DecodeOptions) -> (Result<Frame, DecodeError>, Vec<DumpEntry>) {
+pub fn dump_frame(
+    bytes: &[u8],
+    map: &VariantMap,
+    opts: DecodeOptions,
+) -> (Result<Frame, DecodeError>, Vec<DumpEntry>) {
     if mesh::is_mesh(bytes) {
         match mesh::parse(bytes) {
             Ok(m) => {
@@ -66,17 +74,30 @@ pub fn frame_to_json(frame: &Frame, map: &VariantMap, opts: DecodeOptions) -> St
     out
 }
 
-fn write_frame_json(out: &mut String, frame: &Frame, map: &VariantMap, opts: DecodeOptions, depth: usize) {
+fn write_frame_json(
+    out: &mut String,
+    frame: &Frame,
+    map: &VariantMap,
+    opts: DecodeOptions,
+    depth: usize,
+) {
     match frame {
         Frame::Sensor(p) => crate::json::write_packet_json(out, p, map),
         Frame::Mesh(m) => {
-            let inner = |bytes: &[u8], out: &mut String| write_bytes_json(out, bytes, map, opts, depth + 1);
+            let inner =
+                |bytes: &[u8], out: &mut String| write_bytes_json(out, bytes, map, opts, depth + 1);
             mesh::write_mesh_json(out, m, &inner);
         }
     }
 }
 
-fn write_bytes_json(out: &mut String, bytes: &[u8], map: &VariantMap, opts: DecodeOptions, depth: usize) {
+fn write_bytes_json(
+    out: &mut String,
+    bytes: &[u8],
+    map: &VariantMap,
+    opts: DecodeOptions,
+    depth: usize,
+) {
     if depth > MAX_FORWARD_DEPTH {
         out.push_str("{\"error\":{\"kind\":\"nesting\",\"message\":");
         write_str(out, "FORWARD nesting too deep");
@@ -113,7 +134,9 @@ pub fn encode_frame_json(text: &str, map: &VariantMap) -> Result<Vec<u8>, Encode
 
 /// Like [`encode_frame_json`] from a parsed value.
 pub fn encode_frame_value(v: &Value, map: &VariantMap) -> Result<Vec<u8>, EncodeError> {
-    if v.get("variant").and_then(Value::as_u64) == Some(mesh::MESH_VARIANT as u64) && v.get("ctrl_type").is_some() {
+    if v.get("variant").and_then(Value::as_u64) == Some(mesh::MESH_VARIANT as u64)
+        && v.get("ctrl_type").is_some()
+    {
         mesh::mesh_from_json(v)?.to_bytes()
     } else {
         crate::json::encode_json_value(v, map)

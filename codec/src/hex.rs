@@ -76,7 +76,10 @@ mod tests {
         assert_eq!(decode("").unwrap(), Vec::<u8>::new());
         assert_eq!(decode("0X0A, 0x0b").unwrap(), vec![10, 11]);
         assert_eq!(decode("abc"), Err(HexError::OddLength(3)));
-        assert_eq!(decode("0g"), Err(HexError::InvalidChar { ch: 'g', index: 1 }));
+        assert_eq!(
+            decode("0g"),
+            Err(HexError::InvalidChar { ch: 'g', index: 1 })
+        );
         assert_eq!(encode(&[0, 0xab, 0xff]), "00abff");
     }
 }

@@ -1417,7 +1417,7 @@ pub fn dump_image_parts(start_bit: usize, length: u8, control: u8, out: &mut Vec
 // Tests
 // ---------------------------------------------------------------------------
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

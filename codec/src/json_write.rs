@@ -36,15 +36,33 @@ pub fn write_int(out: &mut String, v: i64) {
 /// Appends an f32 as the shortest decimal that round-trips the f32
 /// (integral values print without a fraction, like the reference).
 pub fn write_f32(out: &mut String, v: f32) {
-    write_float(out, v.is_finite(), v == v.trunc() && v.abs() < 1e15, v as i64, v);
+    write_float(
+        out,
+        v.is_finite(),
+        v == v.trunc() && v.abs() < 1e15,
+        v as i64,
+        v,
+    );
 }
 
 /// Appends an f64 as the shortest decimal that round-trips the f64.
 pub fn write_f64(out: &mut String, v: f64) {
-    write_float(out, v.is_finite(), v == v.trunc() && v.abs() < 1e15, v as i64, v);
+    write_float(
+        out,
+        v.is_finite(),
+        v == v.trunc() && v.abs() < 1e15,
+        v as i64,
+        v,
+    );
 }
 
-fn write_float(out: &mut String, finite: bool, integral: bool, as_int: i64, v: impl std::fmt::Display) {
+fn write_float(
+    out: &mut String,
+    finite: bool,
+    integral: bool,
+    as_int: i64,
+    v: impl std::fmt::Display,
+) {
     if !finite {
         out.push_str("null");
     } else if integral {

@@ -44,6 +44,8 @@ pub mod wasm;
 pub use dump::DumpEntry;
 pub use error::{Bound, DecodeError, EncodeError, Quantity};
 pub use field::{FieldType, FieldValue, Native};
-pub use packet::{decode, decode_with_dump, encode, DecodeOptions, Encoder, Field, Header, Packet, Warning};
+pub use packet::{
+    decode, decode_with_dump, encode, DecodeOptions, Encoder, Field, Header, Packet, Warning,
+};
 pub use tlv::Tlv;
 pub use variant::{MapError, VariantDef, VariantMap};

@@ -1570,7 +1570,7 @@ pub fn dump_mesh(p: &MeshPacket, out: &mut Vec<DumpEntry>) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -18,10 +18,14 @@
 use crate::bits::{BitReader, BitWriter};
 use crate::dump::DumpEntry;
 use crate::error::{Bound, DecodeError, EncodeError, Quantity};
-use crate::field::{Channel, FieldType, FieldValue, GasSlots, Layout, PmChannels, GAS_SLOTS, PM_CHANNELS};
+use crate::field::{
+    Channel, FieldType, FieldValue, GasSlots, Layout, PmChannels, GAS_SLOTS, PM_CHANNELS,
+};
 use crate::image;
 use crate::tlv::{self, Tlv};
-use crate::variant::{presence_bytes_for_slot, VariantDef, VariantMap, MAX_PRESENCE_BYTES, MAX_SLOTS};
+use crate::variant::{
+    presence_bytes_for_slot, VariantDef, VariantMap, MAX_PRESENCE_BYTES, MAX_SLOTS,
+};
 
 /// Smallest sensor packet: header and one presence byte.
 pub const MIN_PACKET_BYTES: usize = 5;
@@ -85,7 +89,10 @@ impl std::fmt::Display for Warning {
                 "variant {variant} is not in the map; decoded with variant {used}'s layout"
             ),
             Warning::UndefinedSlot { slot } => {
-                write!(f, "presence bit set for slot {slot}, which the variant does not define (ignored)")
+                write!(
+                    f,
+                    "presence bit set for slot {slot}, which the variant does not define (ignored)"
+                )
             }
         }
     }
@@ -119,7 +126,10 @@ impl Packet {
 
     /// The field in `slot`, if present.
     pub fn slot(&self, slot: u8) -> Option<&FieldValue> {
-        self.fields.iter().find(|f| f.slot == slot).map(|f| &f.value)
+        self.fields
+            .iter()
+            .find(|f| f.slot == slot)
+            .map(|f| &f.value)
     }
 
     /// The first present field of type `ty`.
@@ -129,7 +139,9 @@ impl Packet {
 
     /// Whether the packet was decoded with another variant's layout.
     pub fn unknown_variant(&self) -> bool {
-        self.warnings.iter().any(|w| matches!(w, Warning::UnknownVariant { .. }))
+        self.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::UnknownVariant { .. }))
     }
 }
 
@@ -178,19 +190,22 @@ pub fn decode_with_dump(
 
 /// Picks the layout for `variant`: its own, or in lenient mode variant 0's
 /// (else the lowest defined one).
-pub fn layout_for(map: &VariantMap, variant: u8, opts: DecodeOptions) -> Result<&VariantDef, DecodeError> {
+pub fn layout_for(
+    map: &VariantMap,
+    variant: u8,
+    opts: DecodeOptions,
+) -> Result<&VariantDef, DecodeError> {
     if variant == 15 {
         return Err(DecodeError::VariantReserved);
     }
     match map.get(variant) {
         Some(d) => Ok(d),
-        None if opts.lenient => map
-            .get(0)
-            .or_else(|| map.variants().next())
-            .ok_or_else(|| DecodeError::VariantUnknown {
+        None if opts.lenient => map.get(0).or_else(|| map.variants().next()).ok_or_else(|| {
+            DecodeError::VariantUnknown {
                 variant,
                 map: map.name.clone(),
-            }),
+            }
+        }),
         None => Err(DecodeError::VariantUnknown {
             variant,
             map: map.name.clone(),
@@ -219,14 +234,38 @@ fn decode_inner(
     let station = r.read(12).ok_or_else(|| truncated(&r, "station", 12))? as u16;
     let sequence = r.read(16).ok_or_else(|| truncated(&r, "sequence", 16))? as u16;
     if let Some(d) = dump.as_deref_mut() {
-        d.push(DumpEntry::new(0, 4, "variant", variant as u64, variant.to_string(), "0-14 (15=rsvd)"));
-        d.push(DumpEntry::new(4, 12, "station", station as u64, station.to_string(), "0-4095"));
-        d.push(DumpEntry::new(16, 16, "sequence", sequence as u64, sequence.to_string(), "0-65535"));
+        d.push(DumpEntry::new(
+            0,
+            4,
+            "variant",
+            variant as u64,
+            variant.to_string(),
+            "0-14 (15=rsvd)",
+        ));
+        d.push(DumpEntry::new(
+            4,
+            12,
+            "station",
+            station as u64,
+            station.to_string(),
+            "0-4095",
+        ));
+        d.push(DumpEntry::new(
+            16,
+            16,
+            "sequence",
+            sequence as u64,
+            sequence.to_string(),
+            "0-65535",
+        ));
     }
     let def = layout_for(map, variant, opts)?;
     let mut warnings = Vec::new();
     if def.id != variant {
-        warnings.push(Warning::UnknownVariant { variant, used: def.id });
+        warnings.push(Warning::UnknownVariant {
+            variant,
+            used: def.id,
+        });
     }
 
     // Presence chain.
@@ -259,7 +298,11 @@ fn decode_inner(
             }
         }
         if let Some(d) = dump.as_deref_mut() {
-            let range = if n_pres == 0 { "ext|tlv|6 fields" } else { "ext|7 fields" };
+            let range = if n_pres == 0 {
+                "ext|tlv|6 fields"
+            } else {
+                "ext|7 fields"
+            };
             d.push(DumpEntry::new(
                 at,
                 8,
@@ -394,9 +437,17 @@ pub fn read_value(
             let at = r.pos();
             let index = r
                 .read(9)
-                .ok_or_else(|| truncated(r, &format!("{label}.index"), 9))? as u16;
+                .ok_or_else(|| truncated(r, &format!("{label}.index"), 9))?
+                as u16;
             if let Some(d) = dump.as_deref_mut() {
-                d.push(DumpEntry::new(at, 9, "aq_index", index as u64, format!("{index} AQI"), "0..500 AQI"));
+                d.push(DumpEntry::new(
+                    at,
+                    9,
+                    "aq_index",
+                    index as u64,
+                    format!("{index} AQI"),
+                    "0..500 AQI",
+                ));
             }
             let pm = read_pm(r, label, dump.as_deref_mut())?;
             let gas = read_gas(r, label, dump)?;
@@ -415,7 +466,11 @@ pub fn read_value(
 
 /// PM: 4-bit mask (MSB-first, so the first wire bit is PM10), then 8 bits
 /// per present channel in ascending channel order.
-fn read_pm(r: &mut BitReader, label: &str, dump: Option<&mut Vec<DumpEntry>>) -> Result<PmChannels, DecodeError> {
+fn read_pm(
+    r: &mut BitReader,
+    label: &str,
+    dump: Option<&mut Vec<DumpEntry>>,
+) -> Result<PmChannels, DecodeError> {
     let mut raw = [None; 8];
     read_channels(r, label, &PM_CHANNELS, "pm_present", dump, &mut raw)?;
     let mut out = PmChannels::default();
@@ -427,7 +482,11 @@ fn read_pm(r: &mut BitReader, label: &str, dump: Option<&mut Vec<DumpEntry>>) ->
 
 /// Gas: 8-bit mask (MSB-first: first wire bit is reserved slot 7), then
 /// each present slot (8 or 10 bits) in ascending slot order.
-fn read_gas(r: &mut BitReader, label: &str, dump: Option<&mut Vec<DumpEntry>>) -> Result<GasSlots, DecodeError> {
+fn read_gas(
+    r: &mut BitReader,
+    label: &str,
+    dump: Option<&mut Vec<DumpEntry>>,
+) -> Result<GasSlots, DecodeError> {
     let mut out = GasSlots::default();
     read_channels(r, label, &GAS_SLOTS, "gas_present", dump, &mut out.0)?;
     Ok(out)
@@ -535,28 +594,36 @@ fn write_gas(w: &mut BitWriter, g: &GasSlots) {
 pub fn encode(p: &Packet, map: &VariantMap) -> Result<Vec<u8>, EncodeError> {
     let h = p.header;
     check_header(h.variant, h.station)?;
-    let def = map.get(h.variant).ok_or_else(|| EncodeError::VariantUnknown {
-        variant: h.variant,
-        map: map.name.clone(),
-    })?;
+    let def = map
+        .get(h.variant)
+        .ok_or_else(|| EncodeError::VariantUnknown {
+            variant: h.variant,
+            map: map.name.clone(),
+        })?;
     let mut slots: [Option<&FieldValue>; MAX_SLOTS] = [None; MAX_SLOTS];
     for f in &p.fields {
-        let sd = def.slot(f.slot as usize).ok_or_else(|| EncodeError::NoSuchField {
-            variant: h.variant,
-            field: format!("slot {}", f.slot),
-        })?;
+        let sd = def
+            .slot(f.slot as usize)
+            .ok_or_else(|| EncodeError::NoSuchField {
+                variant: h.variant,
+                field: format!("slot {}", f.slot),
+            })?;
         if sd.ty != f.value.ty() {
             return Err(EncodeError::WrongType {
                 field: sd.label.clone(),
                 expected: sd.ty.name(),
             });
         }
-        let cell = slots.get_mut(f.slot as usize).ok_or_else(|| EncodeError::NoSuchField {
-            variant: h.variant,
-            field: format!("slot {}", f.slot),
-        })?;
+        let cell = slots
+            .get_mut(f.slot as usize)
+            .ok_or_else(|| EncodeError::NoSuchField {
+                variant: h.variant,
+                field: format!("slot {}", f.slot),
+            })?;
         if cell.is_some() {
-            return Err(EncodeError::DuplicateField { field: sd.label.clone() });
+            return Err(EncodeError::DuplicateField {
+                field: sd.label.clone(),
+            });
         }
         *cell = Some(&f.value);
     }
@@ -568,18 +635,35 @@ fn check_header(variant: u8, station: u16) -> Result<(), EncodeError> {
         return Err(EncodeError::VariantReserved);
     }
     if variant > 15 {
-        return Err(EncodeError::range("variant", Quantity::Variant, Bound::High, variant as f64, 14.0));
+        return Err(EncodeError::range(
+            "variant",
+            Quantity::Variant,
+            Bound::High,
+            variant as f64,
+            14.0,
+        ));
     }
     if station > 4095 {
-        return Err(EncodeError::range("station", Quantity::Station, Bound::High, station as f64, 4095.0));
+        return Err(EncodeError::range(
+            "station",
+            Quantity::Station,
+            Bound::High,
+            station as f64,
+            4095.0,
+        ));
     }
     Ok(())
 }
 
-fn pack(h: Header, slots: &[Option<&FieldValue>; MAX_SLOTS], tlvs: &[Tlv]) -> Result<Vec<u8>, EncodeError> {
+fn pack(
+    h: Header,
+    slots: &[Option<&FieldValue>; MAX_SLOTS],
+    tlvs: &[Tlv],
+) -> Result<Vec<u8>, EncodeError> {
     let last = slots.iter().rposition(Option::is_some);
     let n_pres = last.map_or(1, presence_bytes_for_slot);
-    let body_bits: usize = slots.iter().flatten().map(|v| v.bits()).sum::<usize>() + tlv::tlvs_bits(tlvs);
+    let body_bits: usize =
+        slots.iter().flatten().map(|v| v.bits()).sum::<usize>() + tlv::tlvs_bits(tlvs);
     let mut w = BitWriter::with_capacity((32 + 8 * n_pres + body_bits).div_ceil(8));
     w.write(h.variant as u32, 4);
     w.write(h.station as u32, 12);
@@ -638,7 +722,12 @@ pub struct Encoder<'m> {
 impl<'m> Encoder<'m> {
     /// Starts a packet. Fails for variant 15 (reserved), variant > 15 and
     /// station > 4095. An unknown variant fails at [`Encoder::finish`].
-    pub fn new(map: &'m VariantMap, variant: u8, station: u16, sequence: u16) -> Result<Self, EncodeError> {
+    pub fn new(
+        map: &'m VariantMap,
+        variant: u8,
+        station: u16,
+        sequence: u16,
+    ) -> Result<Self, EncodeError> {
         check_header(variant, station)?;
         Ok(Encoder {
             map,
@@ -690,14 +779,19 @@ impl<'m> Encoder<'m> {
 
     /// Sets the field with `label`.
     pub fn set(&mut self, label: &str, value: FieldValue) -> Result<&mut Self, EncodeError> {
-        let def = self.map.get(self.header.variant).ok_or_else(|| EncodeError::VariantUnknown {
-            variant: self.header.variant,
-            map: self.map.name.clone(),
-        })?;
-        let i = def.slot_of_label(label).ok_or_else(|| EncodeError::NoSuchField {
-            variant: self.header.variant,
-            field: label.to_string(),
-        })?;
+        let def = self
+            .map
+            .get(self.header.variant)
+            .ok_or_else(|| EncodeError::VariantUnknown {
+                variant: self.header.variant,
+                map: self.map.name.clone(),
+            })?;
+        let i = def
+            .slot_of_label(label)
+            .ok_or_else(|| EncodeError::NoSuchField {
+                variant: self.header.variant,
+                field: label.to_string(),
+            })?;
         let expected = def.slot(i).map(|s| s.ty);
         if expected != Some(value.ty()) {
             return Err(EncodeError::WrongType {
@@ -710,7 +804,9 @@ impl<'m> Encoder<'m> {
                 *s = Some(value);
                 Ok(self)
             }
-            _ => Err(EncodeError::DuplicateField { field: label.to_string() }),
+            _ => Err(EncodeError::DuplicateField {
+                field: label.to_string(),
+            }),
         }
     }
 
@@ -743,7 +839,12 @@ impl<'m> Encoder<'m> {
                 .slots
                 .into_iter()
                 .enumerate()
-                .filter_map(|(i, v)| v.map(|value| Field { slot: i as u8, value }))
+                .filter_map(|(i, v)| {
+                    v.map(|value| Field {
+                        slot: i as u8,
+                        value,
+                    })
+                })
                 .collect(),
             tlvs: self.tlvs,
             layout_variant: self.header.variant,

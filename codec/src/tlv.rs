@@ -1612,7 +1612,7 @@ fn dump_entry(
     p + bits
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::collection::vec as pvec;

@@ -286,7 +286,9 @@ impl VariantMap {
             let obj = maps
                 .as_object()
                 .ok_or_else(|| MapError::Json("\"maps\" must be an object of named maps".into()))?;
-            obj.iter().map(|(name, m)| map_from_value(name, m)).collect()
+            obj.iter()
+                .map(|(name, m)| map_from_value(name, m))
+                .collect()
         } else if v.get("variants").is_some() {
             let name = v.get("name").and_then(Value::as_str).unwrap_or("custom");
             Ok(vec![map_from_value(name, v)?])
@@ -301,7 +303,11 @@ impl VariantMap {
     /// the only map, else the one named `default`, else the first.
     pub fn select(json: &str, name: Option<&str>) -> Result<VariantMap, MapError> {
         let maps = Self::parse_maps(json)?;
-        let available = maps.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ");
+        let available = maps
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let found = match name {
             Some(n) => maps.iter().position(|m| m.name == n),
             None => maps
@@ -480,7 +486,10 @@ fn variant_from_value(v: &Value) -> Result<VariantDef, MapError> {
 mod tests {
     use super::*;
 
-    const VECTORS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/variants.json"));
+    const VECTORS: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/variants.json"
+    ));
 
     #[test]
     fn loads_vector_maps() {
@@ -489,25 +498,42 @@ mod tests {
         assert_eq!(names, ["default", "suite", "custom"]);
         assert_eq!(maps[0], VariantMap::default_map());
         let custom = &maps[2];
-        assert_eq!(custom.get(0).unwrap().slot(26).unwrap().ty, FieldType::Flags);
-        assert_eq!(custom.get(3).unwrap().slots_of_type(FieldType::Temperature).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            custom.get(0).unwrap().slot(26).unwrap().ty,
+            FieldType::Flags
+        );
+        assert_eq!(
+            custom
+                .get(3)
+                .unwrap()
+                .slots_of_type(FieldType::Temperature)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
         assert!(custom.get(4).is_none());
     }
 
     #[test]
     fn rejects_bad_maps() {
         let bad = |j: &str| VariantMap::parse_maps(j).unwrap_err();
-        assert_eq!(bad(r#"{"variants":[{"id":15,"fields":[]}]}"#), MapError::InvalidId { id: 15 });
+        assert_eq!(
+            bad(r#"{"variants":[{"id":15,"fields":[]}]}"#),
+            MapError::InvalidId { id: 15 }
+        );
         assert!(matches!(
             bad(r#"{"variants":[{"id":0,"fields":[{"slot":0,"type":"FOO","label":"x"}]}]}"#),
             MapError::UnknownType { .. }
         ));
         assert!(matches!(
-            bad(r#"{"variants":[{"id":0,"fields":[{"slot":0,"type":"BATTERY","label":"x"},{"slot":1,"type":"DEPTH","label":"x"}]}]}"#),
+            bad(
+                r#"{"variants":[{"id":0,"fields":[{"slot":0,"type":"BATTERY","label":"x"},{"slot":1,"type":"DEPTH","label":"x"}]}]}"#
+            ),
             MapError::DuplicateLabel { .. }
         ));
         assert!(matches!(
-            bad(r#"{"variants":[{"id":0,"num_pres_bytes":1,"fields":[{"slot":6,"type":"BATTERY","label":"x"}]}]}"#),
+            bad(
+                r#"{"variants":[{"id":0,"num_pres_bytes":1,"fields":[{"slot":6,"type":"BATTERY","label":"x"}]}]}"#
+            ),
             MapError::SlotOutOfRange { .. }
         ));
         assert!(matches!(
@@ -515,7 +541,9 @@ mod tests {
             MapError::SlotOutOfRange { .. }
         ));
         assert!(matches!(
-            bad(r#"{"variants":[{"id":0,"fields":[{"slot":0,"type":"BATTERY","label":"station"}]}]}"#),
+            bad(
+                r#"{"variants":[{"id":0,"fields":[{"slot":0,"type":"BATTERY","label":"station"}]}]}"#
+            ),
             MapError::BadLabel { .. }
         ));
         assert!(matches!(bad("[1,2]"), MapError::Json(_)));
@@ -529,7 +557,10 @@ mod tests {
     fn json_round_trip() {
         for m in VariantMap::parse_maps(VECTORS).unwrap() {
             let back = VariantMap::maps_from_value(&m.to_json_value()).unwrap();
-            assert_eq!(back[0].variants().collect::<Vec<_>>(), m.variants().collect::<Vec<_>>());
+            assert_eq!(
+                back[0].variants().collect::<Vec<_>>(),
+                m.variants().collect::<Vec<_>>()
+            );
         }
     }
 

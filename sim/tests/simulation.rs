@@ -527,24 +527,32 @@ fn rate_scales_the_scenario() {
     check_against_truth(3, &rx, &truth);
 }
 
-/// Seed 51: AQ-2's boot packet (sequence 0, the one carrying STATUS with
-/// the new restart count) is lost. The receiver detects the restart at
-/// sequence 1 (a backward jump), keeps the old restart count, and when the
-/// next STATUS (sequence 9) shows the new count it counts a second restart
-/// (and opens a new window, so a gap just before it is not counted as
-/// missing). The truth is one restart. Ignored until the receiver
-/// attributes that STATUS to the restart it already detected.
+/// A run in which AQ-2's boot packet (sequence 0, the one carrying STATUS
+/// with the new restart count) is lost (about 3 % of seeds; the first such
+/// seed is searched for). The receiver detects the restart at sequence 1
+/// (a backward jump), keeps the old restart count, and when the next STATUS
+/// (sequence 9) shows the new count it counts a second restart (and opens a
+/// new window, so a gap just before it is not counted as missing). The
+/// truth is one restart. Ignored until the receiver attributes that STATUS
+/// to the restart it already detected.
 #[test]
 #[ignore = "receiver: a restart whose boot packet was lost is counted twice"]
 fn lost_boot_packet_is_one_restart() {
-    let (frames, truth) = run(51);
+    let (seed, frames, truth) = (1..500)
+        .map(|seed| {
+            let (f, t) = run(seed);
+            (seed, f, t)
+        })
+        .find(|(_, _, t)| {
+            t.sensor(0x242).is_some_and(|s| {
+                s.sessions
+                    .get(1)
+                    .is_some_and(|x| x.first_delivered_seq != Some(0))
+            })
+        })
+        .expect("a seed that loses AQ-2's boot packet");
     let aq2 = truth.sensor(0x242).unwrap();
     assert_eq!(aq2.restarts_in_run, 1);
-    assert_eq!(
-        aq2.sessions[1].first_delivered_seq,
-        Some(1),
-        "the boot packet was lost"
-    );
     let rx = receive(&frames);
-    check_against_truth(51, &rx, &truth);
+    check_against_truth(seed, &rx, &truth);
 }
