@@ -448,7 +448,7 @@ fn broker_refusal_and_absence_are_errors() {
         ],
         Duration::from_secs(20),
     );
-    assert!(!status.success());
+    assert_eq!(status.code(), Some(1), "{err}");
     assert!(err.contains("connection refused"), "{err}");
     // A broker that refuses anonymous clients: CONNACK return code 5.
     let port = start_broker(&mut g, false);
@@ -462,7 +462,7 @@ fn broker_refusal_and_absence_are_errors() {
         ],
         Duration::from_secs(20),
     );
-    assert!(!status.success());
+    assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains("refused the connection") && err.contains("not authorised"),
         "{err}"
@@ -474,15 +474,20 @@ fn broker_refusal_and_absence_are_errors() {
         Duration::from_secs(20),
     );
     assert!(
-        !status.success() && err.contains("only plain MQTT"),
-        "{err}"
+        status.code() == Some(2) && err.contains("only plain MQTT"),
+        "{status} {err}"
     );
     let (status, _, err) = run_sim(
         &mut g,
         &["--stdout", "--rate", "0"],
         Duration::from_secs(20),
     );
-    assert!(!status.success() && err.contains("--rate"), "{err}");
+    assert!(
+        status.code() == Some(2) && err.contains("--rate"),
+        "{status} {err}"
+    );
+    let (status, _, _) = run_sim(&mut g, &["--no-such-option"], Duration::from_secs(20));
+    assert_eq!(status.code(), Some(2));
 }
 
 #[test]

@@ -95,6 +95,8 @@ enum Sink {
 enum Stop {
     /// stdout was closed (e.g. piped into `head`): not an error.
     PipeClosed,
+    /// A bad option value (exit status 2, like clap's own errors).
+    Usage(String),
     Error(String),
 }
 
@@ -204,21 +206,21 @@ impl Publisher {
 
 fn run(args: Args) -> Result<(), Stop> {
     if !(args.rate.is_finite() && args.rate > 0.0) {
-        return Err(Stop::Error(format!(
+        return Err(Stop::Usage(format!(
             "--rate {}: must be a positive number",
             args.rate
         )));
     }
     if let Some(d) = args.duration {
         if !(d.is_finite() && d >= 0.0) {
-            return Err(Stop::Error(format!(
+            return Err(Stop::Usage(format!(
                 "--duration {d}: must be a non-negative number of seconds"
             )));
         }
     }
     let prefix = args.topic_prefix.trim_end_matches('/').to_string();
     if prefix.is_empty() || prefix.contains(['+', '#']) {
-        return Err(Stop::Error(format!(
+        return Err(Stop::Usage(format!(
             "--topic-prefix '{}': must be non-empty and without wildcards",
             args.topic_prefix
         )));
@@ -232,7 +234,7 @@ fn run(args: Args) -> Result<(), Stop> {
     let mut sink = if args.stdout {
         Sink::Stdout(BufWriter::new(std::io::stdout()))
     } else {
-        let addr = mqtt::parse_broker(&args.broker)?;
+        let addr = mqtt::parse_broker(&args.broker).map_err(Stop::Usage)?;
         let id = args
             .client_id
             .clone()
@@ -327,6 +329,10 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match run(args) {
         Ok(()) | Err(Stop::PipeClosed) => ExitCode::SUCCESS,
+        Err(Stop::Usage(msg)) => {
+            eprintln!("iotdata-sim: error: {msg}");
+            ExitCode::from(2)
+        }
         Err(Stop::Error(msg)) => {
             eprintln!("iotdata-sim: error: {msg}");
             ExitCode::FAILURE
