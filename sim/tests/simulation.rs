@@ -530,13 +530,11 @@ fn rate_scales_the_scenario() {
 /// A run in which AQ-2's boot packet (sequence 0, the one carrying STATUS
 /// with the new restart count) is lost (about 3 % of seeds; the first such
 /// seed is searched for). The receiver detects the restart at sequence 1
-/// (a backward jump), keeps the old restart count, and when the next STATUS
-/// (sequence 9) shows the new count it counts a second restart (and opens a
-/// new window, so a gap just before it is not counted as missing). The
-/// truth is one restart. Ignored until the receiver attributes that STATUS
-/// to the restart it already detected.
+/// (a backward jump) without a new restart count; the next STATUS
+/// (sequence 9) shows the new count, which belongs to that same restart:
+/// not a second restart, and a gap just before it is still counted as
+/// missing. The truth is one restart.
 #[test]
-#[ignore = "receiver: a restart whose boot packet was lost is counted twice"]
 fn lost_boot_packet_is_one_restart() {
     let (seed, frames, truth) = (1..500)
         .map(|seed| {

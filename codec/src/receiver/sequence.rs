@@ -17,14 +17,24 @@
 //! | within the window, arrived, *different* content | [`SeqOutcome::Restart`] ([`RestartReason::SequenceReused`]) | received += 1, restarts += 1 |
 //! | more than `SEQ_WINDOW - 1` behind the head | [`SeqOutcome::Restart`] ([`RestartReason::BackwardJump`]) | received += 1, restarts += 1 |
 //! | forward by more than `max_forward_gap + 1`, not explained by the silence | [`SeqOutcome::Restart`] ([`RestartReason::ForwardJump`]) | received += 1, restarts += 1 |
-//! | the STATUS TLV's restart count changed (packet not late) | [`SeqOutcome::Restart`] ([`RestartReason::RestartCount`]) | received += 1, restarts += 1 |
+//! | the STATUS TLV's restart count changed (packet not late; not the count of an unconfirmed restart, below) | [`SeqOutcome::Restart`] ([`RestartReason::RestartCount`]) | received += 1, restarts += 1 |
 //!
 //! "Forward" means `(s - head) mod 65536` in `1..=32767`, so 65535 -> 0 is
 //! in order. A restart starts a new window at `s`; the gap across a restart
 //! is not counted as loss. A STATUS on a late packet is older news and is
-//! ignored. Loss is `missing / (received + missing)`. Missing packets after
-//! the newest one received are not known (and not counted) until a later
-//! packet arrives.
+//! ignored (except for an unconfirmed restart, below). Loss is
+//! `missing / (received + missing)`. Missing packets after the newest one
+//! received are not known (and not counted) until a later packet arrives.
+//!
+//! A restart detected from the sequence alone (backward jump, forward
+//! jump, sequence reused) in a packet without STATUS is *unconfirmed*: the
+//! boot packet that carried the new restart count was lost (or is late).
+//! The first STATUS after it whose count is ahead of the recorded one
+//! (`(current - previous) mod 65536` in `1..=32767`) belongs to that same
+//! restart: the count is adopted, no second restart is counted and the
+//! packet is classified by its sequence alone (it may be late, e.g. the
+//! delayed boot packet itself). Any other STATUS on a packet that is not
+//! late ends the unconfirmed state and is handled as usual.
 //!
 //! The reporting interval is the median of the last [`INTERVAL_SAMPLES`]
 //! per-packet intervals (time between consecutive forward arrivals divided
@@ -150,6 +160,10 @@ pub struct SeqTracker {
     /// counted missing); 1..=SEQ_WINDOW once started.
     span: u16,
     restart_count: Option<u16>,
+    /// A restart was detected from the sequence alone and no STATUS was
+    /// seen since: the next STATUS with a count ahead of `restart_count`
+    /// belongs to it.
+    unconfirmed_restart: bool,
     samples: [i64; INTERVAL_SAMPLES],
     n_samples: usize,
     next_sample: usize,
@@ -174,6 +188,7 @@ impl SeqTracker {
             hashes: [HASH_UNKNOWN; WINDOW],
             span: 0,
             restart_count: None,
+            unconfirmed_restart: false,
             samples: [0; INTERVAL_SAMPLES],
             n_samples: 0,
             next_sample: 0,
@@ -265,8 +280,19 @@ impl SeqTracker {
         self.stats.received = self.stats.received.saturating_add(1);
     }
 
-    fn restart(&mut self, seq: u16, hash: u32, rx_ms: i64, reason: RestartReason) -> SeqOutcome {
+    /// Starts a new window at `seq`. `status` is the packet's STATUS
+    /// restart count: without one the restart is unconfirmed (the new
+    /// count is still to come).
+    fn restart(
+        &mut self,
+        seq: u16,
+        hash: u32,
+        rx_ms: i64,
+        status: Option<u16>,
+        reason: RestartReason,
+    ) -> SeqOutcome {
         self.stats.restarts = self.stats.restarts.saturating_add(1);
+        self.unconfirmed_restart = status.is_none();
         self.start(seq, hash, rx_ms);
         SeqOutcome::Restart(reason)
     }
@@ -317,7 +343,21 @@ impl SeqTracker {
         }
         let back = self.head.wrapping_sub(seq);
         let fwd = seq.wrapping_sub(self.head);
-        let status_change = match (self.restart_count, status_restarts) {
+        // The count of the unconfirmed restart (see the module
+        // documentation): adopted (below, unless the packet is a copy),
+        // not another restart.
+        let adopt = self.unconfirmed_restart
+            && matches!(
+                (self.restart_count, status_restarts),
+                (Some(previous), Some(current))
+                    if (1..HALF).contains(&current.wrapping_sub(previous))
+            );
+        let recorded = if adopt {
+            status_restarts
+        } else {
+            self.restart_count
+        };
+        let status_change = match (recorded, status_restarts) {
             (Some(previous), Some(current)) if previous != current => {
                 Some(RestartReason::RestartCount { previous, current })
             }
@@ -325,17 +365,24 @@ impl SeqTracker {
         };
 
         // Within the accounted part of the window: copy, reuse or a gap filled.
-        if back < self.span {
-            if self.present & Self::bit(seq) != 0 {
-                if hashes_match(self.hash_at(seq), hash) {
-                    self.count_duplicate();
-                    return SeqOutcome::Duplicate;
-                }
+        let in_span = back < self.span;
+        let arrived = in_span && self.present & Self::bit(seq) != 0;
+        if arrived && hashes_match(self.hash_at(seq), hash) {
+            self.count_duplicate();
+            return SeqOutcome::Duplicate;
+        }
+        if adopt {
+            self.restart_count = status_restarts;
+            self.unconfirmed_restart = false;
+        }
+        if in_span {
+            if arrived {
                 self.restart_count = status_restarts.or(self.restart_count);
                 return self.restart(
                     seq,
                     hash,
                     rx_ms,
+                    status_restarts,
                     status_change.unwrap_or(RestartReason::SequenceReused),
                 );
             }
@@ -363,6 +410,7 @@ impl SeqTracker {
                 seq,
                 hash,
                 rx_ms,
+                status_restarts,
                 status_change.unwrap_or(RestartReason::BackwardJump { distance: back }),
             );
         }
@@ -370,10 +418,11 @@ impl SeqTracker {
         // Forward.
         if let Some(reason) = status_change {
             self.restart_count = status_restarts;
-            return self.restart(seq, hash, rx_ms, reason);
+            return self.restart(seq, hash, rx_ms, status_restarts, reason);
         }
         if status_restarts.is_some() {
             self.restart_count = status_restarts;
+            self.unconfirmed_restart = false;
         }
         let gap = fwd - 1;
         let elapsed = rx_ms.saturating_sub(self.head_ms);
@@ -386,6 +435,7 @@ impl SeqTracker {
                     seq,
                     hash,
                     rx_ms,
+                    status_restarts,
                     RestartReason::ForwardJump { distance: fwd },
                 );
             }
@@ -589,6 +639,123 @@ mod tests {
             SeqOutcome::Late { filled: true }
         );
         assert_eq!((t.stats().restarts, t.restart_count()), (2, Some(5)));
+    }
+
+    /// The boot packet (sequence 0, STATUS with the new count) is lost:
+    /// the restart is seen at sequence 1 (no STATUS); the next STATUS, with
+    /// the new count, belongs to that restart and a gap just before it is
+    /// still loss.
+    #[test]
+    fn lost_boot_packet_is_one_restart() {
+        let mut t = SeqTracker::new();
+        assert_eq!(t.accept(4100, 1, Some(3), 0, GAP), SeqOutcome::First);
+        for s in 4101..=4136u16 {
+            t.accept(s, u32::from(s), None, i64::from(s - 4100) * 1000, GAP);
+        }
+        // Reboot: 0 (STATUS 4) lost, 1 arrives.
+        assert_eq!(
+            t.accept(1, 101, None, 40_000, GAP),
+            SeqOutcome::Restart(RestartReason::BackwardJump { distance: 4135 })
+        );
+        assert_eq!(t.restart_count(), Some(3));
+        for s in 2..=7u16 {
+            let out = t.accept(
+                s,
+                100 + u32::from(s),
+                None,
+                39_000 + i64::from(s) * 1000,
+                GAP,
+            );
+            assert_eq!(out, SeqOutcome::InOrder);
+        }
+        // 8 lost, 9 carries STATUS 4: a gap, not a second restart.
+        assert_eq!(
+            t.accept(9, 109, Some(4), 48_000, GAP),
+            SeqOutcome::Gap {
+                first_missing: 8,
+                missing: 1
+            }
+        );
+        assert_eq!(t.restart_count(), Some(4));
+        assert_eq!(t.accept(10, 110, Some(4), 49_000, GAP), SeqOutcome::InOrder);
+        let s = *t.stats();
+        assert_eq!((s.received, s.missing, s.restarts), (37 + 9, 1, 1));
+        // Confirmed: the next change of the count is a restart again.
+        assert_eq!(
+            t.accept(11, 111, Some(5), 50_000, GAP),
+            SeqOutcome::Restart(RestartReason::RestartCount {
+                previous: 4,
+                current: 5
+            })
+        );
+        assert_eq!(t.stats().restarts, 2);
+    }
+
+    /// The boot packet arrives late, after the restart was detected at
+    /// sequence 1: it precedes the new window and its count is adopted.
+    #[test]
+    fn late_boot_packet_confirms_the_restart() {
+        let mut t = SeqTracker::new();
+        feed(&mut t, &[500, 501, 502]);
+        t.accept(503, 1503, Some(7), 3000, GAP);
+        assert_eq!(
+            t.accept(1, 1, None, 4000, GAP),
+            SeqOutcome::Restart(RestartReason::BackwardJump { distance: 502 })
+        );
+        assert_eq!(
+            t.accept(0, 0, Some(8), 4100, GAP),
+            SeqOutcome::Late { filled: false }
+        );
+        assert_eq!(t.restart_count(), Some(8));
+        assert_eq!(t.accept(2, 2, Some(8), 5000, GAP), SeqOutcome::InOrder);
+        let s = *t.stats();
+        assert_eq!((s.received, s.missing, s.restarts), (7, 0, 1));
+    }
+
+    /// Only a count ahead of the recorded one confirms a restart; a STATUS
+    /// with the old count ends the unconfirmed state, and a copy changes
+    /// nothing.
+    #[test]
+    fn unconfirmed_restart_needs_a_count_ahead() {
+        // A lower count is not this restart's: counted.
+        let mut t = SeqTracker::new();
+        t.accept(300, 1, Some(9), 0, GAP);
+        t.accept(1, 2, None, 1000, GAP);
+        assert_eq!(
+            t.accept(2, 3, Some(2), 2000, GAP),
+            SeqOutcome::Restart(RestartReason::RestartCount {
+                previous: 9,
+                current: 2
+            })
+        );
+        assert_eq!(t.stats().restarts, 2);
+        // The old count (no restart after all, e.g. a forward jump after a
+        // silence), then a new count: counted.
+        let mut t = SeqTracker::new();
+        feed(&mut t, &[0, 1, 2, 3]);
+        t.accept(4, 4, Some(2), 4000, GAP);
+        assert_eq!(
+            t.accept(3004, 5, None, 6000, GAP),
+            SeqOutcome::Restart(RestartReason::ForwardJump { distance: 3000 })
+        );
+        assert_eq!(t.accept(3005, 6, Some(2), 7000, GAP), SeqOutcome::InOrder);
+        assert!(matches!(
+            t.accept(3006, 7, Some(3), 8000, GAP),
+            SeqOutcome::Restart(RestartReason::RestartCount { .. })
+        ));
+        assert_eq!(t.stats().restarts, 2);
+        // A copy of a packet in the new window does not adopt its count.
+        let mut t = SeqTracker::new();
+        t.accept(300, 1, Some(9), 0, GAP);
+        t.accept(1, 2, None, 1000, GAP);
+        assert_eq!(t.accept(1, 2, Some(10), 1500, GAP), SeqOutcome::Duplicate);
+        assert_eq!(t.restart_count(), Some(9));
+        // Wrapping count: 65535 -> 0 is ahead.
+        let mut t = SeqTracker::new();
+        t.accept(300, 1, Some(65535), 0, GAP);
+        t.accept(1, 2, None, 1000, GAP);
+        assert_eq!(t.accept(2, 3, Some(0), 2000, GAP), SeqOutcome::InOrder);
+        assert_eq!((t.stats().restarts, t.restart_count()), (1, Some(0)));
     }
 
     #[test]

@@ -351,6 +351,62 @@ fn restart_by_status_restart_count() {
     assert_eq!(st.tlv(tlv::STATUS).map(|t| t.sequence), Some(1));
 }
 
+/// A rebooted sensor's boot packet (sequence 0, STATUS with the new
+/// restart count) is lost: the restart is detected at sequence 1 (backward
+/// jump) and the next STATUS (sequence 9, after a lost 8) carries the new
+/// count. One restart, and 8 is missing.
+#[test]
+fn lost_boot_packet_is_one_restart() {
+    let mut r = receiver();
+    let with_status = |seq: u16, restarts: u16| {
+        sensor_with(14, seq, |e| {
+            e.add(FieldValue::battery((seq % 100) as u8, false).unwrap())
+                .unwrap();
+            e.tlv(Tlv::status(u32::from(seq) * 60, 0, restarts, 0).unwrap())
+                .unwrap();
+        })
+    };
+    let ms = |k: i64| T0 + k * 60_000;
+    r.ingest(&with_status(4100, 3), GW, ms(0));
+    for seq in 4101..=4136u16 {
+        r.ingest(&sensor(14, seq), GW, ms(i64::from(seq - 4100)));
+    }
+    // Reboot; sequence 0 with STATUS 4 is lost.
+    let ev = r.ingest(&sensor(14, 1), GW, ms(40));
+    assert!(matches!(
+        ev[0],
+        Event::Restart {
+            station: 14,
+            sequence: 1,
+            reason: RestartReason::BackwardJump { distance: 4135 }
+        }
+    ));
+    for seq in 2..=7u16 {
+        r.ingest(&sensor(14, seq), GW, ms(39 + i64::from(seq)));
+    }
+    // 8 lost; 9 carries STATUS 4.
+    let ev = r.ingest(&with_status(9, 4), GW, ms(48));
+    assert_eq!(count(&ev, |e| matches!(e, Event::Restart { .. })), 0);
+    assert_eq!(
+        sensor_events(&ev),
+        vec![(
+            14,
+            9,
+            SeqOutcome::Gap {
+                first_missing: 8,
+                missing: 1
+            }
+        )]
+    );
+    let ev = r.ingest(&sensor(14, 10), GW, ms(49));
+    assert_eq!(sensor_events(&ev), vec![(14, 10, SeqOutcome::InOrder)]);
+    let st = r.station(14).unwrap();
+    assert_eq!(st.restart_count(), Some(4));
+    assert_eq!(st.status().map(|s| s.restarts), Some(4));
+    let s = *st.sequence_stats();
+    assert_eq!((s.received, s.missing, s.restarts), (46, 1, 1));
+}
+
 #[test]
 fn restart_reusing_a_recent_sequence_with_new_content() {
     let mut r = receiver();
