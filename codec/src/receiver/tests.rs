@@ -1388,3 +1388,32 @@ fn a_late_arrival_does_not_override_newer_values() {
     assert_eq!(st.tlv(tlv::STATUS).map(|t| t.sequence), Some(3));
     assert_eq!(st.sequence_stats().missing, 0);
 }
+
+#[test]
+fn orphan_report_with_no_gateway_creates_no_phantom_gateway() {
+    let mut r = receiver();
+    r.ingest(&beacon(1, 1, 1, 0, 100), GW, T0);
+    // An orphaned relay reports parent 0xFFF and gateway 0xFFF ("none").
+    r.ingest(
+        &report(
+            0x10,
+            5,
+            0xFFF,
+            0xFF,
+            0xFFF,
+            &[(0xFFF, 1, -90), (0x11, 2, -80)],
+        ),
+        GW,
+        T0 + 1000,
+    );
+    let gateways: Vec<u16> = r.topology().gateways().map(|n| n.id).collect();
+    assert_eq!(gateways, vec![1]);
+    assert!(r.topology().node(0xFFF).is_none());
+    let n = r.topology().node(0x10).unwrap();
+    assert!(n.orphan);
+    assert_eq!(n.gateway_id, None);
+    assert_eq!(
+        n.neighbours.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![0x11]
+    );
+}

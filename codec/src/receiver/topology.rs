@@ -623,15 +623,16 @@ impl Topology {
             }
             return;
         }
+        // 0xFFF (like a parent of 0xFFF) means "no gateway": an orphaned relay.
+        let gateway = (gateway_id != PARENT_NONE).then_some(gateway_id);
         // Referenced nodes first (they may be created).
-        let g_changed = {
+        if let Some(gateway_id) = gateway {
             let g = self.ensure(gateway_id, Role::Gateway, rx_ms);
             let c = g.gateway_id != Some(gateway_id) || g.cost != Some(0);
             g.gateway_id = Some(gateway_id);
             g.cost = Some(0);
-            c
-        };
-        self.bump(g_changed);
+            self.bump(c);
+        }
         let parent = (parent_id != PARENT_NONE && parent_id & 0x0FFF != sender)
             .then_some(parent_id & 0x0FFF);
         if let Some(p) = parent {
@@ -644,7 +645,7 @@ impl Topology {
         }
         for nb in neighbours {
             let id = nb.station_id & 0x0FFF;
-            if id != sender {
+            if id != sender && id != PARENT_NONE {
                 let role = if nb.cost == 0 {
                     Role::Gateway
                 } else {
@@ -658,9 +659,9 @@ impl Topology {
             return;
         };
         n.state = Some((seq, rx_ms));
-        let mut changed = n.cost != Some(my_cost) || n.gateway_id != Some(gateway_id);
+        let mut changed = n.cost != Some(my_cost) || n.gateway_id != gateway;
         n.cost = Some(my_cost);
-        n.gateway_id = Some(gateway_id);
+        n.gateway_id = gateway;
         match parent {
             Some(p) => {
                 changed |= n.parent != Some(p) || n.orphan;
@@ -678,7 +679,7 @@ impl Topology {
         }
         for nb in neighbours {
             let id = nb.station_id & 0x0FFF;
-            if id == sender {
+            if id == sender || id == PARENT_NONE {
                 continue;
             }
             let link = NeighbourLink {
