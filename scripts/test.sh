@@ -28,7 +28,7 @@ STEPS=(
     "wasm-test-codec | codec/tests/wasm.rs | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
     "wasm-test-web   | web                 | cargo test -p iotdata-web --target wasm32-unknown-unknown"
     "trunk-build     | index.html          | trunk build --release"
-    "e2e             | e2e                 | node --test e2e/"
+    "e2e             | e2e                 | node --test --test-concurrency=1 e2e/"
 )
 # -------------------------------------------------------------------------------
 

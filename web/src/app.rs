@@ -11,7 +11,7 @@ use crate::router::{self, Route};
 use crate::settings::Settings;
 use crate::store::Live;
 use crate::views;
-use crate::{decode, payload};
+use crate::maps::Maps;
 use iotdata::VariantMap;
 
 /// Shared state, provided as context. All fields are `Copy` handles.
@@ -29,8 +29,15 @@ pub struct Ctx {
     pub conn: StoredValue<Connection, LocalStorage>,
     /// `?demo=1` was asked for.
     pub demo_requested: RwSignal<bool>,
-    /// The variant map frames are decoded with.
+    /// The variant map frames are decoded with (the active map of
+    /// [`Ctx::maps`]; kept in step with it and with the store's receiver).
     pub variant_map: StoredValue<VariantMap>,
+    /// Selectable variant maps and the active one (reactive).
+    pub maps: Maps,
+    /// The in-page demo feed is running.
+    pub demo_running: RwSignal<bool>,
+    /// The running demo feed (browser only).
+    pub demo: StoredValue<Option<crate::demo::run::Running>, LocalStorage>,
 }
 
 /// The context (panics outside the app, which is a programming error).
@@ -43,11 +50,11 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Steps 4–6 of the pipeline for one MQTT message: classify, decode, store.
-pub fn ingest(live: Live, map: &VariantMap, now_ms: f64, topic: &str, payload_bytes: &[u8]) {
-    let p = payload::classify(topic, payload_bytes);
-    let d = decode::decode_payload(&p, map);
-    live.ingest(now_ms, topic, payload_bytes.len(), &d);
+/// Steps 4–6 of the pipeline for one MQTT message: classify, decode, feed
+/// the receiver, store (the store decodes with its receiver's map, which
+/// [`Live::set_map`] keeps equal to the active map).
+pub fn ingest(live: Live, now_ms: f64, topic: &str, payload_bytes: &[u8]) {
+    live.ingest(now_ms, topic, payload_bytes);
 }
 
 impl Ctx {
@@ -55,12 +62,15 @@ impl Ctx {
     /// provides it as context. Nothing connects until [`Ctx::apply_settings`]
     /// or [`Connection::start`] is called.
     pub fn provide(settings: Settings, demo: bool) -> Ctx {
-        let live = Live::new();
+        let maps = Maps::new(crate::maps::load());
+        provide_context(maps);
+        let map0 = maps.current.get_untracked();
+        let live = Live::with_map(map0.clone());
         let status = RwSignal::new(ConnState::default());
         let clock = RwSignal::new(now_ms());
-        let variant_map = StoredValue::new(decode::default_map());
+        let variant_map = StoredValue::new(map0);
         let sink: crate::connection::MessageSink = Rc::new(move |m: crate::mqtt::Message| {
-            variant_map.with_value(|map| ingest(live, map, now_ms(), &m.topic, &m.payload))
+            ingest(live, now_ms(), &m.topic, &m.payload)
         });
         let conn = StoredValue::new_local(Connection::new(status, sink));
         let ctx = Ctx {
@@ -71,17 +81,26 @@ impl Ctx {
             conn,
             demo_requested: RwSignal::new(demo),
             variant_map,
+            maps,
+            demo_running: RwSignal::new(false),
+            demo: StoredValue::new_local(None),
         };
+        // The active map feeds the receiver (new messages) and the inspector.
+        Effect::new(move |first: Option<()>| {
+            let map = maps.current.get();
+            if first.is_some() {
+                variant_map.set_value(map.clone());
+                live.set_map(map);
+            }
+        });
         provide_context(ctx);
         ctx
     }
 
     /// Feeds one MQTT message through the pipeline as if it had arrived
-    /// from the broker (used by tests and, later, the demo feed).
+    /// from the broker, received now (used by tests).
     pub fn ingest(&self, topic: &str, payload: &[u8]) {
-        let live = self.live;
-        self.variant_map
-            .with_value(|map| ingest(live, map, now_ms(), topic, payload));
+        ingest(self.live, now_ms(), topic, payload);
     }
 
     /// Saves `s`, makes it current and (re)connects (or goes idle without a
@@ -89,6 +108,9 @@ impl Ctx {
     pub fn apply_settings(&self, s: Settings) {
         #[cfg(target_arch = "wasm32")]
         crate::settings::save(&s);
+        if !s.broker.trim().is_empty() {
+            self.stop_demo();
+        }
         self.settings.set(s.clone());
         self.conn.with_value(|c| {
             if s.broker.trim().is_empty() {
@@ -97,6 +119,20 @@ impl Ctx {
                 c.start(s);
             }
         });
+    }
+}
+
+impl Ctx {
+    /// Starts the in-page demo feed (browser only; see [`crate::demo`]).
+    pub fn start_demo(&self) {
+        #[cfg(target_arch = "wasm32")]
+        crate::demo::run::start(*self);
+    }
+
+    /// Stops the demo feed (the data stays).
+    pub fn stop_demo(&self) {
+        #[cfg(target_arch = "wasm32")]
+        crate::demo::run::stop(*self);
     }
 }
 
@@ -129,16 +165,20 @@ pub fn App() -> impl IntoView {
     {
         on_cleanup(move || h.clear());
     }
-    if settings0.broker.trim().is_empty() {
-        let note = if demo {
-            "no broker configured · the demo feed arrives with the simulator library"
-        } else {
-            "no broker configured: open Settings, or start the demo feed"
-        };
-        status.set(ConnState::Idle { note: note.into() });
+    if demo {
+        // `?demo=1`: the simulator in the page, no broker.
+        status.set(ConnState::Idle {
+            note: "starting the demo feed".into(),
+        });
+        request_animation_frame(move || ctx.start_demo());
+    } else if settings0.broker.trim().is_empty() {
+        status.set(ConnState::Idle {
+            note: "no broker configured: open Settings, or start the Demo feed".into(),
+        });
     } else {
         conn.with_value(|c| c.start(settings0));
     }
+    on_cleanup(move || ctx.stop_demo());
 
     let route = router::use_route();
     let nav = move |key: &'static str, href: &'static str, label: &'static str| {
@@ -160,6 +200,8 @@ pub fn App() -> impl IntoView {
                 {nav("overview", "#/", "Stations")}
                 {nav("map", "#/map", "Map")}
                 {nav("log", "#/log", "Packets")}
+                {nav("mesh", "#/mesh", "Mesh")}
+                {nav("gallery", "#/gallery", "Gallery")}
                 {nav("inspector", "#/inspector", "Inspector")}
             </nav>
             <views::connection_bar::ConnectionBar />
@@ -171,6 +213,8 @@ pub fn App() -> impl IntoView {
                     view! { <views::map::StationMap class="map map-full" /> }.into_any()
                 }
                 Route::Log => view! { <views::packet_log::PacketLog /> }.into_any(),
+                Route::Mesh => view! { <views::mesh::MeshView /> }.into_any(),
+                Route::Gallery => view! { <views::gallery::Gallery /> }.into_any(),
                 Route::Inspector { hex } => {
                     view! { <views::inspector::Inspector initial=hex.unwrap_or_default() /> }
                         .into_any()

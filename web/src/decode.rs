@@ -237,6 +237,84 @@ pub fn inspect_frame(bytes: &[u8], map: &VariantMap) -> Decoded {
     build(bytes, map, result, dump)
 }
 
+/// A classified message decoded for the store: the frame result goes to
+/// the receiver as is (decoded once).
+#[derive(Debug)]
+pub enum Incoming {
+    /// Binary or hex-text frame.
+    Frame {
+        /// The frame bytes.
+        bytes: Vec<u8>,
+        /// Sensor or mesh (from the variant nibble).
+        kind: crate::payload::FrameKind,
+        /// The codec's result (lenient, with the active map).
+        result: Result<Frame, iotdata::DecodeError>,
+    },
+    /// The reference gateway's JSON, parsed into a packet with the map.
+    Json {
+        /// The packet, or why the JSON does not fit the active map.
+        result: Result<iotdata::Packet, String>,
+        /// Header from the JSON (or topic), when readable.
+        header: Option<Header>,
+        /// Variant name from the topic or the map.
+        variant_name: Option<String>,
+    },
+    /// Not an iotdata message.
+    Unrecognised {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Decodes a classified payload for the store (step 5 of the pipeline).
+pub fn decode_incoming(p: Payload, map: &VariantMap) -> Incoming {
+    match p {
+        Payload::Frame { bytes, kind, .. } => {
+            let result = frame::decode_frame(&bytes, map, OPTIONS);
+            Incoming::Frame {
+                bytes,
+                kind,
+                result,
+            }
+        }
+        Payload::GatewayJson { topic, json } => {
+            let station = json_u64(&json, "station")
+                .filter(|s| *s < 4096)
+                .map(|s| s as u16)
+                .or(topic.as_ref().map(|t| t.station));
+            let variant = json_u64(&json, "variant").map(|v| v as u8);
+            let sequence = json_u64(&json, "sequence").map(|v| v as u16);
+            let header = station.map(|station| Header {
+                variant: variant.unwrap_or(0),
+                station,
+                sequence: sequence.unwrap_or(0),
+            });
+            let variant_name = topic
+                .as_ref()
+                .map(|t| t.variant_name.clone())
+                .or_else(|| variant.and_then(|v| map.get(v)).map(|v| v.name.clone()));
+            let mut value = Value::Object(json);
+            // The gateway topic names the station when the JSON does not.
+            if let (Some(h), Value::Object(m)) = (header, &mut value) {
+                m.entry("station").or_insert_with(|| h.station.into());
+            }
+            let result = if header.is_none() {
+                Err("no valid station in the JSON or the topic".to_string())
+            } else {
+                iotdata::json::from_json_value(&value, map).map_err(|e| {
+                    format!("does not fit the variant map '{}': {e}", map.name)
+                })
+            };
+            Incoming::Json {
+                result,
+                header,
+                variant_name,
+            }
+        }
+        Payload::Unrecognised { reason, .. } => Incoming::Unrecognised { reason },
+    }
+}
+
 fn json_u64(m: &Map<String, Value>, k: &str) -> Option<u64> {
     m.get(k).and_then(Value::as_u64)
 }

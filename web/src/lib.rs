@@ -5,17 +5,22 @@
 //!
 //! `socket` (WebSocket, binary) → `mqtt` (MQTT 3.1.1 session over the
 //! `mqtt-proto` codec) → `connection` (state machine, backoff, hints) →
-//! `payload` (classify each message) → `decode` (the only caller of the
-//! `iotdata` codec) → `store` (bounded data, UI updates once per animation
-//! frame) → `views`.
+//! `payload` (classify each message) → `decode` (the codec, once per frame)
+//! → `store` (the codec's `receiver`: dedup, sequences, loss, topology; then
+//! the dashboard's bounded collections; UI updates once per animation frame)
+//! → `views`. `demo` feeds the simulator's frames into the same pipeline.
 //!
-//! `settings` (URL + localStorage) and `router` (hash routes) support them;
-//! `app` is the shell.
+//! `settings` (URL + localStorage), `maps` (variant maps) and `router` (hash
+//! routes) support them; `app` is the shell.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod connection;
 pub mod decode;
+pub mod demo;
+pub mod export;
+pub mod layout;
+pub mod maps;
 pub mod mqtt;
 pub mod payload;
 pub mod router;

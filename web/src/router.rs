@@ -1,5 +1,6 @@
 //! Hash routes: `#/` (overview), `#/map`, `#/log`, `#/inspector`,
-//! `#/station/42`, and `#hex=…` (the inspector with a frame: shareable).
+//! `#/station/42`, `#/mesh`, `#/gallery`, and `#hex=…` (the inspector with a
+//! frame: shareable).
 //!
 //! Hash routing keeps the app a set of static files (`trunk serve`, any file
 //! server) with no server-side rewrites.
@@ -22,6 +23,10 @@ pub enum Route {
     },
     /// One station (`#/station/<decimal id>`).
     Station(u16),
+    /// Mesh topology graph.
+    Mesh,
+    /// Latest image thumbnails.
+    Gallery,
     /// Anything else.
     NotFound(String),
 }
@@ -36,6 +41,8 @@ impl Route {
             Route::Inspector { hex: None } => "#/inspector".into(),
             Route::Inspector { hex: Some(h) } => format!("#hex={h}"),
             Route::Station(id) => format!("#/station/{id}"),
+            Route::Mesh => "#/mesh".into(),
+            Route::Gallery => "#/gallery".into(),
             Route::NotFound(s) => format!("#{s}"),
         }
     }
@@ -47,6 +54,8 @@ impl Route {
             Route::Map => "map",
             Route::Log => "log",
             Route::Inspector { .. } => "inspector",
+            Route::Mesh => "mesh",
+            Route::Gallery => "gallery",
         }
     }
 }
@@ -65,6 +74,8 @@ pub fn parse_hash(hash: &str) -> Route {
         "" => Route::Overview,
         "/map" => Route::Map,
         "/log" => Route::Log,
+        "/mesh" => Route::Mesh,
+        "/gallery" => Route::Gallery,
         "/inspector" => {
             let q = query
                 .split('&')
@@ -125,5 +136,8 @@ mod tests {
         );
         assert_eq!(parse_hash("#/inspector"), Route::Inspector { hex: None });
         assert_eq!(parse_hash("#/map"), Route::Map);
+        assert_eq!(parse_hash("#/mesh"), Route::Mesh);
+        assert_eq!(parse_hash("#/gallery/"), Route::Gallery);
+        assert_eq!(Route::Mesh.href(), "#/mesh");
     }
 }

@@ -1,53 +1,194 @@
 //! Step 6 of the pipeline: the store.
 //!
-//! [`Store`] is plain data with hard bounds: the packet log keeps the newest
-//! [`LOG_CAPACITY`] entries, each station keeps [`HISTORY_POINTS`] points per
-//! numeric field (at most [`MAX_FIELDS_PER_STATION`] fields), stations are
-//! keyed by id (at most 4096). [`Live`] wraps it for the UI: ingest marks what
-//! changed, and the signals the views read are bumped at most once per
-//! animation frame, however many messages arrive.
+//! # Contract (other views build on this; add to it, do not rename)
 //!
-//! Sequence tracking (loss, duplicates, restarts) and mesh topology belong to
-//! the receiver (coming from the mesh/receiver work); until it is wired in,
-//! [`Station::loss_pct`] stays `None`.
+//! The pipeline is one way:
+//!
+//! ```text
+//! socket → mqtt (a message: topic + payload) → payload::classify
+//!        → decode::decode_incoming (the codec, once per frame)
+//!        → iotdata::receiver::Receiver (dedup, sequences, loss, interval,
+//!          staleness, position cache, latest fields/TLVs, DIAGNOSTIC and
+//!          USERDATA events, topology)
+//!        → Store (the dashboard's own bounded collections)
+//!        → Live (revision signals, at most one bump per animation frame)
+//!        → views
+//! ```
+//!
+//! Everything enters through [`Store::ingest`] / [`Live::ingest`] with the
+//! receive time (ms since the epoch), the MQTT topic and the raw payload:
+//! binary frames, hex text and the reference gateway's JSON (which goes to
+//! [`Receiver::ingest_frame`]); anything else is logged as `unrecognised`.
+//! No input panics.
+//!
+//! **Read accessors** (all through `live.with(|s| …)`):
+//! - [`Store::receiver`]: the codec's receiver. Station state
+//!   ([`Receiver::station`], [`Receiver::stations`]: sequence stats, loss %,
+//!   interval, [`iotdata::receiver::Station::is_stale`], cached position,
+//!   latest fields and TLVs, `messages` = DIAGNOSTIC / USERDATA with time,
+//!   delivery paths), the [`Receiver::topology`] and the variant map.
+//! - [`Store::stations`] / [`Store::station`] / [`Store::station_count`]:
+//!   shortcuts to the receiver's sensor stations.
+//! - [`Store::log`]: the packet log, newest first, at most [`LOG_CAPACITY`]
+//!   [`LogEntry`]s (one per MQTT message).
+//! - [`Store::history`]`(station, key)`: up to [`HISTORY_POINTS`] points
+//!   `(rx_ms, value)` per numeric field, oldest first; keys are
+//!   `<label>.<component>` (`environment.temperature`, `battery.level`,
+//!   `wind.speed`) or the bare label for single-valued types
+//!   (`soil_temperature`); [`Store::history_keys`] lists them.
+//! - [`Store::frames`]`(station)`: the last [`FRAMES_PER_STATION`] sensor
+//!   packets of a station as raw bytes (FORWARDs unwrapped), newest first.
+//! - [`Store::thumbnails`]: the latest [`THUMBNAIL_CAPACITY`] images across
+//!   stations, newest first.
+//! - [`Store::topology_revision`]: the receiver's topology revision.
+//! - helpers: [`readings`], [`battery_level`], [`freshness`],
+//!   [`Store::variant_name`], [`format_number`].
+//!
+//! **Reactivity** ([`Live`], `Copy`): [`Live::stations_rev`] (any station
+//! added or changed), [`Live::station_rev`]`(id)` (one station),
+//! [`Live::log_rev`], [`Live::topology_rev`] (topology structure),
+//! [`Live::mesh_rev`] (any mesh activity: counters, last heard),
+//! [`Live::gallery_rev`] (thumbnails), [`Live::map_rev`] (variant map
+//! replaced). Ingest only marks what changed; the signals are bumped once per
+//! `requestAnimationFrame`, however many messages arrive.
+//!
+//! **Bounds**: log [`LOG_CAPACITY`], [`HISTORY_POINTS`] per series and
+//! [`MAX_SERIES_PER_STATION`] series, [`FRAMES_PER_STATION`] frames per
+//! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
+//! frames of at most [`iotdata::receiver::MAX_FRAME_BYTES`] kept.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
+use iotdata::field::FieldType;
+use iotdata::frame::Frame;
+use iotdata::image::Image;
+use iotdata::mesh::{MeshBody, MeshPacket};
+use iotdata::receiver::{Event, Receiver, ReceiverConfig, Station};
+use iotdata::{FieldValue, VariantMap};
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::decode::{Decoded, EntryKind};
+use crate::decode::{EntryKind, Incoming};
 
 /// Packet log capacity.
 pub const LOG_CAPACITY: usize = 2_000;
 /// Points kept per numeric field and station.
 pub const HISTORY_POINTS: usize = 500;
-/// Numeric fields tracked per station.
-pub const MAX_FIELDS_PER_STATION: usize = 64;
-/// Assumed report interval until two packets have been seen.
+/// Numeric series tracked per station.
+pub const MAX_SERIES_PER_STATION: usize = 64;
+/// Raw sensor frames kept per station (click-to-inspect).
+pub const FRAMES_PER_STATION: usize = 50;
+/// Image thumbnails kept across stations.
+pub const THUMBNAIL_CAPACITY: usize = 48;
+/// Bytes of a payload kept for display in the log.
+pub const FIRST_BYTES: usize = crate::payload::PREVIEW_BYTES;
+/// Assumed report interval until the receiver knows one.
 pub const DEFAULT_INTERVAL_MS: f64 = 60_000.0;
-/// Frames kept per log entry for the inspector link (bytes).
-pub const MAX_FRAME_KEEP: usize = 512;
+/// Old name of [`FRAMES_PER_STATION`]-era constant: frames longer than this
+/// are not kept for the inspector link.
+pub const MAX_FRAME_KEEP: usize = iotdata::receiver::MAX_FRAME_BYTES;
 
-/// One packet-log entry.
+/// One packet-log entry (one MQTT message).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
     /// Unique, increasing id (the row key).
     pub id: u64,
     /// Receive time, ms since the epoch.
-    pub t_ms: f64,
-    /// MQTT topic.
-    pub topic: String,
-    /// Kind (`data-kind`).
+    pub rx_ms: f64,
+    /// MQTT topic (untrusted: render as text).
+    pub topic: Arc<str>,
+    /// Kind (`data-kind`): of the outer frame (a FORWARD is `mesh`).
     pub kind: EntryKind,
-    /// Station, when known.
+    /// Station of the outer header (the sender for mesh frames).
     pub station: Option<u16>,
+    /// The sensor station a FORWARD carried (innermost), if any.
+    pub origin: Option<u16>,
+    /// Sequence of the outer header.
+    pub sequence: Option<u16>,
+    /// The receiver saw this packet before ("also heard via").
+    pub duplicate: bool,
     /// Payload size in bytes.
     pub size: usize,
-    /// One-line description.
+    /// The first [`FIRST_BYTES`] bytes of the payload.
+    pub first_bytes: Vec<u8>,
+    /// The frame bytes (binary or hex input; re-encoded for gateway JSON).
+    pub frame: Option<Arc<[u8]>>,
+    /// One-line description (untrusted parts included: render as text).
     pub summary: String,
-    /// Frame hex for "open in inspector" (binary / hex input, bounded).
-    pub frame_hex: Option<String>,
+}
+
+impl LogEntry {
+    /// Receive time (old name of [`LogEntry::rx_ms`]).
+    pub fn t_ms(&self) -> f64 {
+        self.rx_ms
+    }
+
+    /// The frame as lowercase hex (for `#hex=`), when kept.
+    pub fn frame_hex(&self) -> Option<String> {
+        self.frame.as_deref().map(crate::payload::to_hex)
+    }
+
+    /// Whether the entry concerns `station` (outer header or FORWARDed
+    /// origin).
+    pub fn concerns(&self, station: u16) -> bool {
+        self.station == Some(station) || self.origin == Some(station)
+    }
+}
+
+/// One raw sensor packet of a station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawFrame {
+    /// Receive time, ms since the epoch.
+    pub rx_ms: f64,
+    /// Sequence number.
+    pub sequence: u16,
+    /// The relay whose FORWARD delivered it (`None`: heard directly).
+    pub via: Option<u16>,
+    /// MQTT topic it came on.
+    pub topic: Arc<str>,
+    /// The sensor packet's bytes (FORWARD wrappers removed; re-encoded when
+    /// it came as gateway JSON).
+    pub bytes: Arc<[u8]>,
+}
+
+/// An image received from a station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thumbnail {
+    /// Unique, increasing id (the key).
+    pub id: u64,
+    /// Station id.
+    pub station: u16,
+    /// Sequence of the packet.
+    pub sequence: u16,
+    /// Receive time, ms since the epoch.
+    pub rx_ms: f64,
+    /// The field's label in the variant map.
+    pub label: Arc<str>,
+    /// The image (format, size, compression, flags, data).
+    pub image: Image,
+    /// The sensor packet's bytes (for the inspector).
+    pub frame: Option<Arc<[u8]>>,
+}
+
+/// A numeric series of one station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The stable key (`environment.temperature`).
+    pub key: String,
+    /// Unit of the values (`°C`, `%`, or empty).
+    pub unit: &'static str,
+    /// `(rx_ms, value)`, oldest first, at most [`HISTORY_POINTS`].
+    pub points: VecDeque<(f64, f64)>,
+}
+
+/// The dashboard's own data about one station (the receiver has the rest).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StationData {
+    /// Numeric series in first-seen order.
+    pub series: Vec<Series>,
+    /// Raw sensor packets, newest first.
+    pub frames: VecDeque<RawFrame>,
 }
 
 /// How recently a station was heard, relative to its usual interval.
@@ -57,7 +198,7 @@ pub enum Freshness {
     Fresh,
     /// Within 3 × its interval.
     Late,
-    /// Older: greyed out.
+    /// Older (the receiver's `is_stale`): greyed out.
     Stale,
 }
 
@@ -72,96 +213,122 @@ impl Freshness {
     }
 }
 
-/// What is known about one station.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Station {
-    /// Station id.
-    pub id: u16,
-    /// Last variant nibble.
-    pub variant: u8,
-    /// Variant name, when known.
-    pub variant_name: Option<String>,
-    /// First packet time.
-    pub first_heard_ms: f64,
-    /// Last packet time.
-    pub last_heard_ms: f64,
-    /// Smoothed interval between packets.
-    pub interval_ms: Option<f64>,
-    /// Packets received (sensor and mesh).
-    pub packets: u64,
-    /// Mesh packets among them.
-    pub mesh_packets: u64,
-    /// Last sequence number.
-    pub last_sequence: u16,
-    /// Loss percentage (from the receiver; not yet wired).
-    pub loss_pct: Option<f64>,
-    /// Last known position (lat, lon), cached across packets.
-    pub position: Option<(f64, f64)>,
-    /// Battery level, percent.
-    pub battery: Option<f64>,
-    /// Latest canonical JSON.
-    pub latest: Option<Map<String, Value>>,
-    /// Per-field history: (time, value), newest last.
-    pub history: BTreeMap<String, VecDeque<(f64, f64)>>,
+/// Freshness of a receiver station at `now_ms` (stale exactly when
+/// [`Station::is_stale`]: silent for more than 3 usual intervals).
+pub fn freshness(st: &Station, now_ms: f64) -> Freshness {
+    let now = now_ms as i64;
+    if st.is_stale(now) {
+        return Freshness::Stale;
+    }
+    let interval = st
+        .interval_ms()
+        .map(|i| i as f64)
+        .unwrap_or(DEFAULT_INTERVAL_MS);
+    if now_ms - st.last_heard_ms as f64 <= 1.5 * interval {
+        Freshness::Fresh
+    } else {
+        Freshness::Late
+    }
 }
 
-impl Station {
-    fn new(id: u16, now: f64) -> Station {
-        Station {
-            id,
-            variant: 0,
-            variant_name: None,
-            first_heard_ms: now,
-            last_heard_ms: now,
-            interval_ms: None,
-            packets: 0,
-            mesh_packets: 0,
-            last_sequence: 0,
-            loss_pct: None,
-            position: None,
-            battery: None,
-            latest: None,
-            history: BTreeMap::new(),
-        }
-    }
+/// One numeric reading of a station's latest values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// Stable key (`environment.temperature`), as in [`Store::history`].
+    pub key: String,
+    /// Value in native units.
+    pub value: f64,
+    /// Unit (may be empty).
+    pub unit: &'static str,
+}
 
-    /// Freshness at `now_ms`.
-    pub fn freshness(&self, now_ms: f64) -> Freshness {
-        let interval = self.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS).max(1_000.0);
-        let age = now_ms - self.last_heard_ms;
-        if age <= 1.5 * interval {
-            Freshness::Fresh
-        } else if age <= 3.0 * interval {
-            Freshness::Late
+impl Reading {
+    /// `21.5 °C`.
+    pub fn value_text(&self) -> String {
+        if self.unit.is_empty() {
+            format_number(self.value)
         } else {
-            Freshness::Stale
+            format!("{} {}", format_number(self.value), self.unit)
         }
     }
+}
 
-    /// Up to `n` headline readings (`name value`), battery and link excluded.
-    pub fn headline(&self, n: usize) -> Vec<(String, String)> {
-        let Some(latest) = &self.latest else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (path, v) in numeric_leaves(latest) {
-            if out.len() >= n {
-                break;
-            }
-            let top = path.split('.').next().unwrap_or("");
-            if matches!(top, "battery" | "link" | "position" | "datetime" | "flags") {
-                continue;
-            }
-            // `environment.temperature` reads as `temperature`.
-            let name = path.rsplit('.').next().unwrap_or(&path).to_string();
-            out.push((name, format_number(v)));
-        }
-        out
+/// Field types that are not readings to chart or headline.
+fn is_meta_type(ty: FieldType) -> bool {
+    matches!(
+        ty,
+        FieldType::Position | FieldType::Datetime | FieldType::Flags | FieldType::Image
+    )
+}
+
+/// The numeric values of one field as `(key, value, unit)`, keys prefixed
+/// with `label` (booleans such as `battery.charging` left out).
+pub fn field_numbers(label: &str, value: &FieldValue) -> Vec<(String, f64, &'static str)> {
+    if is_meta_type(value.ty()) {
+        return Vec::new();
     }
+    let units: Vec<&'static str> = value.components().map(|c| c.spec.unit).collect();
+    value
+        .numeric_values()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (k, _))| k != "charging")
+        .map(|(i, (k, v))| {
+            let key = if k.is_empty() {
+                label.to_string()
+            } else {
+                format!("{label}.{k}")
+            };
+            (key, v, units.get(i).copied().unwrap_or(""))
+        })
+        .collect()
+}
+
+/// A station's latest numeric readings in field order: battery and link
+/// only with `all`; position, datetime, flags and images never.
+pub fn readings(st: &Station, all: bool) -> Vec<Reading> {
+    let mut out = Vec::new();
+    for f in &st.fields {
+        let ty = f.value.ty();
+        if !all && matches!(ty, FieldType::Battery | FieldType::Link) {
+            continue;
+        }
+        for (key, value, unit) in field_numbers(&f.label, &f.value) {
+            out.push(Reading { key, value, unit });
+        }
+    }
+    out
+}
+
+/// Up to `n` headline readings as (`short name`, `value with unit`),
+/// battery and link excluded (`environment.temperature` reads as
+/// `temperature`).
+pub fn headline(st: &Station, n: usize) -> Vec<(String, String)> {
+    readings(st, false)
+        .into_iter()
+        .take(n)
+        .map(|r| {
+            let name = r.key.rsplit('.').next().unwrap_or(&r.key).to_string();
+            (name, r.value_text())
+        })
+        .collect()
+}
+
+/// Battery level in percent, from the station's latest BATTERY field.
+pub fn battery_level(st: &Station) -> Option<f64> {
+    st.fields
+        .iter()
+        .filter(|f| f.value.ty() == FieldType::Battery)
+        .flat_map(|f| f.value.components())
+        .find(|c| c.spec.key == "level")
+        .map(|c| c.value.as_f64())
 }
 
 /// Formats a reading without float noise (`0.0099999…` → `0.01`).
 pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
@@ -179,7 +346,8 @@ const META_KEYS: [&str; 5] = [
 ];
 
 /// Numeric leaves of a canonical JSON object as (`a.b` path, value), in
-/// document order, skipping header/meta keys and the TLV array.
+/// document order, skipping header/meta keys and the TLV array (for code
+/// working from JSON, e.g. exports).
 pub fn numeric_leaves(json: &Map<String, Value>) -> Vec<(String, f64)> {
     fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
         match v {
@@ -206,117 +374,379 @@ pub fn numeric_leaves(json: &Map<String, Value>) -> Vec<(String, f64)> {
     out
 }
 
-/// The first `{latitude, longitude}` object in a canonical JSON packet.
-pub fn find_position(json: &Map<String, Value>) -> Option<(f64, f64)> {
-    json.values().find_map(|v| {
-        let o = v.as_object()?;
-        let lat = o.get("latitude")?.as_f64()?;
-        let lon = o.get("longitude")?.as_f64()?;
-        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
-    })
-}
-
-fn find_battery(json: &Map<String, Value>) -> Option<f64> {
-    json.get("battery")?.get("level")?.as_f64()
-}
-
 /// What changed in one ingest (for the UI's coalescing).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Change {
-    /// The station that changed.
-    pub station: Option<u16>,
+    /// Sensor stations whose state changed.
+    pub stations: Vec<u16>,
     /// A station was added.
     pub new_station: bool,
+    /// The topology's structure changed.
+    pub topology: bool,
+    /// Mesh activity (counters, last heard) without structural change.
+    pub mesh: bool,
+    /// A thumbnail was added.
+    pub gallery: bool,
 }
 
-/// All received data, bounded.
-#[derive(Debug, Default)]
+/// All received data, bounded. See the module documentation.
+#[derive(Debug)]
 pub struct Store {
+    receiver: Receiver,
     log: VecDeque<LogEntry>,
     next_id: u64,
-    stations: BTreeMap<u16, Station>,
+    data: BTreeMap<u16, StationData>,
+    thumbs: VecDeque<Thumbnail>,
+    last_topic: Option<Arc<str>>,
+    events: Vec<Event>,
+    known_positions: BTreeMap<u16, (f64, f64)>,
     /// Messages ingested since start (including dropped log entries).
     pub total_messages: u64,
+    /// Messages per kind since start, indexed like [`EntryKind::ALL`].
+    pub kind_counts: [u64; 4],
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+fn kind_index(k: EntryKind) -> usize {
+    EntryKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+}
+
+/// The bytes of the innermost non-FORWARD packet of a frame.
+fn unwrap_forwards(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut cur: Vec<u8> = bytes.to_vec();
+    for _ in 0..=iotdata::receiver::MAX_FORWARD_DEPTH + 1 {
+        if !iotdata::mesh::is_mesh(&cur) {
+            return Some(cur);
+        }
+        match iotdata::mesh::parse(&cur) {
+            Ok(MeshPacket {
+                body: MeshBody::Forward { inner, .. },
+                ..
+            }) => cur = inner,
+            _ => return None,
+        }
+    }
+    None
 }
 
 impl Store {
-    /// An empty store.
+    /// An empty store decoding with the built-in default map.
     pub fn new() -> Store {
-        Store::default()
+        Store::with_map(VariantMap::default_map())
     }
 
-    /// Adds one decoded message received at `now_ms` on `topic`.
-    pub fn ingest(&mut self, now_ms: f64, topic: &str, size: usize, d: &Decoded) -> Change {
-        self.total_messages += 1;
-        let id = self.next_id;
-        self.next_id += 1;
-        let frame_hex = d
-            .frame
-            .as_ref()
-            .filter(|f| f.len() <= MAX_FRAME_KEEP)
-            .map(|f| crate::payload::to_hex(f));
-        self.log.push_front(LogEntry {
-            id,
-            t_ms: now_ms,
-            topic: topic.to_string(),
-            kind: d.kind,
-            station: d.header.map(|h| h.station),
-            size,
-            summary: d.summary.clone(),
-            frame_hex,
-        });
-        self.log.truncate(LOG_CAPACITY);
+    /// An empty store decoding with `map`.
+    pub fn with_map(map: VariantMap) -> Store {
+        Store {
+            receiver: Receiver::new(map, ReceiverConfig::default()),
+            log: VecDeque::with_capacity(LOG_CAPACITY),
+            next_id: 0,
+            data: BTreeMap::new(),
+            thumbs: VecDeque::new(),
+            last_topic: None,
+            events: Vec::new(),
+            known_positions: BTreeMap::new(),
+            total_messages: 0,
+            kind_counts: [0; 4],
+        }
+    }
 
-        let mut change = Change::default();
-        let (Some(h), EntryKind::Sensor | EntryKind::Mesh) = (d.header, d.kind) else {
-            return change;
+    /// The receiver (stations, topology, sources, variant map).
+    pub fn receiver(&self) -> &Receiver {
+        &self.receiver
+    }
+
+    /// The variant map frames are decoded with.
+    pub fn map(&self) -> &VariantMap {
+        self.receiver.map()
+    }
+
+    /// Replaces the variant map (for messages ingested from now on).
+    pub fn set_map(&mut self, map: VariantMap) {
+        self.receiver.set_map(map);
+    }
+
+    fn topic(&mut self, topic: &str) -> Arc<str> {
+        match &self.last_topic {
+            Some(t) if &**t == topic => Arc::clone(t),
+            _ => {
+                let t: Arc<str> = Arc::from(topic);
+                self.last_topic = Some(Arc::clone(&t));
+                t
+            }
+        }
+    }
+
+    /// The whole pipeline for one MQTT message received at `rx_ms` (ms since
+    /// the epoch) on `topic`: classify, decode, feed the receiver, record.
+    /// Never panics.
+    pub fn ingest(&mut self, rx_ms: f64, topic: &str, payload: &[u8]) -> Change {
+        let p = crate::payload::classify(topic, payload);
+        let incoming = crate::decode::decode_incoming(p, self.receiver.map());
+        self.ingest_incoming(rx_ms, topic, payload, incoming)
+    }
+
+    /// Records a message already classified and decoded (`payload` is the
+    /// original message, for size and first bytes).
+    pub fn ingest_incoming(
+        &mut self,
+        rx_ms: f64,
+        topic: &str,
+        payload: &[u8],
+        incoming: Incoming,
+    ) -> Change {
+        self.total_messages += 1;
+        let topic = self.topic(topic);
+        let rx_i = if rx_ms.is_finite() { rx_ms as i64 } else { 0 };
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        let mut entry = LogEntry {
+            id: self.next_id,
+            rx_ms,
+            topic: Arc::clone(&topic),
+            kind: EntryKind::Unrecognised,
+            station: None,
+            origin: None,
+            sequence: None,
+            duplicate: false,
+            size: payload.len(),
+            first_bytes: payload[..payload.len().min(FIRST_BYTES)].to_vec(),
+            frame: None,
+            summary: String::new(),
         };
-        let new_station = !self.stations.contains_key(&h.station);
-        let st = self
-            .stations
-            .entry(h.station)
-            .or_insert_with(|| Station::new(h.station, now_ms));
-        if st.packets > 0 {
-            let gap = (now_ms - st.last_heard_ms).max(0.0);
-            if gap > 0.0 {
-                st.interval_ms = Some(match st.interval_ms {
-                    None => gap,
-                    Some(i) => 0.8 * i + 0.2 * gap,
-                });
-            }
-        }
-        st.packets += 1;
-        st.last_heard_ms = now_ms;
-        st.last_sequence = h.sequence;
-        if d.kind == EntryKind::Mesh {
-            st.mesh_packets += 1;
-        } else {
-            st.variant = h.variant;
-            if d.variant_name.is_some() {
-                st.variant_name = d.variant_name.clone();
-            }
-        }
-        if let Some(json) = &d.json {
-            if let Some(p) = find_position(json) {
-                st.position = Some(p);
-            }
-            if let Some(b) = find_battery(json) {
-                st.battery = Some(b);
-            }
-            for (path, v) in numeric_leaves(json) {
-                if !st.history.contains_key(&path) && st.history.len() >= MAX_FIELDS_PER_STATION {
-                    continue;
+        self.next_id += 1;
+        let mut frame_bytes: Option<Arc<[u8]>> = None;
+        match incoming {
+            Incoming::Frame { bytes, result, .. } => {
+                let header = crate::decode::read_header(&bytes);
+                entry.station = header.map(|h| h.station);
+                entry.sequence = header.map(|h| h.sequence);
+                let bytes: Arc<[u8]> = Arc::from(bytes);
+                if bytes.len() <= MAX_FRAME_KEEP {
+                    entry.frame = Some(Arc::clone(&bytes));
                 }
-                let h = st.history.entry(path).or_default();
-                h.push_back((now_ms, v));
-                while h.len() > HISTORY_POINTS {
-                    h.pop_front();
+                let map = self.receiver.map();
+                match &result {
+                    Ok(Frame::Sensor(p)) => {
+                        entry.kind = EntryKind::Sensor;
+                        let name = map
+                            .get(p.layout_variant)
+                            .map(|v| v.name.as_str())
+                            .unwrap_or("sensor");
+                        entry.summary = format!(
+                            "{name} station {} seq {} · {} fields{}{} · {} bytes",
+                            p.header.station,
+                            p.header.sequence,
+                            p.fields.len(),
+                            if p.tlvs.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", {} TLV", p.tlvs.len())
+                            },
+                            if p.unknown_variant() {
+                                format!(" · variant {} not in the map", p.header.variant)
+                            } else {
+                                String::new()
+                            },
+                            bytes.len()
+                        );
+                    }
+                    Ok(Frame::Mesh(m)) => {
+                        entry.kind = EntryKind::Mesh;
+                        entry.summary = format!(
+                            "mesh {} from {} seq {} · {} bytes",
+                            m.ctrl_name(),
+                            m.sender_station,
+                            m.sender_seq,
+                            bytes.len()
+                        );
+                    }
+                    Err(e) => {
+                        entry.kind = EntryKind::Error;
+                        entry.summary = format!("{}: {e}", e.kind());
+                    }
+                }
+                frame_bytes = Some(Arc::clone(&bytes));
+                self.receiver
+                    .ingest_decoded(&bytes, result, &topic, rx_i, &mut events);
+            }
+            Incoming::Json {
+                result,
+                header,
+                variant_name,
+            } => {
+                entry.station = header.map(|h| h.station);
+                entry.sequence = header.map(|h| h.sequence);
+                match result {
+                    Ok(packet) => {
+                        entry.kind = EntryKind::Sensor;
+                        let encoded = iotdata::encode(&packet, self.receiver.map()).ok();
+                        if let Some(b) = encoded {
+                            let b: Arc<[u8]> = Arc::from(b);
+                            entry.frame = Some(Arc::clone(&b));
+                            frame_bytes = Some(b);
+                        }
+                        entry.summary = format!(
+                            "gateway JSON {} station {} seq {} · {} fields",
+                            variant_name.as_deref().unwrap_or("?"),
+                            packet.header.station,
+                            packet.header.sequence,
+                            packet.fields.len()
+                        );
+                        self.receiver.ingest_frame(
+                            Frame::Sensor(packet),
+                            &topic,
+                            rx_i,
+                            &mut events,
+                        );
+                    }
+                    Err(reason) => {
+                        entry.kind = EntryKind::Error;
+                        entry.summary = format!("gateway JSON: {reason}");
+                    }
                 }
             }
-            st.latest = Some(json.clone());
+            Incoming::Unrecognised { reason, .. } => {
+                entry.kind = EntryKind::Unrecognised;
+                entry.summary = format!(
+                    "{reason} · {} bytes · {}",
+                    payload.len(),
+                    crate::payload::to_hex_spaced(&entry.first_bytes)
+                );
+            }
         }
-        change.station = Some(h.station);
-        change.new_station = new_station;
+        let change = self.apply_events(&events, &mut entry, frame_bytes.as_deref(), &topic);
+        self.events = events;
+        self.kind_counts[kind_index(entry.kind)] += 1;
+        if self.log.len() >= LOG_CAPACITY {
+            self.log.pop_back();
+        }
+        self.log.push_front(entry);
+        change
+    }
+
+    fn apply_events(
+        &mut self,
+        events: &[Event],
+        entry: &mut LogEntry,
+        frame: Option<&[u8]>,
+        topic: &Arc<str>,
+    ) -> Change {
+        let mut change = Change::default();
+        let mut first = true;
+        for ev in events {
+            match ev {
+                Event::Sensor {
+                    station,
+                    sequence,
+                    packet,
+                    via,
+                    rx_ms,
+                    ..
+                } => {
+                    if via.is_some() {
+                        entry.origin = Some(*station);
+                    }
+                    let rx = *rx_ms as f64;
+                    let bytes: Option<Arc<[u8]>> = match (via, frame) {
+                        (None, Some(f)) => Some(Arc::from(f)),
+                        (Some(_), Some(f)) => unwrap_forwards(f).map(Arc::from),
+                        _ => None,
+                    };
+                    let new_station = !self.data.contains_key(station);
+                    let data = self.data.entry(*station).or_default();
+                    if let Some(b) = &bytes {
+                        if data.frames.len() >= FRAMES_PER_STATION {
+                            data.frames.pop_back();
+                        }
+                        data.frames.push_front(RawFrame {
+                            rx_ms: rx,
+                            sequence: *sequence,
+                            via: *via,
+                            topic: Arc::clone(topic),
+                            bytes: Arc::clone(b),
+                        });
+                    }
+                    let labels = self.receiver.map().get(packet.layout_variant);
+                    for f in &packet.fields {
+                        let Some(label) = labels.and_then(|v| v.slot(usize::from(f.slot))) else {
+                            continue;
+                        };
+                        if let FieldValue::Image(img) = &f.value {
+                            let id = self.next_id;
+                            self.next_id += 1;
+                            if self.thumbs.len() >= THUMBNAIL_CAPACITY {
+                                self.thumbs.pop_back();
+                            }
+                            self.thumbs.push_front(Thumbnail {
+                                id,
+                                station: *station,
+                                sequence: *sequence,
+                                rx_ms: rx,
+                                label: Arc::from(label.label.as_str()),
+                                image: img.clone(),
+                                frame: bytes.clone(),
+                            });
+                            change.gallery = true;
+                            continue;
+                        }
+                        for (key, value, unit) in field_numbers(&label.label, &f.value) {
+                            push_point(data, key, unit, rx, value);
+                        }
+                    }
+                    change.new_station |= new_station;
+                    if !change.stations.contains(station) {
+                        change.stations.push(*station);
+                    }
+                    change.mesh = true;
+                }
+                Event::Duplicate {
+                    station, mesh, via, ..
+                } => {
+                    if first {
+                        entry.duplicate = true;
+                        entry.summary.insert_str(0, "duplicate · ");
+                    } else if via.is_some() && !mesh {
+                        entry.origin = Some(*station);
+                        entry.summary.push_str(&format!(" → copy of {station}"));
+                    }
+                    if !mesh && !change.stations.contains(station) {
+                        change.stations.push(*station);
+                    }
+                    change.mesh = true;
+                }
+                Event::Mesh { .. } => change.mesh = true,
+                Event::Gap { station, .. } | Event::Restart { station, .. } => {
+                    if !change.stations.contains(station) {
+                        change.stations.push(*station);
+                    }
+                }
+                Event::Error { via, error, .. } => {
+                    if via.is_some() {
+                        entry
+                            .summary
+                            .push_str(&format!(" → inner packet: {}", error.kind()));
+                    } else if entry.kind != EntryKind::Error {
+                        entry.kind = EntryKind::Error;
+                        entry.summary = format!("{}: {error}", error.kind());
+                    }
+                }
+                Event::TopologyChanged { .. } => change.topology = true,
+            }
+            if !matches!(ev, Event::Gap { .. } | Event::Restart { .. }) {
+                first = false;
+            }
+        }
+        if let (Some(o), false) = (entry.origin, entry.duplicate) {
+            if entry.kind == EntryKind::Mesh {
+                entry.summary.push_str(&format!(" → sensor {o}"));
+            }
+        }
         change
     }
 
@@ -330,26 +760,132 @@ impl Store {
         self.log.len()
     }
 
-    /// A station.
+    /// A sensor station (the receiver's).
     pub fn station(&self, id: u16) -> Option<&Station> {
-        self.stations.get(&id)
+        self.receiver.station(id)
     }
 
-    /// All stations by id.
+    /// All sensor stations, by id.
     pub fn stations(&self) -> impl Iterator<Item = &Station> {
-        self.stations.values()
+        self.receiver.stations()
     }
 
-    /// Number of stations.
+    /// Number of sensor stations.
     pub fn station_count(&self) -> usize {
-        self.stations.len()
+        self.receiver.station_count()
     }
 
-    /// Forgets everything.
-    pub fn clear(&mut self) {
-        self.log.clear();
-        self.stations.clear();
+    /// The dashboard's data about a station (series, frames).
+    pub fn station_data(&self, id: u16) -> Option<&StationData> {
+        self.data.get(&id)
     }
+
+    /// Points `(rx_ms, value)` of one numeric field, oldest first.
+    pub fn history(&self, station: u16, key: &str) -> Option<&VecDeque<(f64, f64)>> {
+        self.series(station, key).map(|s| &s.points)
+    }
+
+    /// One series (with its unit).
+    pub fn series(&self, station: u16, key: &str) -> Option<&Series> {
+        self.data.get(&station)?.series.iter().find(|s| s.key == key)
+    }
+
+    /// Keys of a station's series, in first-seen order.
+    pub fn history_keys(&self, station: u16) -> Vec<String> {
+        self.data
+            .get(&station)
+            .map(|d| d.series.iter().map(|s| s.key.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// A station's last raw sensor frames, newest first.
+    pub fn frames(&self, station: u16) -> impl Iterator<Item = &RawFrame> {
+        self.data
+            .get(&station)
+            .into_iter()
+            .flat_map(|d| d.frames.iter())
+    }
+
+    /// The latest thumbnails across stations, newest first.
+    pub fn thumbnails(&self) -> impl Iterator<Item = &Thumbnail> {
+        self.thumbs.iter()
+    }
+
+    /// The receiver's topology revision (bumps on structural change).
+    pub fn topology_revision(&self) -> u64 {
+        self.receiver.topology().revision()
+    }
+
+    /// The variant name a station's newest packet was decoded with: the
+    /// map's name of its header variant, or `variant N` when the map lacks
+    /// it (decoded leniently with another layout).
+    pub fn variant_name(&self, st: &Station) -> String {
+        match self.receiver.map().get(st.variant) {
+            Some(v) if st.layout_variant == st.variant => v.name.clone(),
+            _ => format!("variant {}", st.variant),
+        }
+    }
+
+    /// Records where a node is installed (gateways and relays send no
+    /// POSITION; the demo feed supplies the simulated deployment's). Used
+    /// for drawing mesh links on the map only: station markers come from
+    /// received positions.
+    pub fn set_known_position(&mut self, id: u16, lat: f64, lon: f64) {
+        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+            self.known_positions.insert(id & 0x0FFF, (lat, lon));
+        }
+    }
+
+    /// Where a node is: its last received POSITION (the receiver's cache),
+    /// else its known installation position.
+    pub fn node_position(&self, id: u16) -> Option<(f64, f64)> {
+        self.receiver
+            .station(id)
+            .and_then(|st| st.position)
+            .map(|p| (p.position.latitude, p.position.longitude))
+            .or_else(|| self.known_positions.get(&id).copied())
+    }
+
+    /// Nodes with a known installation position, by id.
+    pub fn known_positions(&self) -> impl Iterator<Item = (u16, (f64, f64))> + '_ {
+        self.known_positions.iter().map(|(k, v)| (*k, *v))
+    }
+
+    /// A station's cached received position as `(lat, lon)`.
+    pub fn position(&self, id: u16) -> Option<(f64, f64)> {
+        self.receiver
+            .station(id)
+            .and_then(|st| st.position)
+            .map(|p| (p.position.latitude, p.position.longitude))
+    }
+
+    /// Forgets all data (the map and known positions stay).
+    pub fn clear(&mut self) {
+        self.receiver.clear();
+        self.log.clear();
+        self.data.clear();
+        self.thumbs.clear();
+    }
+}
+
+fn push_point(data: &mut StationData, key: String, unit: &'static str, rx: f64, value: f64) {
+    let i = match data.series.iter().position(|s| s.key == key) {
+        Some(i) => i,
+        None if data.series.len() < MAX_SERIES_PER_STATION => {
+            data.series.push(Series {
+                key,
+                unit,
+                points: VecDeque::new(),
+            });
+            data.series.len() - 1
+        }
+        None => return,
+    };
+    let pts = &mut data.series[i].points;
+    if pts.len() >= HISTORY_POINTS {
+        pts.pop_front();
+    }
+    pts.push_back((rx, value));
 }
 
 /// The store as the UI sees it: data plus revision signals bumped at most once
@@ -361,6 +897,15 @@ pub struct Live {
     pub stations_rev: RwSignal<u64>,
     /// Bumped when the log changed.
     pub log_rev: RwSignal<u64>,
+    /// Bumped when the topology's structure changed (parents, neighbours,
+    /// roles, orphans, route errors).
+    pub topology_rev: RwSignal<u64>,
+    /// Bumped on any mesh activity (node counters, last heard, deliveries).
+    pub mesh_rev: RwSignal<u64>,
+    /// Bumped when a thumbnail was added.
+    pub gallery_rev: RwSignal<u64>,
+    /// Bumped when the variant map was replaced.
+    pub map_rev: RwSignal<u64>,
     station_revs: StoredValue<HashMap<u16, RwSignal<u64>>>,
     pending: StoredValue<Pending>,
     /// The owner the per-station signals belong to (the store's own), so a
@@ -373,6 +918,10 @@ struct Pending {
     scheduled: bool,
     log: bool,
     stations: bool,
+    topology: bool,
+    mesh: bool,
+    gallery: bool,
+    all_stations: bool,
     dirty: Vec<u16>,
 }
 
@@ -383,12 +932,21 @@ impl Default for Live {
 }
 
 impl Live {
-    /// An empty live store.
+    /// An empty live store (built-in default map).
     pub fn new() -> Live {
+        Live::with_map(VariantMap::default_map())
+    }
+
+    /// An empty live store decoding with `map`.
+    pub fn with_map(map: VariantMap) -> Live {
         Live {
-            store: StoredValue::new(Store::new()),
+            store: StoredValue::new(Store::with_map(map)),
             stations_rev: RwSignal::new(0),
             log_rev: RwSignal::new(0),
+            topology_rev: RwSignal::new(0),
+            mesh_rev: RwSignal::new(0),
+            gallery_rev: RwSignal::new(0),
+            map_rev: RwSignal::new(0),
             station_revs: StoredValue::new(HashMap::new()),
             pending: StoredValue::new(Pending::default()),
             owner: StoredValue::new(Owner::current()),
@@ -415,21 +973,51 @@ impl Live {
         s
     }
 
-    /// Ingests one decoded message and schedules a UI update.
-    pub fn ingest(&self, now_ms: f64, topic: &str, size: usize, d: &Decoded) {
+    /// The whole pipeline for one message (see [`Store::ingest`]); the UI
+    /// updates at the next animation frame.
+    pub fn ingest(&self, rx_ms: f64, topic: &str, payload: &[u8]) {
         let change = self
             .store
-            .try_update_value(|s| s.ingest(now_ms, topic, size, d))
+            .try_update_value(|s| s.ingest(rx_ms, topic, payload))
             .unwrap_or_default();
+        self.mark(change);
+    }
+
+    fn mark(&self, change: Change) {
         self.pending.update_value(|p| {
             p.log = true;
-            if let Some(id) = change.station {
-                p.stations = true;
+            p.stations |= !change.stations.is_empty();
+            p.topology |= change.topology;
+            p.mesh |= change.mesh || change.topology;
+            p.gallery |= change.gallery;
+            for id in change.stations {
                 if !p.dirty.contains(&id) {
                     p.dirty.push(id);
                 }
             }
         });
+        self.schedule();
+    }
+
+    /// Replaces the variant map (messages from now on decode with it).
+    pub fn set_map(&self, map: VariantMap) {
+        self.store.update_value(|s| s.set_map(map));
+        self.map_rev.update(|r| *r += 1);
+        self.pending.update_value(|p| {
+            p.stations = true;
+            p.all_stations = true;
+        });
+        self.schedule();
+    }
+
+    /// Records known node positions (see [`Store::set_known_position`]).
+    pub fn set_known_positions(&self, nodes: &[(u16, f64, f64)]) {
+        self.store.update_value(|s| {
+            for &(id, lat, lon) in nodes {
+                s.set_known_position(id, lat, lon);
+            }
+        });
+        self.pending.update_value(|p| p.topology = true);
         self.schedule();
     }
 
@@ -439,6 +1027,10 @@ impl Live {
         self.pending.update_value(|p| {
             p.log = true;
             p.stations = true;
+            p.topology = true;
+            p.mesh = true;
+            p.gallery = true;
+            p.all_stations = true;
         });
         self.schedule();
     }
@@ -458,12 +1050,19 @@ impl Live {
         this.flush();
     }
 
-    /// Publishes pending changes to the signals (once per animation frame).
+    /// Publishes pending changes to the signals (once per animation frame;
+    /// tests may call it directly).
     pub fn flush(&self) {
         let Some(p) = self.pending.try_update_value(std::mem::take) else {
             return;
         };
-        for id in &p.dirty {
+        let mut dirty = p.dirty;
+        if p.all_stations {
+            dirty = self
+                .station_revs
+                .with_value(|m| m.keys().copied().collect());
+        }
+        for id in &dirty {
             let rev = self.station_rev(*id);
             rev.update(|r| *r += 1);
         }
@@ -473,21 +1072,36 @@ impl Live {
         if p.log {
             self.log_rev.update(|r| *r += 1);
         }
+        if p.topology {
+            self.topology_rev.update(|r| *r += 1);
+        }
+        if p.mesh {
+            self.mesh_rev.update(|r| *r += 1);
+        }
+        if p.gallery {
+            self.gallery_rev.update(|r| *r += 1);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{decode_frame, default_map, Header};
+
+    fn frame(station: u16, seq: u16, battery: u8) -> Vec<u8> {
+        let map = VariantMap::default_map();
+        let mut enc = iotdata::Encoder::new(&map, 0, station, seq).unwrap();
+        enc.add(FieldValue::battery(battery, false).unwrap())
+            .unwrap();
+        enc.finish().unwrap()
+    }
 
     #[test]
     fn bounded_log_and_stations() {
         let mut s = Store::new();
-        let map = default_map();
         for i in 0..(LOG_CAPACITY + 10) {
-            let d = decode_frame(&[0x00, (i % 7) as u8, 0, i as u8, 0], &map);
-            s.ingest(i as f64 * 1000.0, "t", 5, &d);
+            let f = frame((i % 7) as u16, (i / 7) as u16, 50);
+            s.ingest(i as f64 * 1000.0, "t", &f);
         }
         assert_eq!(s.log_len(), LOG_CAPACITY);
         assert_eq!(s.station_count(), 7);
@@ -495,32 +1109,14 @@ mod tests {
     }
 
     #[test]
-    fn history_bounded() {
+    fn history_bounded_and_keyed() {
         let mut s = Store::new();
         for i in 0..(HISTORY_POINTS + 5) {
-            let mut json = Map::new();
-            json.insert("station".into(), 3.into());
-            json.insert("temperature".into(), (i as f64).into());
-            let d = Decoded {
-                kind: EntryKind::Sensor,
-                header: Some(Header {
-                    variant: 0,
-                    station: 3,
-                    sequence: i as u16,
-                }),
-                variant_name: None,
-                mesh_type: None,
-                json_text: None,
-                json: Some(json),
-                dump: Vec::new(),
-                warnings: Vec::new(),
-                frame: None,
-                failure: None,
-                summary: String::new(),
-            };
-            s.ingest(i as f64, "t", 1, &d);
+            s.ingest(i as f64 * 1000.0, "t", &frame(3, i as u16, 80));
         }
-        let st = s.station(3).unwrap();
-        assert_eq!(st.history["temperature"].len(), HISTORY_POINTS);
+        let h = s.history(3, "battery.level").unwrap();
+        assert_eq!(h.len(), HISTORY_POINTS);
+        assert_eq!(s.frames(3).count(), FRAMES_PER_STATION);
+        assert_eq!(s.frames(3).next().unwrap().sequence, HISTORY_POINTS as u16 + 4);
     }
 }

@@ -147,7 +147,11 @@ async fn pipeline_fills_log_and_table() {
         .iter()
         .map(|r| r.get_attribute("data-station").unwrap())
         .collect();
-    assert_eq!(stations, ["1", "7", "42"]);
+    // Sensor stations only (the mesh ACK's sender is a mesh node, not a
+    // row); the hex copy of the frame is a duplicate, not a second station.
+    assert_eq!(stations, ["7", "42"]);
+    let dup = all(&root, "[data-testid=packet-row].dup");
+    assert_eq!(dup.len(), 1, "the hex copy is marked as a duplicate");
     // Untrusted text is text: no element was created from the payload.
     assert!(root.query_selector("script").unwrap().is_none());
     assert!(

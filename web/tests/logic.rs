@@ -1,6 +1,6 @@
 //! Pure-logic tests of the dashboard pipeline: MQTT framing over WebSocket
-//! frames, payload classification, backoff schedule, settings parsing, the
-//! store's bounds.
+//! frames, payload classification, backoff schedule, settings parsing (the
+//! store: tests/store.rs).
 //!
 //! They run in headless Chromium (`cargo test -p iotdata-web --target
 //! wasm32-unknown-unknown`, with scripts/env.sh sourced) and natively
@@ -13,7 +13,6 @@ use iotdata_web::mqtt::{
 };
 use iotdata_web::payload::{classify, parse_hex, FrameKind, FrameSource, Payload};
 use iotdata_web::settings::{check_broker_url, parse_query, Settings, DEFAULT_TOPIC};
-use iotdata_web::store::{Store, LOG_CAPACITY};
 // In the browser these are wasm-bindgen tests; natively, plain #[test]s.
 #[cfg(not(target_arch = "wasm32"))]
 use std::prelude::v1::test as wasm_bindgen_test;
@@ -437,25 +436,4 @@ fn broker_url_hints() {
     assert!(check_broker_url("ws://", "http:").is_err());
 }
 
-// ---- store -------------------------------------------------------------------
-
-#[wasm_bindgen_test]
-fn store_is_bounded_and_never_panics_on_garbage() {
-    let mut store = Store::new();
-    let mut x: u32 = 12345;
-    for i in 0..(LOG_CAPACITY + 500) {
-        // xorshift garbage of varying length
-        let len = i % 40;
-        let mut payload = Vec::with_capacity(len);
-        for _ in 0..len {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            payload.push(x as u8);
-        }
-        let d = decode_payload_c(&classify("fuzz/topic", &payload));
-        store.ingest(i as f64, "fuzz/topic", payload.len(), &d);
-    }
-    assert_eq!(store.log_len(), LOG_CAPACITY);
-    assert!(store.station_count() <= 4096);
-}
+// ---- store: see tests/store.rs ----------------------------------------------

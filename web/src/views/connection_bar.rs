@@ -1,7 +1,12 @@
-//! The connection state (always visible) and the settings panel.
+//! The connection state (always visible), the Demo button (shown while no
+//! broker is configured) and the settings panel (broker, credentials,
+//! topics, tiles, variant maps).
 //!
-//! Test hook: `data-testid="conn-state"` holds exactly the state word;
-//! `data-testid="conn-detail"` the detail (broker, countdown, reason).
+//! Test hooks: `data-testid="conn-state"` holds exactly the state word
+//! (`connecting`, `connected`, `subscribed`, `reconnecting`, `error`, or
+//! `idle` without a broker); `data-testid="conn-detail"` the detail
+//! (broker, countdown, reason); `data-testid="demo-toggle"` the Demo button,
+//! `data-testid="demo-badge"` present while the demo feed runs.
 
 use leptos::prelude::*;
 
@@ -21,6 +26,14 @@ pub fn ConnectionBar() -> impl IntoView {
     let hint = move || ctx.status.with(|s| s.hint().map(str::to_string));
     let can_retry = move || matches!(word(), "reconnecting" | "error");
     let retry = move |_| ctx.conn.with_value(|c| c.retry_now());
+    let no_broker = move || ctx.settings.with(|s| s.broker.trim().is_empty());
+    let toggle_demo = move |_| {
+        if ctx.demo_running.get_untracked() {
+            ctx.stop_demo();
+        } else {
+            ctx.start_demo();
+        }
+    };
 
     view! {
         <div class="conn">
@@ -34,6 +47,22 @@ pub fn ConnectionBar() -> impl IntoView {
             <span class="conn-detail" data-testid="conn-detail">
                 {detail}
             </span>
+            <Show when=move || ctx.demo_running.get()>
+                <span class="badge demo" data-testid="demo-badge" title="frames from the simulator running in this page">
+                    "demo"
+                </span>
+            </Show>
+            <Show when=move || no_broker() || ctx.demo_running.get()>
+                <button
+                    class="btn small"
+                    class:primary=move || !ctx.demo_running.get()
+                    data-testid="demo-toggle"
+                    title="run the simulator in this page and feed its frames through the pipeline"
+                    on:click=toggle_demo
+                >
+                    {move || if ctx.demo_running.get() { "Stop demo" } else { "Demo" }}
+                </button>
+            </Show>
             <Show when=can_retry>
                 <button class="btn small" on:click=retry>
                     "Retry now"
@@ -172,6 +201,7 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                 />
             </div>
             {move || problem().map(|p| view! { <p class="warn">{p}</p> })}
+            <crate::maps::MapsPanel />
             <div class="row actions">
                 <button class="btn primary" type="submit">
                     "Connect"
@@ -182,8 +212,11 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                 <button
                     class="btn"
                     type="button"
-                    disabled=true
-                    title="The demo feed runs the simulator library in the page; it is wired in once that library exists."
+                    title="run the simulator in this page (disconnects from the broker)"
+                    on:click=move |_| {
+                        ctx.start_demo();
+                        on_done();
+                    }
                 >
                     "Demo"
                 </button>

@@ -1,45 +1,56 @@
-//! The map (Leaflet through leptos-leaflet): one marker per station with a
-//! known (cached) position, coloured by freshness, a popup with the latest
-//! readings and a link to the station; fits to the data once, and on demand.
-//! The tile URL comes from the settings (default OpenStreetMap). Markers live
-//! in Leaflet's marker pane above a plain background, so they still show when
-//! tiles cannot load (offline, blocked).
+//! The map (Leaflet through leptos-leaflet): one marker per sensor station
+//! with a known (cached by the receiver) position, coloured by freshness, a
+//! popup with the latest readings and a link to the station. It fits to the
+//! data as positions appear until the user pans or zooms (then only the Fit
+//! button does). The tile URL comes from the settings (default
+//! OpenStreetMap). Markers live in Leaflet's marker pane above a plain
+//! background, so they still show when tiles cannot load (offline, blocked).
 //!
-//! Test hook: each station's marker element (`.leaflet-marker-icon`) has
+//! A toggle ("mesh links", remembered) draws the receiver's topology edges
+//! where both ends have a position (received, or the node's known
+//! installation position: see [`crate::store::Store::node_position`]):
+//! parent links solid, neighbour links dashed, deliveries (via) dotted, and
+//! gateways / relays as small squares.
+//!
+//! Test hooks: each station's marker element (`.leaflet-marker-icon`) has
 //! `data-testid="station-marker"`, `data-station="<decimal id>"`,
 //! `data-freshness` and the classes `station-marker st-<id>
-//! <fresh|late|stale>`; its title is `Station <id>`.
+//! <fresh|late|stale>`; its title is `Station <id>`. Mesh node markers have
+//! `data-testid="map-node"`, mesh link paths the class `map-link <kind>`.
 
 use leptos::prelude::*;
 use leptos_leaflet::leaflet;
 use leptos_leaflet::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::app::use_ctx;
+use crate::app::{use_ctx, Ctx};
 use crate::settings::DEFAULT_TILE_URL;
+use crate::store::{battery_level, format_number, freshness, headline, Store};
+use iotdata::receiver::{EdgeKind, Role};
+
+/// localStorage key of the "mesh links" toggle.
+pub const LINKS_KEY: &str = "iotdata.map.links";
 
 /// Ids of stations with a position.
-fn positioned(ctx: crate::app::Ctx) -> Vec<u16> {
-    ctx.live.stations_rev.track();
-    ctx.live.with(|s| {
-        s.stations()
-            .filter(|st| st.position.is_some())
-            .map(|st| st.id)
-            .collect()
-    })
+fn positioned(s: &Store) -> Vec<u16> {
+    s.stations()
+        .filter(|st| st.position.is_some())
+        .map(|st| st.id)
+        .collect()
 }
 
-fn bounds_of(ctx: crate::app::Ctx) -> Option<((f64, f64), (f64, f64))> {
-    ctx.live.with(|s| {
-        let mut it = s.stations().filter_map(|st| st.position);
-        let first = it.next()?;
-        Some(it.fold((first, first), |((a, b), (c, d)), (lat, lon)| {
-            ((a.min(lat), b.min(lon)), (c.max(lat), d.max(lon)))
-        }))
-    })
+type Bounds = ((f64, f64), (f64, f64));
+
+/// The bounding box of stations with a position.
+pub fn bounds_of(s: &Store) -> Option<Bounds> {
+    let mut it = positioned(s).into_iter().filter_map(|id| s.position(id));
+    let first = it.next()?;
+    Some(it.fold((first, first), |((a, b), (c, d)), (lat, lon)| {
+        ((a.min(lat), b.min(lon)), (c.max(lat), d.max(lon)))
+    }))
 }
 
-fn fit(map: &leaflet::Map, b: ((f64, f64), (f64, f64))) {
+fn fit(map: &leaflet::Map, b: Bounds) {
     // The container may have been resized by the layout since Leaflet
     // measured it; fitting with a stale size puts markers off-screen.
     map.invalidate_size(false);
@@ -55,20 +66,70 @@ fn fit(map: &leaflet::Map, b: ((f64, f64), (f64, f64))) {
     map.fit_bounds_with_options(&bounds, &opts);
 }
 
-/// The map with station markers.
+/// A mesh link to draw: `(kind, from, to, from position, to position)`.
+pub type MapLink = (EdgeKind, u16, u16, (f64, f64), (f64, f64));
+
+/// Topology edges whose ends both have a position (one per unordered pair
+/// and kind: a parent edge hides the neighbour edges of the same pair).
+pub fn map_links(s: &Store) -> Vec<MapLink> {
+    let mut seen = std::collections::HashSet::new();
+    let mut edges = s.receiver().edges();
+    edges.sort_by_key(|e| e.kind);
+    let mut out = Vec::new();
+    for e in edges {
+        let pair = (e.from.min(e.to), e.from.max(e.to));
+        if !seen.insert(pair) {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (s.node_position(e.from), s.node_position(e.to)) {
+            out.push((e.kind, e.from, e.to, a, b));
+        }
+    }
+    out
+}
+
+/// Gateways and relays with a position: `(id, role, position)`.
+pub fn map_nodes(s: &Store) -> Vec<(u16, Role, (f64, f64))> {
+    s.receiver()
+        .topology()
+        .nodes()
+        .filter(|n| n.role != Role::Sensor)
+        .filter_map(|n| Some((n.id, n.role, s.node_position(n.id)?)))
+        .collect()
+}
+
+fn load_links_toggle() -> bool {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|st| st.get_item(LINKS_KEY).ok().flatten())
+        .is_some_and(|v| v == "1")
+}
+
+fn save_links_toggle(on: bool) {
+    if let Some(st) = window().local_storage().ok().flatten() {
+        let _ = st.set_item(LINKS_KEY, if on { "1" } else { "0" });
+    }
+}
+
+/// The map with station markers (and mesh links behind a toggle).
 #[component]
 pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
     let ctx = use_ctx();
     let (map, set_map) = signal_local::<Option<leaflet::Map>>(None);
-    // Fit to the data whenever stations with a position appear, until the
-    // user pans or zooms the map themselves (then only the Fit button does).
     let user_moved = StoredValue::new(false);
-    let count = Memo::new(move |_| positioned(ctx).len());
+    let links_on = RwSignal::new(load_links_toggle());
+    let ids = Memo::new(move |_| {
+        ctx.live.stations_rev.track();
+        ctx.live.with(positioned)
+    });
+    let count = move || ids.with(Vec::len);
     Effect::new(move |_| {
-        let n = count.get();
+        let n = ids.with(Vec::len);
         map.with(|m| {
             if let (Some(m), false, true) = (m, user_moved.get_value(), n > 0) {
-                if let Some(b) = bounds_of(ctx) {
+                if let Some(b) = ctx.live.with(bounds_of) {
                     fit(m, b);
                 }
             }
@@ -77,14 +138,33 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
     let touched = move || user_moved.set_value(true);
     let fit_now = move |_| {
         map.with_untracked(|m| {
-            if let (Some(m), Some(b)) = (m, bounds_of(ctx)) {
+            if let (Some(m), Some(b)) = (m, ctx.live.with(bounds_of)) {
                 fit(m, b);
             }
         })
     };
+    let links = Memo::new(move |_| {
+        if !links_on.get() {
+            return Vec::new();
+        }
+        ctx.live.topology_rev.track();
+        ctx.live.stations_rev.track();
+        ctx.live.with(map_links)
+    });
+    let nodes = Memo::new(move |_| {
+        if !links_on.get() {
+            return Vec::new();
+        }
+        ctx.live.topology_rev.track();
+        ctx.live.with(map_nodes)
+    });
 
     view! {
-        <div class=format!("map-wrap {class}") on:pointerdown=move |_| touched() on:wheel=move |_| touched()>
+        <div
+            class=format!("map-wrap {class}")
+            on:pointerdown=move |_| touched()
+            on:wheel=move |_| touched()
+        >
             <MapContainer
                 class="leaflet-host"
                 center=Position::new(48.0, 8.0)
@@ -101,17 +181,70 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
                     };
                     view! { <TileLayer url=url attribution=attribution /> }
                 }}
-                <For each=move || positioned(ctx) key=|id| *id let:id>
+                <For
+                    each=move || links.get()
+                    key=|l| (l.0, l.1, l.2, (l.3.0 * 1e6) as i64, (l.4.0 * 1e6) as i64)
+                    let:l
+                >
+                    <MapLinkLine link=l />
+                </For>
+                <For each=move || nodes.get() key=|n| (n.0, n.1.as_str()) let:n>
+                    <NodeMarker id=n.0 role=n.1 at=n.2 />
+                </For>
+                <For each=move || ids.get() key=|id| *id let:id>
                     <StationMarker id=id />
                 </For>
             </MapContainer>
             <div class="map-overlay">
-                <span class="muted small">{move || format!("{} with a position", count.get())}</span>
+                <span class="muted small">{move || format!("{} with a position", count())}</span>
+                <label class="check small" title="draw the mesh topology where both ends have a position">
+                    <input
+                        type="checkbox"
+                        data-testid="map-links-toggle"
+                        prop:checked=links_on
+                        on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            save_links_toggle(on);
+                            links_on.set(on);
+                        }
+                    />
+                    "mesh links"
+                </label>
                 <button class="btn small" on:click=fit_now>
                     "Fit"
                 </button>
             </div>
+            <Show when=move || links_on.get()>
+                <div class="map-legend small">
+                    <span class="lg parent">"parent"</span>
+                    <span class="lg neighbour">"neighbour"</span>
+                    <span class="lg via">"delivered via"</span>
+                </div>
+            </Show>
         </div>
+    }
+}
+
+/// One mesh link.
+#[component]
+fn MapLinkLine(link: MapLink) -> impl IntoView {
+    let (kind, from, to, a, b) = link;
+    let (color, weight, dash) = match kind {
+        EdgeKind::Parent => ("#2b6cb0", 3.5, ""),
+        EdgeKind::Neighbour => ("#718096", 1.5, "6 5"),
+        EdgeKind::Via => ("#38a169", 1.5, "2 5"),
+    };
+    let positions = vec![Position::new(a.0, a.1), Position::new(b.0, b.1)];
+    view! {
+        <Polyline
+            positions=positions
+            color=color
+            weight=weight
+            opacity=0.85
+            dash_array=dash
+            interactive=false
+            class_name=format!("map-link {} l-{from}-{to}", kind.as_str())
+        />
     }
 }
 
@@ -123,22 +256,19 @@ extern "C" {
     fn div_icon(options: &JsValue) -> leaflet::Icon;
 }
 
-fn station_icon(id: u16) -> leaflet::Icon {
+fn icon(class: &str, size: i32) -> leaflet::Icon {
     let opts = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = js_sys::Reflect::set(&opts, &k.into(), &v);
     };
-    set(
-        "className",
-        JsValue::from_str(&format!("station-marker st-{id}")),
-    );
+    set("className", JsValue::from_str(class));
     set(
         "iconSize",
-        js_sys::Array::of2(&14.into(), &14.into()).into(),
+        js_sys::Array::of2(&size.into(), &size.into()).into(),
     );
     set(
         "iconAnchor",
-        js_sys::Array::of2(&7.into(), &7.into()).into(),
+        js_sys::Array::of2(&(size / 2).into(), &(size / 2).into()).into(),
     );
     set("html", JsValue::from_str(""));
     div_icon(&opts.into())
@@ -152,6 +282,59 @@ fn marker_element(marker: &leaflet::Marker) -> Option<web_sys::HtmlElement> {
         .ok()
 }
 
+/// A gateway or relay at its known position (drawn with the mesh links).
+#[component]
+fn NodeMarker(id: u16, role: Role, at: (f64, f64)) -> impl IntoView {
+    let map_ctx = use_leaflet_context().expect("NodeMarker inside MapContainer");
+    let marker = StoredValue::new_local(None::<leaflet::Marker>);
+    Effect::new(move |_| {
+        let Some(map) = map_ctx.map() else {
+            return;
+        };
+        if marker.with_value(Option::is_some) {
+            return;
+        }
+        let opts = leaflet::MarkerOptions::new();
+        opts.set_icon(icon(&format!("map-node {}", role.as_str()), 10));
+        opts.set_title(format!("{} {id} (0x{id:03x})", role.as_str()));
+        opts.set_z_index_offset(-1000.0);
+        let m = leaflet::Marker::new_with_options(&leaflet::LatLng::new(at.0, at.1), &opts);
+        m.add_to(&map);
+        if let Some(el) = marker_element(&m) {
+            let _ = el.set_attribute("data-testid", "map-node");
+            let _ = el.set_attribute("data-node", &id.to_string());
+            let _ = el.set_attribute("data-role", role.as_str());
+        }
+        marker.set_value(Some(m));
+    });
+    on_cleanup(move || {
+        marker.with_value(|m| {
+            if let Some(m) = m {
+                m.remove();
+            }
+        });
+    });
+}
+
+/// Popup lines of a station: variant, battery, readings.
+fn popup_lines(ctx: Ctx, id: u16) -> Vec<String> {
+    ctx.live.with(|s| {
+        let Some(st) = s.station(id) else {
+            return Vec::new();
+        };
+        let mut v = vec![s.variant_name(st)];
+        if let Some(b) = battery_level(st) {
+            v.push(format!("battery: {} %", format_number(b)));
+        }
+        v.extend(
+            headline(st, 6)
+                .into_iter()
+                .map(|(k, val)| format!("{k}: {val}")),
+        );
+        v
+    })
+}
+
 /// A station marker: a Leaflet div-icon marker whose element carries
 /// `data-testid="station-marker"`, `data-station` and the freshness class;
 /// its child `Popup` binds to it through leptos-leaflet's overlay context.
@@ -161,27 +344,18 @@ fn StationMarker(id: u16) -> impl IntoView {
     let rev = ctx.live.station_rev(id);
     let pos = Memo::new(move |_| {
         rev.track();
-        ctx.live.with(|s| s.station(id).and_then(|st| st.position))
+        ctx.live.with(|s| s.position(id))
     });
-    let freshness = Memo::new(move |_| {
+    let fresh = Memo::new(move |_| {
         let now = ctx.clock.get();
         rev.track();
         ctx.live
-            .with(|s| s.station(id).map(|st| st.freshness(now).as_str()))
+            .with(|s| s.station(id).map(|st| freshness(st, now).as_str()))
             .unwrap_or("stale")
     });
-    let readings = move || {
+    let lines = move || {
         rev.track();
-        ctx.live.with(|s| {
-            s.station(id)
-                .map(|st| {
-                    st.headline(6)
-                        .into_iter()
-                        .map(|(k, v)| format!("{k}: {v}"))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
+        popup_lines(ctx, id)
     };
 
     let map_ctx = use_leaflet_context().expect("StationMarker inside MapContainer");
@@ -200,7 +374,7 @@ fn StationMarker(id: u16) -> impl IntoView {
             return;
         };
         let opts = leaflet::MarkerOptions::new();
-        opts.set_icon(station_icon(id));
+        opts.set_icon(icon(&format!("station-marker st-{id}"), 14));
         opts.set_title(format!("Station {id}"));
         opts.set_keyboard(true);
         let m = leaflet::Marker::new_with_options(&leaflet::LatLng::new(lat, lon), &opts);
@@ -215,7 +389,7 @@ fn StationMarker(id: u16) -> impl IntoView {
     // Follow position and freshness without re-creating the element.
     Effect::new(move |_| {
         let p = pos.get();
-        let f = freshness.get();
+        let f = fresh.get();
         marker.with_value(|m| {
             let Some(m) = m else { return };
             if let Some((lat, lon)) = p {
@@ -241,9 +415,9 @@ fn StationMarker(id: u16) -> impl IntoView {
     view! {
         <Popup>
             <div class="popup">
-                <strong>{format!("Station {id}")}</strong>
+                <strong>{format!("Station {id} (0x{id:03x})")}</strong>
                 <ul>
-                    {move || readings().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                    {move || lines().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
                 </ul>
                 <a href=format!("#/station/{id}")>"Open station"</a>
             </div>

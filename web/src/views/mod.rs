@@ -1,12 +1,18 @@
 //! Views, one file each. They read the store through [`crate::store::Live`]
 //! and render untrusted strings (topics, TLV text, JSON) only as text nodes.
 
+pub mod bitgrid;
+pub mod chart;
 pub mod connection_bar;
+pub mod gallery;
 pub mod inspector;
 pub mod map;
+pub mod mesh;
 pub mod packet_log;
 pub mod station;
 pub mod stations;
+pub mod thumbnail;
+pub mod tlv_panel;
 
 use leptos::prelude::*;
 

@@ -1,6 +1,9 @@
-//! The stations table: one keyed row per station, filter box, sortable
-//! columns, greyed when stale. While the pointer is over the rows the order
-//! is frozen (new stations are appended), so rows never jump under it.
+//! The stations table: one keyed row per sensor station (the receiver's),
+//! filter box, sortable columns (stable: ties broken by id), greyed when
+//! stale (silent for 3 × the station's usual interval, per the receiver).
+//! While the pointer is over the rows the order is frozen (stations that
+//! appear are appended), so rows never jump under it. A row click opens
+//! `#/station/<id>`.
 //!
 //! Test hook: `data-testid="station-row"` with `data-station="<decimal id>"`.
 
@@ -9,8 +12,9 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 
 use crate::app::use_ctx;
-use crate::store::{format_number, Station, Store};
+use crate::store::{battery_level, format_number, freshness, headline, Store};
 use crate::views::relative_time;
+use iotdata::receiver::Station;
 
 /// Sort column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,48 +27,49 @@ pub enum SortKey {
     LastHeard,
     /// Packet count.
     Packets,
+    /// Loss percentage.
+    Loss,
     /// Battery.
     Battery,
 }
 
-/// Whether a station matches the filter text (decimal id, hex id, variant).
-pub fn matches_filter(st: &Station, filter: &str) -> bool {
+/// Whether a station matches the filter text (decimal id, hex id with or
+/// without `0x`, variant name or number).
+pub fn matches_filter(st: &Station, variant_name: &str, filter: &str) -> bool {
     let f = filter.trim().to_ascii_lowercase();
     if f.is_empty() {
         return true;
     }
-    let f = f.strip_prefix("0x").unwrap_or(&f);
-    st.id.to_string().contains(f)
-        || format!("{:03x}", st.id).contains(f)
-        || st
-            .variant_name
-            .as_deref()
-            .is_some_and(|n| n.to_ascii_lowercase().contains(f))
+    let hex = f.strip_prefix("0x").unwrap_or(&f);
+    st.id.to_string().contains(&f)
+        || format!("{:03x}", st.id).contains(hex)
+        || variant_name.to_ascii_lowercase().contains(&f)
 }
 
-/// Station ids, filtered and sorted.
+/// Station ids, filtered and sorted (stable: ties by id).
 pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) -> Vec<u16> {
-    let mut v: Vec<&Station> = store
+    let mut v: Vec<(&Station, String)> = store
         .stations()
-        .filter(|s| matches_filter(s, filter))
+        .map(|s| (s, store.variant_name(s)))
+        .filter(|(s, n)| matches_filter(s, n, filter))
         .collect();
-    v.sort_by(|a, b| {
+    let num = |o: Option<f64>| o.unwrap_or(-1.0);
+    v.sort_by(|(a, an), (b, bn)| {
         let o = match key {
             SortKey::Id => a.id.cmp(&b.id),
-            SortKey::Variant => a.variant.cmp(&b.variant),
-            SortKey::LastHeard => a.last_heard_ms.total_cmp(&b.last_heard_ms),
-            SortKey::Packets => a.packets.cmp(&b.packets),
-            SortKey::Battery => a
-                .battery
-                .unwrap_or(-1.0)
-                .total_cmp(&b.battery.unwrap_or(-1.0)),
+            SortKey::Variant => a.variant.cmp(&b.variant).then_with(|| an.cmp(bn)),
+            SortKey::LastHeard => a.last_heard_ms.cmp(&b.last_heard_ms),
+            SortKey::Packets => a
+                .sequence_stats()
+                .received
+                .cmp(&b.sequence_stats().received),
+            SortKey::Loss => num(a.loss_pct()).total_cmp(&num(b.loss_pct())),
+            SortKey::Battery => num(battery_level(a)).total_cmp(&num(battery_level(b))),
         };
+        let o = if ascending { o } else { o.reverse() };
         o.then(a.id.cmp(&b.id))
     });
-    if !ascending {
-        v.reverse();
-    }
-    v.into_iter().map(|s| s.id).collect()
+    v.into_iter().map(|(s, _)| s.id).collect()
 }
 
 /// Keeps `previous` order for ids still present, appending new ones.
@@ -80,36 +85,37 @@ pub fn stable_order(previous: &[u16], fresh: &[u16]) -> Vec<u16> {
     out
 }
 
+/// What one row shows (recomputed when its station changes).
 #[derive(Debug, Clone, PartialEq)]
-struct Row {
-    variant: String,
-    last_heard_ms: f64,
-    interval_ms: Option<f64>,
-    packets: u64,
-    loss: String,
-    battery: String,
-    readings: String,
+pub struct RowData {
+    /// `weather_station (0)`.
+    pub variant: String,
+    /// Last heard, ms since the epoch.
+    pub last_heard_ms: f64,
+    /// Packets received (first arrivals).
+    pub packets: u64,
+    /// `1.2 %` or `—`.
+    pub loss: String,
+    /// `80 %` or `—`.
+    pub battery: String,
+    /// `temperature 21.5 °C · humidity 40 %`.
+    pub readings: String,
 }
 
-fn row_of(st: &Station) -> Row {
-    Row {
-        variant: match &st.variant_name {
-            Some(n) => format!("{} ({})", n, st.variant),
-            None => st.variant.to_string(),
-        },
-        last_heard_ms: st.last_heard_ms,
-        interval_ms: st.interval_ms,
-        packets: st.packets,
+/// The row of a station.
+pub fn row_of(store: &Store, st: &Station) -> RowData {
+    RowData {
+        variant: format!("{} ({})", store.variant_name(st), st.variant),
+        last_heard_ms: st.last_heard_ms as f64,
+        packets: st.sequence_stats().received,
         loss: st
-            .loss_pct
+            .loss_pct()
             .map(|l| format!("{l:.1} %"))
             .unwrap_or_else(|| "—".into()),
-        battery: st
-            .battery
+        battery: battery_level(st)
             .map(|b| format!("{} %", format_number(b)))
             .unwrap_or_else(|| "—".into()),
-        readings: st
-            .headline(4)
+        readings: headline(st, 4)
             .into_iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
@@ -126,14 +132,16 @@ pub fn StationsTable() -> impl IntoView {
     let hovering = RwSignal::new(false);
     let last_order = StoredValue::new(Vec::<u16>::new());
     let count = move || {
-        ctx.live.stations_rev.get();
+        ctx.live.stations_rev.track();
         ctx.live.with(Store::station_count)
     };
 
-    let ids = move || {
+    let ids = Memo::new(move |_| {
         ctx.live.stations_rev.track();
         let f = filter.get();
         let (key, asc) = sort.get();
+        // Sorting by last heard changes with every packet: only the
+        // pointer-freeze keeps it still.
         let fresh = ctx.live.with(|s| sorted_ids(s, &f, key, asc));
         let out = if hovering.get() {
             last_order.with_value(|prev| stable_order(prev, &fresh))
@@ -142,24 +150,37 @@ pub fn StationsTable() -> impl IntoView {
         };
         last_order.set_value(out.clone());
         out
-    };
+    });
+    let shown = move || ids.with(Vec::len);
 
-    let header = move |key: SortKey, label: &'static str| {
+    let header = move |key: SortKey, label: &'static str, numeric: bool| {
         let arrow = move || match sort.get() {
             (k, true) if k == key => " ▲",
             (k, false) if k == key => " ▼",
             _ => "",
         };
+        let aria = move || match sort.get() {
+            (k, true) if k == key => "ascending",
+            (k, false) if k == key => "descending",
+            _ => "none",
+        };
         view! {
             <th
                 class="sortable"
+                class:num=numeric
+                aria-sort=aria
+                title="sort"
                 on:click=move |_| {
                     sort.update(|(k, asc)| {
                         if *k == key {
                             *asc = !*asc;
                         } else {
                             *k = key;
-                            *asc = key != SortKey::LastHeard && key != SortKey::Packets;
+                            // Most recent / most packets / worst first.
+                            *asc = !matches!(
+                                key,
+                                SortKey::LastHeard | SortKey::Packets | SortKey::Loss
+                            );
                         }
                     })
                 }
@@ -177,21 +198,25 @@ pub fn StationsTable() -> impl IntoView {
                 class="filter"
                 type="search"
                 placeholder="filter: id, hex id or variant"
+                aria-label="filter stations"
                 data-testid="station-filter"
                 prop:value=filter
                 on:input=move |e| filter.set(event_target_value(&e))
             />
+            <Show when=move || !filter.with(String::is_empty)>
+                <span class="muted small">{move || format!("{} shown", shown())}</span>
+            </Show>
         </div>
         <div class="table-wrap">
             <table class="stations">
                 <thead>
                     <tr>
-                        {header(SortKey::Id, "Station")}
-                        {header(SortKey::Variant, "Variant")}
-                        {header(SortKey::LastHeard, "Last heard")}
-                        {header(SortKey::Packets, "Packets")}
-                        <th>"Loss"</th>
-                        {header(SortKey::Battery, "Battery")}
+                        {header(SortKey::Id, "Station", false)}
+                        {header(SortKey::Variant, "Variant", false)}
+                        {header(SortKey::LastHeard, "Last heard", true)}
+                        {header(SortKey::Packets, "Packets", true)}
+                        {header(SortKey::Loss, "Loss", true)}
+                        {header(SortKey::Battery, "Battery", true)}
                         <th>"Readings"</th>
                     </tr>
                 </thead>
@@ -199,7 +224,7 @@ pub fn StationsTable() -> impl IntoView {
                     on:mouseenter=move |_| hovering.set(true)
                     on:mouseleave=move |_| hovering.set(false)
                 >
-                    <For each=ids key=|id| *id let:id>
+                    <For each=move || ids.get() key=|id| *id let:id>
                         <StationRow id=id />
                     </For>
                 </tbody>
@@ -207,8 +232,10 @@ pub fn StationsTable() -> impl IntoView {
             <Show when=move || count() == 0>
                 <p class="empty muted">
                     {move || {
-                        if ctx.status.with(|s| s.word() == "idle") {
-                            "No stations yet. Set a broker (ws:// or wss://) under Settings, or open a link with ?broker=…"
+                        if ctx.demo_running.get() {
+                            "The demo feed is starting…"
+                        } else if ctx.status.with(|s| s.word() == "idle") {
+                            "No stations yet. Set a broker (ws:// or wss://) under Settings, open a link with ?broker=…, or start the Demo feed."
                         } else {
                             "No stations yet. Packets from the broker appear here as they arrive."
                         }
@@ -225,35 +252,38 @@ fn StationRow(id: u16) -> impl IntoView {
     let rev = ctx.live.station_rev(id);
     let row = Memo::new(move |_| {
         rev.track();
-        ctx.live.with(|s| s.station(id).map(row_of))
+        ctx.live.map_rev.track();
+        ctx.live
+            .with(|s| s.station(id).map(|st| row_of(s, st)))
     });
     let field =
-        move |f: fn(&Row) -> String| move || row.with(|r| r.as_ref().map(f).unwrap_or_default());
+        move |f: fn(&RowData) -> String| move || row.with(|r| r.as_ref().map(f).unwrap_or_default());
     let fresh_class = move || {
         let now = ctx.clock.get();
-        row.with(|r| {
-            r.as_ref().map(|r| {
-                let interval = r
-                    .interval_ms
-                    .unwrap_or(crate::store::DEFAULT_INTERVAL_MS)
-                    .max(1000.0);
-                if now - r.last_heard_ms > 3.0 * interval {
-                    "stale"
-                } else {
-                    "fresh"
-                }
-            })
-        })
-        .unwrap_or("stale")
+        rev.track();
+        let f = ctx
+            .live
+            .with(|s| s.station(id).map(|st| freshness(st, now).as_str()))
+            .unwrap_or("stale");
+        format!("station-row {f}")
     };
     let last_heard = move || {
         let now = ctx.clock.get();
         row.with(|r| r.as_ref().map(|r| relative_time(now - r.last_heard_ms)))
             .unwrap_or_default()
     };
+    let open = move |_| {
+        let _ = window().location().set_hash(&format!("#/station/{id}"));
+    };
     view! {
-        <tr data-testid="station-row" data-station=id.to_string() class=fresh_class>
-            <td class="num">
+        <tr
+            data-testid="station-row"
+            data-station=id.to_string()
+            class=fresh_class
+            on:click=open
+            title="open the station"
+        >
+            <td class="num id">
                 <a href=format!("#/station/{id}")>{id}</a>
                 " "
                 <span class="muted mono">{format!("0x{id:03x}")}</span>

@@ -1,0 +1,86 @@
+// Release bundle budget (issue 4): the dashboard's own wasm + JS + CSS in the
+// trunk release build, Leaflet's files excluded, must be <= 400 KB gzipped
+// (400,000 bytes; gzip level 9 with node's zlib).
+//
+//   node e2e/budget.mjs              prints the table; exit 1 over budget
+//   IOTDATA_DIST=.tmp/e2e-dist node e2e/budget.mjs
+//
+// e2e/budget.test.mjs runs the same check in `node --test e2e/`.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = path.resolve(ROOT, process.env.IOTDATA_DIST || 'dist');
+/** The budget, bytes of gzip. */
+export const BUDGET_GZIP_BYTES = 400_000;
+
+function walk(dir, base = dir) {
+    const out = [];
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) out.push(...walk(p, base));
+        else out.push(path.relative(base, p));
+    }
+    return out;
+}
+
+/** Whether a dist file is Leaflet's (copied from node_modules/leaflet). */
+function isLeaflet(rel) {
+    return rel.split(path.sep).some((part) => /^leaflet/i.test(part));
+}
+
+/**
+ * Sizes of the bundle in `dir`: `{ files: [{ file, raw, gzip }], raw, gzip,
+ * excluded: [file] }`.
+ */
+export function measureBundle(dir = DIST) {
+    if (!fs.existsSync(path.join(dir, 'index.html'))) {
+        throw new Error(`${dir}/index.html not found: run \`trunk build --release\` first (or set IOTDATA_DIST)`);
+    }
+    const all = walk(dir).sort();
+    const bundle = all.filter((f) => /\.(wasm|js|mjs|css)$/.test(f));
+    const excluded = bundle.filter(isLeaflet);
+    const files = bundle
+        .filter((f) => !isLeaflet(f))
+        .map((file) => {
+            const buf = fs.readFileSync(path.join(dir, file));
+            return { file, raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+        });
+    return {
+        files,
+        excluded,
+        raw: files.reduce((s, f) => s + f.raw, 0),
+        gzip: files.reduce((s, f) => s + f.gzip, 0),
+    };
+}
+
+const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
+
+/** The table as text lines. */
+export function report(m, budget = BUDGET_GZIP_BYTES) {
+    const w = Math.max(...m.files.map((f) => f.file.length), 5);
+    const lines = [`release bundle (${path.relative(ROOT, DIST) || DIST}; wasm + JS + CSS, Leaflet excluded):`];
+    lines.push(`  ${'file'.padEnd(w)}  ${'raw'.padStart(10)}  ${'gzip -9'.padStart(10)}`);
+    for (const f of m.files) lines.push(`  ${f.file.padEnd(w)}  ${kb(f.raw).padStart(10)}  ${kb(f.gzip).padStart(10)}`);
+    lines.push(`  ${'total'.padEnd(w)}  ${kb(m.raw).padStart(10)}  ${kb(m.gzip).padStart(10)}`);
+    lines.push(
+        `  budget ${kb(budget)} gzip: ${m.gzip <= budget ? 'OK' : 'OVER'} ` +
+            `(${((100 * m.gzip) / budget).toFixed(1)} %, ${kb(Math.abs(budget - m.gzip))} ${m.gzip <= budget ? 'to spare' : 'over'})`,
+    );
+    if (m.excluded.length) lines.push(`  not counted (Leaflet): ${m.excluded.join(', ')}`);
+    return lines;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+    try {
+        const m = measureBundle();
+        console.log(report(m).join('\n'));
+        process.exit(m.gzip <= BUDGET_GZIP_BYTES ? 0 : 1);
+    } catch (e) {
+        console.error(`budget: ${e.message}`);
+        process.exit(2);
+    }
+}

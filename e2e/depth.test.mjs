@@ -1,0 +1,288 @@
+// End-to-end: the dashboard's depth views (issue 5, "Must show") with
+// iotdata-sim running: a station page with TLV rows and a history chart, the
+// thumbnail gallery (a canvas that is not blank), and the mesh view against
+// the simulator's ground truth after the relay failure.
+//
+// Each view's test is skipped (with the reason) only while its documented
+// test hook is absent from web/src, so it turns itself on when the view lands:
+//   thumbnail   data-testid="thumbnail" (canvas or img) with data-station
+//   tlv-row     data-testid="tlv-row" with data-type
+//   mesh-node   data-testid="mesh-node" with data-node, data-role, data-orphan
+//   mesh-edge   data-testid="mesh-edge" with data-from, data-to, data-kind
+// Routes: the station page is #/station/<id>; the gallery and the mesh view
+// are reached through their nav link (href or text matching
+// gallery/thumbnails/images, mesh/topology), falling back to #/gallery and
+// #/mesh.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+    Mosquitto,
+    Stack,
+    attrs,
+    failureState,
+    goHash,
+    launchBrowser,
+    missingHooks,
+    newPage,
+    note,
+    parseId,
+    readTruth,
+    recordConnStates,
+    screenshot,
+    serveDist,
+    startSim,
+    tempDir,
+    waitConnState,
+    waitFor,
+    withConsoleOnFailure,
+} from './harness.mjs';
+
+const RATE = 20;
+const SEED = 2;
+/**
+ * Wall seconds of the run: 900 simulated seconds at rate 20. The relay HOP-1
+ * fails at 12 min (720 s); HOP-2 and HOP-3 have moved to HOP-5 and reported
+ * it well before 15 min, so the truth at the end has the new topology.
+ */
+const DURATION_S = 45;
+/** AQ-1 (0x241): a short interval and VERSION/CONFIG/STATUS at boot. */
+const TLV_STATION = 0x241;
+/** The cameras CAM-1 (0x261, bilevel) and CAM-2 (0x262, grey16). */
+const CAMERAS = new Set([0x261, 0x262]);
+
+const stack = new Stack();
+const state = failureState();
+const pages = [];
+const step = withConsoleOnFailure(() => pages.map((p) => p.log), state);
+
+let broker;
+let server;
+let browser;
+let page;
+let sim;
+let truthFile;
+
+before(async () => {
+    broker = await Mosquitto.start(stack, `mosquitto-depth-${process.pid}`);
+    server = await serveDist({ stack });
+    browser = await launchBrowser({ stack });
+    const p = await newPage(browser, 'depth', { stack });
+    pages.push(p);
+    page = p.page;
+    await recordConnStates(page);
+    await page.goto(`${server.url}/?broker=${broker.wsUrl}&topic=iotdata/%23`, { waitUntil: 'load' });
+    await waitConnState(page, 'subscribed', 45000);
+    // Subscribed first: the page sees the whole run, boot packets included.
+    truthFile = path.join(await tempDir('truth', stack), 'truth.json');
+    sim = await startSim({ broker: broker.mqttUrl, rate: RATE, seed: SEED, duration: DURATION_S, truth: truthFile, stack });
+}, { timeout: 900000 });
+
+after(async () => {
+    state.dumpIfUnfinished(() => pages.map((p) => p.log));
+    await stack.cleanup();
+});
+
+/**
+ * Opens a view through its nav link (matched on href or text), else by hash.
+ * Returns the hash it ended on.
+ */
+async function openView(pattern, fallbackHash) {
+    const href = await page.evaluate((src) => {
+        const re = new RegExp(src, 'i');
+        const a = [...document.querySelectorAll('a[href^="#"]')].find(
+            (el) => el.closest('header, nav') && (re.test(el.getAttribute('href')) || re.test(el.textContent)),
+        );
+        return a ? a.getAttribute('href') : null;
+    }, pattern.source);
+    await goHash(page, href || fallbackHash);
+    return href || fallbackHash;
+}
+
+/** In the page: whether a canvas or img shows more than one colour. */
+function pixelsInPage(els) {
+    const analyse = (el) => {
+        const src = el.tagName === 'CANVAS' || el.tagName === 'IMG' ? el : el.querySelector('canvas, img');
+        if (!src) return { drawn: false, why: 'no canvas or img' };
+        let canvas = src;
+        if (src.tagName === 'IMG') {
+            if (!src.complete || !src.naturalWidth) return { drawn: false, why: 'img not loaded' };
+            canvas = document.createElement('canvas');
+            canvas.width = src.naturalWidth;
+            canvas.height = src.naturalHeight;
+            canvas.getContext('2d').drawImage(src, 0, 0);
+        }
+        if (!canvas.width || !canvas.height) return { drawn: false, why: 'empty canvas' };
+        const ctx = canvas.getContext('2d');
+        if (!ctx) return { drawn: false, why: 'no 2d context (webgl canvas?)' };
+        const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        const colours = new Set();
+        let opaque = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (d[i + 3] > 0) opaque++;
+            colours.add((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]);
+            if (colours.size > 16 && opaque > 0) break;
+        }
+        return {
+            drawn: opaque > 0 && colours.size >= 2,
+            why: `${canvas.width}x${canvas.height}, ${colours.size} colour(s), ${opaque} opaque pixel(s) seen`,
+        };
+    };
+    return els.map((el) => ({ station: el.getAttribute('data-station'), ...analyse(el) }));
+}
+
+/** In the page: history charts on the station page (not Leaflet's panes). */
+function chartsInPage() {
+    const root = document.querySelector('main') || document.body;
+    const tagged = [...root.querySelectorAll('[data-testid="history-chart"], [data-testid="chart"]')];
+    const candidates = tagged.length
+        ? tagged.map((el) => (el.matches('svg, canvas') ? el : el.querySelector('svg, canvas'))).filter(Boolean)
+        : [...root.querySelectorAll('svg, canvas')].filter((el) => !el.closest('.leaflet-container'));
+    return candidates
+        .filter((el) => {
+            const r = el.getBoundingClientRect();
+            return r.width >= 60 && r.height >= 30;
+        })
+        .filter((el) => {
+            if (el.tagName.toLowerCase() === 'svg') {
+                return [...el.querySelectorAll('path, polyline')].some(
+                    (s) => (s.getAttribute('d') || s.getAttribute('points') || '').length > 10,
+                );
+            }
+            const ctx = el.getContext('2d');
+            if (!ctx) return true; // a webgl chart: trust its presence
+            const d = ctx.getImageData(0, 0, el.width, el.height).data;
+            for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+            return false;
+        }).length;
+}
+
+const stationSkip = missingHooks('station detail TLV panel', 'tlv-row');
+
+test('a station page shows TLV rows and a history chart', { timeout: 90000 }, step(async (t) => {
+    await goHash(page, `#/station/${TLV_STATION}`);
+    if (stationSkip) {
+        // The page exists already: still take its screenshot.
+        await waitFor(() => page.locator('main table').count(), { timeout: 30000, message: 'the station page' });
+        await screenshot(page, 'station');
+        t.skip(stationSkip);
+        return;
+    }
+    let types = [];
+    await waitFor(
+        async () => {
+            types = await attrs(page, '[data-testid="tlv-row"]', 'data-type');
+            return types.length > 0;
+        },
+        { timeout: 40000, message: `tlv-row elements on #/station/${TLV_STATION}` },
+    );
+    const bad = types.filter((ty) => !/^\d+$/.test(ty ?? ''));
+    assert.deepEqual(bad, [], `tlv-row data-type must be the TLV type number: ${types.join(', ')}`);
+    note(`station ${TLV_STATION}: tlv rows of types ${[...new Set(types)].join(', ')}`);
+    const charts = await waitFor(() => page.evaluate(chartsInPage), {
+        timeout: 40000,
+        message: 'a drawn history chart (svg path/polyline or non-blank canvas, outside the Leaflet map) on the station page',
+    });
+    note(`station ${TLV_STATION}: ${charts} chart(s)`);
+    // For the screenshot, let the history grow a little (not asserted).
+    await waitFor(
+        async () => Math.max(0, ...(await attrs(page, '[data-testid="chart"]', 'data-points')).map(Number).filter(Number.isFinite)) >= 10,
+        { timeout: 20000, message: 'charts with 10 points' },
+    ).catch(() => {});
+    await screenshot(page, 'station');
+}));
+
+const gallerySkip = missingHooks('thumbnail gallery', 'thumbnail');
+
+test('the gallery shows a thumbnail canvas that is not blank', { timeout: 90000, skip: gallerySkip }, step(async () => {
+    const hash = await openView(/gallery|thumbnail|images/, '#/gallery');
+    note(`gallery at ${hash}`);
+    let seen = [];
+    await waitFor(
+        async () => {
+            seen = await page.$$eval('[data-testid="thumbnail"]', pixelsInPage);
+            return seen.some((s) => s.drawn);
+        },
+        { timeout: 45000, message: 'a [data-testid=thumbnail] with more than one colour', describe: () => JSON.stringify(seen.slice(0, 6)) },
+    );
+    const stations = seen.map((s) => parseId(s.station));
+    const notCameras = stations.filter((id) => !CAMERAS.has(id));
+    assert.deepEqual(notCameras, [], `thumbnails from stations that are not the simulator's cameras: ${stations.join(', ')}`);
+    note(`thumbnails: ${seen.map((s) => `${s.station} (${s.why})`).join('; ')}`);
+    await screenshot(page, 'gallery');
+}));
+
+const meshSkip = missingHooks('mesh topology view', 'mesh-node', 'mesh-edge');
+
+test('the mesh view matches the simulator\'s topology after the relay failure', { timeout: 180000, skip: meshSkip }, step(async () => {
+    // The truth is written when the run ends.
+    await sim.finished((DURATION_S + 60) * 1000);
+    const truth = await readTruth(truthFile);
+    const gateways = truth.gateways.map((g) => g.id);
+    const relays = truth.relays.map((r) => r.id);
+    const parentEdges = truth.relays
+        .filter((r) => r.reported_parent != null)
+        .map((r) => `${r.id}->${r.reported_parent}`)
+        .sort();
+    const orphans = truth.relays.filter((r) => r.reported_orphan).map((r) => r.id).sort((a, b) => a - b);
+    const failed = truth.relays.filter((r) => !r.alive).map((r) => r.id);
+    assert.ok(failed.length > 0 && orphans.length > 0, 'the scenario failed a relay (truth)');
+    note(`truth at ${truth.now_ms / 1000} s: parents ${parentEdges.join(' ')}; orphans ${orphans.join(', ')}; failed ${failed.join(', ')}`);
+
+    const hash = await openView(/mesh|topology/, '#/mesh');
+    note(`mesh view at ${hash}`);
+
+    const read = () =>
+        page.evaluate(() => ({
+            nodes: [...document.querySelectorAll('[data-testid="mesh-node"]')].map((e) => ({
+                node: e.getAttribute('data-node'),
+                role: e.getAttribute('data-role'),
+                orphan: e.getAttribute('data-orphan'),
+            })),
+            edges: [...document.querySelectorAll('[data-testid="mesh-edge"]')].map((e) => ({
+                from: e.getAttribute('data-from'),
+                to: e.getAttribute('data-to'),
+                kind: e.getAttribute('data-kind'),
+            })),
+        }));
+    const compare = (view) => {
+        const role = new Map(view.nodes.map((n) => [parseId(n.node), n.role]));
+        const problems = [];
+        for (const g of gateways) if (role.get(g) !== 'gateway') problems.push(`gateway ${g}: role ${role.get(g) ?? 'missing'}`);
+        for (const r of relays) if (role.get(r) !== 'relay') problems.push(`relay ${r}: role ${role.get(r) ?? 'missing'}`);
+        const shown = view.edges
+            .filter((e) => e.kind === 'parent')
+            .map((e) => `${parseId(e.from)}->${parseId(e.to)}`)
+            .sort();
+        const missing = parentEdges.filter((e) => !shown.includes(e));
+        const extra = shown.filter((e) => !parentEdges.includes(e));
+        if (missing.length) problems.push(`parent edges missing: ${missing.join(' ')}`);
+        if (extra.length) problems.push(`parent edges not in the truth: ${extra.join(' ')}`);
+        const flagged = view.nodes
+            .filter((n) => n.orphan === 'true')
+            .map((n) => parseId(n.node))
+            .filter((id) => relays.includes(id) || gateways.includes(id))
+            .sort((a, b) => a - b);
+        if (JSON.stringify(flagged) !== JSON.stringify(orphans)) {
+            problems.push(`orphan-flagged mesh nodes ${JSON.stringify(flagged)}, truth ${JSON.stringify(orphans)}`);
+        }
+        const badKinds = view.edges.filter((e) => !['parent', 'neighbour', 'via'].includes(e.kind));
+        if (badKinds.length) problems.push(`mesh-edge data-kind outside parent/neighbour/via: ${JSON.stringify(badKinds.slice(0, 3))}`);
+        const badRoles = view.nodes.filter((n) => !['gateway', 'relay', 'sensor'].includes(n.role));
+        if (badRoles.length) problems.push(`mesh-node data-role outside gateway/relay/sensor: ${JSON.stringify(badRoles.slice(0, 3))}`);
+        return problems;
+    };
+    let problems = [];
+    await waitFor(
+        async () => {
+            problems = compare(await read());
+            return problems.length === 0;
+        },
+        { timeout: 30000, message: 'the mesh view to match the truth', describe: () => `\n  ${problems.join('\n  ')}` },
+    );
+    const view = await read();
+    note(`mesh view: ${view.nodes.length} nodes, ${view.edges.length} edges (${view.edges.filter((e) => e.kind === 'parent').length} parent)`);
+    await screenshot(page, 'mesh');
+}));

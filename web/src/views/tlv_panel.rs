@@ -1,0 +1,419 @@
+//! The TLV panel of the station page: the latest TLV of each type the
+//! receiver kept for a station, and its DIAGNOSTIC / USERDATA messages.
+//!
+//! * VERSION (1) and CONFIG (4): key/value tables.
+//! * STATUS (2): session and lifetime uptime in human units ("3 d 4 h"),
+//!   restarts, restart reason, and the duty cycle (HEALTH session active
+//!   time / STATUS session uptime) when both are known.
+//! * HEALTH (3): CPU temperature, supply voltage, free heap, active time.
+//! * DIAGNOSTIC (5) and USERDATA (6): a timed event list, newest first.
+//! * Anything else (and STATUS / HEALTH of the wrong shape): hex or text.
+//!
+//! All TLV text is untrusted and rendered as text nodes only.
+//!
+//! Test hook: every row is `data-testid="tlv-row"` with
+//! `data-type="<tlv type number>"` (decimal).
+
+use iotdata::receiver::{Station, TimedTlv};
+use iotdata::tlv::{self, KvContent, TlvData, TlvHealth, TlvStatus, TlvValue};
+use leptos::prelude::*;
+
+use crate::views::{clock_time, relative_time};
+
+/// What the panel shows: the latest TLV per type (sorted by type) and the
+/// DIAGNOSTIC / USERDATA entries (newest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlvState {
+    /// Latest TLV of each type except DIAGNOSTIC / USERDATA.
+    pub latest: Vec<TimedTlv>,
+    /// DIAGNOSTIC / USERDATA entries, newest first.
+    pub messages: Vec<TimedTlv>,
+}
+
+impl TlvState {
+    /// The receiver's TLV state of one station.
+    pub fn from_station(st: &Station) -> TlvState {
+        TlvState {
+            latest: st.tlvs.clone(),
+            messages: st.messages.iter().rev().cloned().collect(),
+        }
+    }
+
+    /// Whether there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.latest.is_empty() && self.messages.is_empty()
+    }
+
+    fn get(&self, ty: u8) -> Option<&TimedTlv> {
+        self.latest.iter().find(|t| t.tlv.ty == ty)
+    }
+
+    /// The latest well-formed STATUS.
+    pub fn status(&self) -> Option<TlvStatus> {
+        match self.get(tlv::STATUS)?.tlv.interpret() {
+            TlvValue::Status(s) => s,
+            _ => None,
+        }
+    }
+
+    /// The latest well-formed HEALTH.
+    pub fn health(&self) -> Option<TlvHealth> {
+        match self.get(tlv::HEALTH)?.tlv.interpret() {
+            TlvValue::Health(h) => h,
+            _ => None,
+        }
+    }
+}
+
+/// A duration in the two largest units: `0 s`, `45 s`, `12 min 5 s`,
+/// `2 h 5 min`, `3 d 4 h` (a zero second unit is left out: `1 h`).
+pub fn human_duration(secs: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "min"), (1, "s")];
+    for (i, &(size, name)) in UNITS.iter().enumerate() {
+        if secs >= size || size == 1 {
+            let major = secs / size;
+            let rest = secs % size;
+            return match UNITS.get(i + 1) {
+                Some(&(sub, sub_name)) if rest / sub > 0 => {
+                    format!("{major} {name} {} {sub_name}", rest / sub)
+                }
+                _ => format!("{major} {name}"),
+            };
+        }
+    }
+    "0 s".into()
+}
+
+/// Duty cycle: HEALTH session active time / STATUS session uptime, as a
+/// fraction in `0..=1` (clamped: both are 5-second tick counts and may come
+/// from different packets). `None` when the uptime is 0.
+pub fn duty_cycle(status: &TlvStatus, health: &TlvHealth) -> Option<f64> {
+    if status.session_uptime == 0 {
+        return None;
+    }
+    Some((f64::from(health.session_active) / f64::from(status.session_uptime)).clamp(0.0, 1.0))
+}
+
+/// A fraction as a percentage with sensible precision (`4.8 %`, `0.35 %`).
+pub fn format_pct(f: f64) -> String {
+    let p = f * 100.0;
+    if p == 0.0 || p >= 10.0 {
+        format!("{p:.0} %")
+    } else if p >= 1.0 {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.2} %")
+    }
+}
+
+/// Bytes as spaced lowercase hex (`0a 1b 2c`).
+pub fn hex_bytes(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The restart reason as text (`watchdog`, `vendor 0x81`, `n/a`).
+pub fn reason_text(s: &TlvStatus) -> String {
+    match (s.reason_name(), s.reason) {
+        (Some(n), _) => n.replace('_', " "),
+        (None, tlv::REASON_NA) => "n/a".into(),
+        (None, r) if r >= 0x80 => format!("vendor 0x{r:02x}"),
+        (None, r) => format!("reserved 0x{r:02x}"),
+    }
+}
+
+/// One key/value row of a TLV section.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TlvRow {
+    /// TLV type (the `data-type`).
+    pub ty: u8,
+    /// Key.
+    pub key: String,
+    /// Value (text).
+    pub value: String,
+    /// Render the value in a monospace font (hex).
+    pub mono: bool,
+}
+
+/// One section: a TLV type's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TlvSection {
+    /// TLV type.
+    pub ty: u8,
+    /// Heading (`Version`, `Status`, `Type 0x07`).
+    pub title: String,
+    /// Receive time of the entry (unix ms).
+    pub at_ms: i64,
+    /// Sequence of the packet that carried it.
+    pub sequence: u16,
+    /// Rows.
+    pub rows: Vec<TlvRow>,
+}
+
+/// The name of a TLV type.
+pub fn type_name(ty: u8) -> String {
+    match ty {
+        tlv::VERSION => "Version".into(),
+        tlv::STATUS => "Status".into(),
+        tlv::HEALTH => "Health".into(),
+        tlv::CONFIG => "Config".into(),
+        tlv::DIAGNOSTIC => "Diagnostic".into(),
+        tlv::USERDATA => "User data".into(),
+        t => format!("Type {t} (0x{t:02x})"),
+    }
+}
+
+fn raw_rows(ty: u8, data: &TlvData) -> Vec<TlvRow> {
+    match data {
+        TlvData::Raw(b) => vec![TlvRow {
+            ty,
+            key: format!("raw ({} bytes)", b.len()),
+            value: if b.is_empty() {
+                "(empty)".into()
+            } else {
+                hex_bytes(b)
+            },
+            mono: true,
+        }],
+        TlvData::Text(s) => vec![TlvRow {
+            ty,
+            key: format!("text ({} chars)", s.chars().count()),
+            value: s.clone(),
+            mono: true,
+        }],
+    }
+}
+
+fn kv_rows(ty: u8, kv: KvContent) -> Vec<TlvRow> {
+    match kv {
+        KvContent::Pairs(p) if !p.is_empty() => p
+            .into_iter()
+            .map(|(key, value)| TlvRow {
+                ty,
+                key,
+                value,
+                mono: false,
+            })
+            .collect(),
+        KvContent::Pairs(_) => vec![TlvRow {
+            ty,
+            key: "(empty)".into(),
+            value: String::new(),
+            mono: false,
+        }],
+        KvContent::Text(t) => vec![TlvRow {
+            ty,
+            key: "text".into(),
+            value: t,
+            mono: false,
+        }],
+    }
+}
+
+/// The rows of the STATUS section (`health` adds the duty cycle).
+pub fn status_rows(s: &TlvStatus, health: Option<&TlvHealth>) -> Vec<TlvRow> {
+    let row = |key: &str, value: String| TlvRow {
+        ty: tlv::STATUS,
+        key: key.into(),
+        value,
+        mono: false,
+    };
+    let mut rows = vec![
+        row(
+            "Session uptime",
+            human_duration(u64::from(s.session_uptime)),
+        ),
+        row(
+            "Lifetime uptime",
+            if s.lifetime_uptime == 0 {
+                "not tracked".into()
+            } else {
+                human_duration(u64::from(s.lifetime_uptime))
+            },
+        ),
+        row("Restarts", s.restarts.to_string()),
+        row("Last restart reason", reason_text(s)),
+    ];
+    if let Some(d) = health.and_then(|h| duty_cycle(s, h)) {
+        rows.push(row("Duty cycle", format_pct(d)));
+    }
+    rows
+}
+
+/// The rows of the HEALTH section.
+pub fn health_rows(h: &TlvHealth) -> Vec<TlvRow> {
+    let row = |key: &str, value: String| TlvRow {
+        ty: tlv::HEALTH,
+        key: key.into(),
+        value,
+        mono: false,
+    };
+    vec![
+        row(
+            "CPU temperature",
+            if h.cpu_temp == tlv::CPU_TEMP_NA {
+                "n/a".into()
+            } else {
+                format!("{} °C", h.cpu_temp)
+            },
+        ),
+        row(
+            "Supply",
+            format!(
+                "{} mV ({:.2} V)",
+                h.supply_mv,
+                f64::from(h.supply_mv) / 1000.0
+            ),
+        ),
+        row(
+            "Free heap",
+            if h.free_heap == u16::MAX {
+                "≥ 65535 B (capped or not tracked)".into()
+            } else {
+                format!("{} B", h.free_heap)
+            },
+        ),
+        row(
+            "Active this session",
+            human_duration(u64::from(h.session_active)),
+        ),
+    ]
+}
+
+/// The sections for the latest TLVs (messages excluded), by type.
+pub fn sections(state: &TlvState) -> Vec<TlvSection> {
+    let health = state.health();
+    state
+        .latest
+        .iter()
+        .map(|t| {
+            let ty = t.tlv.ty;
+            let rows = match t.tlv.interpret() {
+                TlvValue::Version(kv) | TlvValue::Config(kv) => kv_rows(ty, kv),
+                TlvValue::Status(Some(s)) => status_rows(&s, health.as_ref()),
+                TlvValue::Health(Some(h)) => health_rows(&h),
+                TlvValue::Message(m) => vec![TlvRow {
+                    ty,
+                    key: "text".into(),
+                    value: m.unwrap_or_default(),
+                    mono: false,
+                }],
+                // Wrong shape STATUS / HEALTH, unknown types: as carried.
+                TlvValue::Status(None)
+                | TlvValue::Health(None)
+                | TlvValue::Text(_)
+                | TlvValue::Raw(_) => raw_rows(ty, &t.tlv.data),
+            };
+            TlvSection {
+                ty,
+                title: type_name(ty),
+                at_ms: t.at_ms,
+                sequence: t.sequence,
+                rows,
+            }
+        })
+        .collect()
+}
+
+/// The text of a DIAGNOSTIC / USERDATA entry (`(empty)` when it has none).
+pub fn message_text(t: &TimedTlv) -> String {
+    match t.tlv.interpret() {
+        TlvValue::Message(Some(m)) => m,
+        TlvValue::Message(None) => "(empty)".into(),
+        _ => match &t.tlv.data {
+            TlvData::Raw(b) => hex_bytes(b),
+            TlvData::Text(s) => s.clone(),
+        },
+    }
+}
+
+/// The TLV panel. `now` is the ticking clock (ms) for "… ago" labels.
+#[component]
+pub fn TlvPanel(
+    /// The station's TLV state (memoise it: rows re-render on change only).
+    #[prop(into)]
+    state: Signal<TlvState>,
+    /// Wall clock, ms since the epoch.
+    #[prop(into)]
+    now: Signal<f64>,
+) -> impl IntoView {
+    let secs = Memo::new(move |_| state.with(sections));
+    let messages = Memo::new(move |_| state.with(|s| s.messages.clone()));
+    let empty = move || state.with(TlvState::is_empty);
+    view! {
+        <div class="tlv-panel" data-testid="tlv-panel">
+            <Show when=empty>
+                <p class="muted">"No TLVs received from this station yet."</p>
+            </Show>
+            <div class="tlv-grid">
+                <For
+                    each=move || secs.get()
+                    key=|s| (s.ty, s.at_ms, s.sequence, s.rows.clone())
+                    let:sec
+                >
+                    <div class="tlv-section" data-tlv-type=sec.ty.to_string()>
+                        <h4>
+                            {sec.title.clone()}
+                            <span class="muted small tlv-when">
+                                {let at = sec.at_ms as f64;
+                                move || format!("{} · #{}", relative_time(now.get() - at), sec.sequence)}
+                            </span>
+                        </h4>
+                        <table class="kv tlv-table">
+                            <tbody>
+                                {sec.rows.iter().map(|r| view! {
+                                    <tr data-testid="tlv-row" data-type=r.ty.to_string()>
+                                        <th>{r.key.clone()}</th>
+                                        <td class:mono=r.mono class="tlv-value">{r.value.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </For>
+            </div>
+            <Show when=move || messages.with(|m| !m.is_empty())>
+                <div class="tlv-section tlv-events">
+                    <h4>"Diagnostics and user data " <span class="count">{move || format!("({})", messages.with(Vec::len))}</span></h4>
+                    <div class="table-wrap tlv-events-wrap">
+                        <table class="tlv-table">
+                            <thead>
+                                <tr><th>"Time"</th><th>"Kind"</th><th>"Seq"</th><th>"Message"</th></tr>
+                            </thead>
+                            <tbody>
+                                {move || messages.get().into_iter().map(|m| {
+                                    let ty = m.tlv.ty;
+                                    let kind = if ty == tlv::USERDATA { "user" } else { "diag" };
+                                    let at = m.at_ms as f64;
+                                    view! {
+                                        <tr data-testid="tlv-row" data-type=ty.to_string()>
+                                            <td class="mono" title=move || relative_time(now.get() - at)>{clock_time(at)}</td>
+                                            <td><span class=format!("badge tlv-kind {kind}")>{kind}</span></td>
+                                            <td class="num">{m.sequence}</td>
+                                            <td class="tlv-value">{message_text(&m)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(0), "0 s");
+        assert_eq!(human_duration(45), "45 s");
+        assert_eq!(human_duration(3600), "1 h");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+    }
+}

@@ -1,0 +1,179 @@
+//! Browser benchmark of the ingest pipeline: packets per second of decode
+//! alone (classify + codec) and of the whole pipeline into the store
+//! (classify + decode + receiver + store), with 4,095 stations. Target:
+//! at least 20,000 packets/s in a release build. It PRINTS the numbers and
+//! never asserts on timing (only that everything was ingested).
+//!
+//! ```text
+//! source scripts/env.sh
+//! cargo test -p iotdata-web --target wasm32-unknown-unknown --release --test bench -- --nocapture
+//! ```
+//!
+//! (`scripts/test.sh bench-web` runs exactly that.) A debug build runs a
+//! fifth of the packets and says its numbers are not representative.
+
+use iotdata::{Encoder, FieldValue, VariantMap};
+use iotdata_web::decode::{decode_incoming, Incoming};
+use iotdata_web::payload::classify;
+use iotdata_web::store::{Live, Store};
+#[cfg(not(target_arch = "wasm32"))]
+use std::prelude::v1::test as wasm_bindgen_test;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Stations in the benchmark (every 12-bit id but 0).
+const STATIONS: u16 = 4095;
+/// Packets per station (release).
+const ROUNDS: u16 = if cfg!(debug_assertions) { 2 } else { 10 };
+const T0: f64 = 1_767_225_600_000.0;
+
+macro_rules! out {
+    ($($t:tt)*) => {{
+        #[cfg(target_arch = "wasm32")]
+        wasm_bindgen_test::console_log!($($t)*);
+        #[cfg(not(target_arch = "wasm32"))]
+        println!($($t)*);
+    }};
+}
+
+fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+}
+
+/// Weather-station frames as a real deployment sends them: battery, link,
+/// environment, wind, rain, solar; every 5th with position and datetime.
+fn frames() -> Vec<(String, Vec<u8>)> {
+    let map = VariantMap::default_map();
+    let mut out = Vec::with_capacity(usize::from(STATIONS) * usize::from(ROUNDS));
+    for round in 0..ROUNDS {
+        for station in 1..=STATIONS {
+            let mut enc = Encoder::new(&map, 0, station, round).unwrap();
+            let f = f32::from(station % 50);
+            enc.add(FieldValue::battery(90 - (round % 20) as u8, false).unwrap())
+                .unwrap();
+            enc.set("link", FieldValue::link(-90, 5.0).unwrap()).unwrap();
+            enc.set(
+                "environment",
+                FieldValue::environment(-5.0 + f * 0.5, 990 + i32::from(round), 60).unwrap(),
+            )
+            .unwrap();
+            enc.set("wind", FieldValue::wind(3.0, 270, 6.5).unwrap())
+                .unwrap();
+            enc.set("rain", FieldValue::rain(2, 10).unwrap()).unwrap();
+            enc.set("solar", FieldValue::solar(400, 3).unwrap()).unwrap();
+            if (station + round) % 5 == 0 {
+                let lat = 56.0 + f64::from(station) / 10_000.0;
+                enc.set("position", FieldValue::position(lat, -5.0).unwrap())
+                    .unwrap();
+                enc.set("datetime", FieldValue::datetime(3_600 * 24 * 40).unwrap())
+                    .unwrap();
+            }
+            let topic = format!("iotdata/raw/{:04x}", 0xA0 + (station % 4));
+            out.push((topic, enc.finish().unwrap()));
+        }
+    }
+    out
+}
+
+fn rate(n: usize, ms: f64) -> f64 {
+    n as f64 / (ms.max(0.001) / 1000.0)
+}
+
+#[wasm_bindgen_test]
+fn bench_decode_and_ingest_4095_stations() {
+    let build = if cfg!(debug_assertions) {
+        "DEBUG build: not representative; run with --release"
+    } else {
+        "release build"
+    };
+    let target = if cfg!(target_arch = "wasm32") {
+        "wasm32 in the browser"
+    } else {
+        "native"
+    };
+    let frames = frames();
+    let n = frames.len();
+    let bytes: usize = frames.iter().map(|f| f.1.len()).sum();
+    out!(
+        "bench: {n} packets ({} bytes avg) from {STATIONS} stations, {target}, {build}",
+        bytes / n
+    );
+
+    // 1. Decode only: classify + codec (what every message costs at least).
+    let map = VariantMap::default_map();
+    let t = now_ms();
+    let mut ok = 0usize;
+    for (topic, f) in &frames {
+        if let Incoming::Frame { result: Ok(_), .. } = decode_incoming(classify(topic, f), &map) {
+            ok += 1;
+        }
+    }
+    let decode_ms = now_ms() - t;
+    assert_eq!(ok, n);
+    out!(
+        "bench: decode only (classify + codec): {:.0} packets/s ({decode_ms:.0} ms)",
+        rate(n, decode_ms)
+    );
+
+    // 2. The whole pipeline into the store: classify, decode, receiver
+    //    (dedup, sequences, positions, topology), log, history, frames.
+    let mut store = Store::new();
+    let t = now_ms();
+    for (i, (topic, f)) in frames.iter().enumerate() {
+        store.ingest(T0 + i as f64 * 5.0, topic, f);
+    }
+    let ingest_ms = now_ms() - t;
+    assert_eq!(store.station_count(), usize::from(STATIONS));
+    assert_eq!(
+        store.receiver().stats().sensor_packets as usize,
+        n,
+        "every packet is new data"
+    );
+    out!(
+        "bench: decode + ingest into the store: {:.0} packets/s ({ingest_ms:.0} ms) · target >= 20000 · {}",
+        rate(n, ingest_ms),
+        if rate(n, ingest_ms) >= 20_000.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+
+    // 3. The same through `Live` (as the app does: plus UI scheduling).
+    let live = Live::new();
+    let t = now_ms();
+    for (i, (topic, f)) in frames.iter().enumerate() {
+        live.ingest(T0 + i as f64 * 5.0, topic, f);
+    }
+    let live_ms = now_ms() - t;
+    assert_eq!(live.with(|s| s.station_count()), usize::from(STATIONS));
+    out!(
+        "bench: through Live (store + UI coalescing): {:.0} packets/s ({live_ms:.0} ms)",
+        rate(n, live_ms)
+    );
+
+    // 4. Duplicates (every packet again via another gateway).
+    let t = now_ms();
+    for (i, (_, f)) in frames.iter().enumerate() {
+        store.ingest(T0 + i as f64 * 5.0 + 100.0, "iotdata/raw/00ff", f);
+    }
+    let dup_ms = now_ms() - t;
+    out!(
+        "bench: duplicate copies recognised: {:.0} packets/s ({dup_ms:.0} ms)",
+        rate(n, dup_ms)
+    );
+}

@@ -1,0 +1,479 @@
+//! The mesh layout ([`iotdata_web::layout`]): deterministic, layered by
+//! cost, one tree per gateway, orphans in their own band, and stable
+//! between updates.
+//!
+//! Topologies are built the real way: frames (BEACON, NEIGHBOUR_REPORT,
+//! ROUTE_ERROR, FORWARD, sensor packets) fed to an `iotdata` receiver.
+//!
+//! They run natively (`cargo test -p iotdata-web --test layout`) and in
+//! headless Chromium (`cargo test -p iotdata-web --target
+//! wasm32-unknown-unknown --test layout`, with scripts/env.sh sourced).
+
+use std::collections::BTreeMap;
+
+use iotdata::mesh::{MeshBody, MeshPacket, Neighbour, PARENT_NONE, REASON_SHUTDOWN};
+use iotdata::receiver::{Receiver, ReceiverConfig, Role, Topology};
+use iotdata::{Encoder, FieldValue, VariantMap};
+use iotdata_web::layout::{Band, Layout, LayoutNode, Positions, ViaInput};
+// In the browser these are wasm-bindgen tests; natively, plain #[test]s.
+#[cfg(not(target_arch = "wasm32"))]
+use std::prelude::v1::test as wasm_bindgen_test;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const GW1: u16 = 0x001;
+const GW2: u16 = 0x002;
+const HOP1: u16 = 0x101;
+const HOP2: u16 = 0x102;
+const HOP3: u16 = 0x103;
+const HOP4: u16 = 0x104;
+const HOP5: u16 = 0x105;
+const T0: i64 = 1_773_471_600_000; // 2026-03-14 07:00 UTC
+
+/// A receiver fed with hand-made frames, one second apart.
+struct Net {
+    rx: Receiver,
+    t: i64,
+    seq: BTreeMap<u16, u16>,
+    map: VariantMap,
+}
+
+impl Net {
+    fn new() -> Net {
+        let map = VariantMap::default_map();
+        Net {
+            rx: Receiver::new(map.clone(), ReceiverConfig::default()),
+            t: T0,
+            seq: BTreeMap::new(),
+            map,
+        }
+    }
+
+    fn topology(&self) -> &Topology {
+        self.rx.topology()
+    }
+
+    fn next_seq(&mut self, id: u16) -> u16 {
+        let s = self.seq.entry(id).or_insert(0);
+        *s = s.wrapping_add(1);
+        *s
+    }
+
+    /// `frame` received by gateway `gw` (its feed carries its id).
+    fn hear(&mut self, gw: u16, frame: &[u8]) {
+        self.rx.ingest(frame, &format!("iotdata/raw/{gw:04X}"), self.t);
+        self.t += 1_000;
+    }
+
+    fn mesh(&mut self, gw: u16, sender: u16, body: MeshBody) {
+        let p = MeshPacket {
+            sender_station: sender,
+            sender_seq: self.next_seq(sender),
+            body,
+        };
+        let bytes = p.to_bytes().expect("mesh packet encodes");
+        self.hear(gw, &bytes);
+    }
+
+    fn beacon(&mut self, gw: u16, sender: u16, cost: u8, generation: u16) {
+        self.mesh(
+            gw,
+            sender,
+            MeshBody::Beacon {
+                gateway_id: gw,
+                cost,
+                flags: 1,
+                generation,
+            },
+        );
+    }
+
+    /// A NEIGHBOUR_REPORT of `relay` (heard by `gw`): neighbours as
+    /// `(id, cost, rssi dBm)`.
+    fn report(&mut self, gw: u16, relay: u16, parent: u16, cost: u8, nb: &[(u16, u8, i32)]) {
+        let neighbours = nb
+            .iter()
+            .map(|&(id, cost, rssi)| Neighbour {
+                cost,
+                rssi_q4: iotdata::mesh::rssi_to_q4(rssi),
+                station_id: id,
+            })
+            .collect();
+        let gateway_id = if parent == PARENT_NONE { PARENT_NONE } else { gw };
+        self.mesh(
+            gw,
+            relay,
+            MeshBody::NeighbourReport {
+                parent_id: parent,
+                my_cost: cost,
+                gateway_id,
+                neighbours,
+            },
+        );
+    }
+
+    fn route_error(&mut self, gw: u16, relay: u16) {
+        self.mesh(gw, relay, MeshBody::RouteError { reason: REASON_SHUTDOWN });
+    }
+
+    /// A sensor packet of `station`, heard by `gw` directly or forwarded by
+    /// `via`.
+    fn sensor(&mut self, gw: u16, station: u16, via: Option<u16>) {
+        let seq = self.next_seq(station);
+        let mut enc = Encoder::new(&self.map, 0, station, seq).expect("encoder");
+        enc.add(FieldValue::battery(80, false).expect("battery"))
+            .expect("add");
+        let frame = enc.finish().expect("frame");
+        match via {
+            None => self.hear(gw, &frame),
+            Some(relay) => self.mesh(
+                gw,
+                relay,
+                MeshBody::Forward {
+                    ttl: 3,
+                    inner: frame,
+                },
+            ),
+        }
+    }
+}
+
+/// The simulator's deployment before HOP-1 fails: GW-1 <- HOP-1 <- HOP-2 <-
+/// HOP-3 and GW-2 <- HOP-4 <- HOP-5, sensors under gateways and relays.
+fn glen() -> Net {
+    let mut n = Net::new();
+    n.beacon(GW1, GW1, 0, 1);
+    n.beacon(GW2, GW2, 0, 4085);
+    n.beacon(GW1, HOP1, 1, 1);
+    n.beacon(GW1, HOP2, 2, 1);
+    n.beacon(GW1, HOP3, 3, 1);
+    n.beacon(GW2, HOP4, 1, 4085);
+    n.beacon(GW2, HOP5, 2, 4085);
+    n.report(GW1, HOP1, GW1, 1, &[(GW1, 0, -80), (HOP2, 2, -95)]);
+    n.report(GW1, HOP2, HOP1, 2, &[(HOP1, 1, -95), (HOP3, 3, -90), (HOP5, 2, -110)]);
+    n.report(GW1, HOP3, HOP2, 3, &[(HOP2, 2, -90), (HOP5, 2, -105)]);
+    n.report(GW2, HOP4, GW2, 1, &[(GW2, 0, -75), (HOP5, 2, -100)]);
+    n.report(GW2, HOP5, HOP4, 2, &[(HOP4, 1, -100), (HOP2, 2, -110)]);
+    n.sensor(GW1, 0x201, None); // WS-1
+    n.sensor(GW1, 0x241, None); // AQ-1
+    n.sensor(GW1, 0x211, Some(HOP1)); // SM-1
+    n.sensor(GW1, 0x212, Some(HOP2)); // SM-2
+    n.sensor(GW1, 0x221, Some(HOP2)); // WL-1
+    n.sensor(GW1, 0x202, Some(HOP3)); // WS-2
+    n.sensor(GW1, 0x213, Some(HOP3)); // SM-3
+    n.sensor(GW2, 0x251, None); // RM-1
+    n.sensor(GW2, 0x262, Some(HOP4)); // CAM-2
+    n.sensor(GW2, 0x231, Some(HOP5)); // SD-1
+    n
+}
+
+/// No two nodes share a row closer than one column.
+fn assert_no_overlap(p: &Positions) {
+    let mut rows: BTreeMap<u32, Vec<(f64, u16)>> = BTreeMap::new();
+    for n in p.nodes.values() {
+        rows.entry(n.row).or_default().push((n.col, n.id));
+    }
+    for (row, mut v) in rows {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for w in v.windows(2) {
+            assert!(
+                w[1].0 - w[0].0 >= 1.0 - 1e-9,
+                "row {row}: {:#x} at {} and {:#x} at {}",
+                w[0].1,
+                w[0].0,
+                w[1].1,
+                w[1].0
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn rows_follow_cost_and_trees_by_gateway() {
+    let net = glen();
+    let mut l = Layout::new(true);
+    let p = l.update(net.topology()).clone();
+    assert_no_overlap(&p);
+    let at = |id| *p.get(id).unwrap_or_else(|| panic!("{id:#x} placed"));
+    for (id, band, row) in [
+        (GW1, Band::Tree(GW1), 0),
+        (GW2, Band::Tree(GW2), 0),
+        (HOP1, Band::Tree(GW1), 1),
+        (HOP2, Band::Tree(GW1), 2),
+        (HOP3, Band::Tree(GW1), 3),
+        (HOP4, Band::Tree(GW2), 1),
+        (HOP5, Band::Tree(GW2), 2),
+        (0x201, Band::Tree(GW1), 1),
+        (0x211, Band::Tree(GW1), 2),
+        (0x202, Band::Tree(GW1), 4),
+        (0x231, Band::Tree(GW2), 3),
+    ] {
+        assert_eq!((at(id).band, at(id).row), (band, row), "{id:#x}");
+    }
+    assert_eq!(at(HOP2).parent, Some(HOP1));
+    assert_eq!(at(0x202).parent, Some(HOP3));
+    assert_eq!(at(0x201).parent, Some(GW1));
+    // Gateways left to right by id; trees do not interleave.
+    assert!(at(GW1).col < at(GW2).col);
+    let (b1, b2) = (p.bands[0], p.bands[1]);
+    assert_eq!((b1.band, b2.band), (Band::Tree(GW1), Band::Tree(GW2)));
+    assert!(b1.col0 + b1.cols < b2.col0);
+    for n in p.nodes.values() {
+        let b = if n.band == b1.band { b1 } else { b2 };
+        assert!(n.col >= b.col0 && n.col < b.col0 + b.cols, "{:#x}", n.id);
+    }
+    // A parent sits over its children's span (tidy tree).
+    assert!(at(HOP3).col >= at(0x202).col && at(HOP3).col <= at(0x213).col);
+    assert_eq!(p.bands.len(), 2, "no orphaned band without orphans");
+}
+
+#[wasm_bindgen_test]
+fn same_topology_gives_identical_positions() {
+    let net = glen();
+    let mut l = Layout::new(true);
+    let first = l.update(net.topology()).clone();
+    let second = l.update(net.topology()).clone();
+    assert_eq!(first, second);
+    let fresh = Layout::new(true).update(net.topology()).clone();
+    assert_eq!(first, fresh);
+}
+
+#[wasm_bindgen_test]
+fn unrelated_updates_do_not_move_nodes() {
+    let mut net = glen();
+    let mut l = Layout::new(true);
+    let before = l.update(net.topology()).coords();
+    let rev = net.topology().revision();
+
+    // New RSSI values and sensor packets: no structural change.
+    net.report(GW1, HOP2, HOP1, 2, &[(HOP1, 1, -70), (HOP3, 3, -115), (HOP5, 2, -100)]);
+    net.sensor(GW1, 0x201, None);
+    net.sensor(GW1, 0x212, Some(HOP2));
+    net.sensor(GW2, 0x231, Some(HOP5));
+    assert_eq!(net.topology().revision(), rev);
+    assert_eq!(l.update(net.topology()).coords(), before);
+
+    // A new sensor and a new relay in GW-2's tree, a new sensor under HOP-3.
+    net.sensor(GW2, 0x203, Some(HOP5));
+    net.beacon(GW2, 0x106, 3, 4086);
+    net.report(GW2, 0x106, HOP5, 3, &[(HOP5, 2, -90)]);
+    net.sensor(GW1, 0x214, Some(HOP3));
+    let after = l.update(net.topology()).clone();
+    assert_no_overlap(&after);
+    for (id, c) in &before {
+        assert_eq!(after.get(*id).map(|p| (p.col, p.row)), Some(*c), "{id:#x} moved");
+    }
+    assert_eq!(after.get(0x106).map(|p| (p.band, p.row)), Some((Band::Tree(GW2), 3)));
+    assert_eq!(after.get(0x203).map(|p| p.parent), Some(Some(HOP5)));
+}
+
+#[wasm_bindgen_test]
+fn orphaned_relay_moves_to_its_band_and_children_follow() {
+    let mut net = glen();
+    let mut l = Layout::new(true);
+    let before = l.update(net.topology()).clone();
+
+    // HOP-1 shuts down: ROUTE_ERROR, heard by GW-1.
+    net.route_error(GW1, HOP1);
+    let p = l.update(net.topology()).clone();
+    assert_no_overlap(&p);
+    let hop1 = p.get(HOP1).expect("HOP-1 placed");
+    assert_eq!((hop1.band, hop1.row, hop1.parent), (Band::Orphaned, 1, None));
+    assert!(!hop1.follows_orphan);
+    // HOP-2 still reports HOP-1 as parent (same tree): it follows, flagged,
+    // and so do HOP-3 and the sensors they deliver.
+    for id in [HOP2, HOP3, 0x211, 0x212, 0x202] {
+        let n = p.get(id).expect("placed");
+        assert_eq!(n.band, Band::Orphaned, "{id:#x}");
+        assert!(n.follows_orphan, "{id:#x}");
+    }
+    assert_eq!(p.get(HOP2).map(|n| (n.parent, n.row)), Some((Some(HOP1), 2)));
+    let ob = p.bands.last().expect("bands");
+    assert_eq!(ob.band, Band::Orphaned);
+    assert!(ob.col0 > p.bands[1].col0, "orphaned band on the right");
+    // The other tree and GW-1's direct sensors did not move.
+    for id in [GW1, GW2, HOP4, HOP5, 0x201, 0x241, 0x251, 0x262, 0x231] {
+        assert_eq!(
+            p.get(id).map(|n| (n.col, n.row)),
+            before.get(id).map(|n| (n.col, n.row)),
+            "{id:#x} moved"
+        );
+    }
+
+    // HOP-2 fails over to HOP-5 (GW-2's tree, cost 3): it leaves the band.
+    net.report(GW2, HOP2, HOP5, 3, &[(HOP5, 2, -110), (HOP3, 3, -90)]);
+    let p = l.update(net.topology()).clone();
+    assert_no_overlap(&p);
+    let hop2 = p.get(HOP2).expect("placed");
+    assert_eq!((hop2.band, hop2.row, hop2.parent), (Band::Tree(GW2), 3, Some(HOP5)));
+    assert!(!hop2.follows_orphan);
+    // HOP-3 still claims GW-1's tree at cost 3 while its parent is now in
+    // GW-2's: it waits in its own tree, on its cost's row, unattached...
+    let hop3 = p.get(HOP3).expect("placed");
+    assert_eq!((hop3.band, hop3.row, hop3.parent), (Band::Tree(GW1), 3, None));
+    // ... until its own report moves it under HOP-2 (cost 4, row 4).
+    net.report(GW2, HOP3, HOP2, 4, &[(HOP2, 3, -90)]);
+    let p = l.update(net.topology()).clone();
+    assert_no_overlap(&p);
+    let hop3 = p.get(HOP3).expect("placed");
+    assert_eq!((hop3.band, hop3.row, hop3.parent), (Band::Tree(GW2), 4, Some(HOP2)));
+    assert_eq!(p.get(HOP1).map(|n| n.band), Some(Band::Orphaned));
+
+    // An orphan that reports no parent and no gateway stays in the band.
+    net.report(GW1, HOP1, PARENT_NONE, 255, &[]);
+    let p = l.update(net.topology()).clone();
+    assert_eq!(p.get(HOP1).map(|n| (n.band, n.row)), Some((Band::Orphaned, 1)));
+}
+
+#[wasm_bindgen_test]
+fn fresh_layout_ignores_insertion_order() {
+    // The same network learnt in a different order (reports before
+    // beacons, sensors first, trees interleaved differently).
+    let mut b = Net::new();
+    b.sensor(GW2, 0x251, None);
+    b.beacon(GW2, GW2, 0, 4085);
+    b.report(GW2, HOP5, HOP4, 2, &[(HOP4, 1, -100), (HOP2, 2, -110)]);
+    b.report(GW2, HOP4, GW2, 1, &[(GW2, 0, -75), (HOP5, 2, -100)]);
+    b.beacon(GW2, HOP5, 2, 4085);
+    b.beacon(GW2, HOP4, 1, 4085);
+    b.sensor(GW2, 0x231, Some(HOP5));
+    b.sensor(GW2, 0x262, Some(HOP4));
+    b.report(GW1, HOP3, HOP2, 3, &[(HOP2, 2, -90), (HOP5, 2, -105)]);
+    b.report(GW1, HOP2, HOP1, 2, &[(HOP1, 1, -95), (HOP3, 3, -90), (HOP5, 2, -110)]);
+    b.report(GW1, HOP1, GW1, 1, &[(GW1, 0, -80), (HOP2, 2, -95)]);
+    b.beacon(GW1, HOP3, 3, 1);
+    b.beacon(GW1, HOP2, 2, 1);
+    b.beacon(GW1, HOP1, 1, 1);
+    b.beacon(GW1, GW1, 0, 1);
+    for (s, via) in [
+        (0x213, Some(HOP3)),
+        (0x202, Some(HOP3)),
+        (0x221, Some(HOP2)),
+        (0x212, Some(HOP2)),
+        (0x211, Some(HOP1)),
+        (0x241, None),
+        (0x201, None),
+    ] {
+        b.sensor(GW1, s, via);
+    }
+    let a = glen();
+    let pa = Layout::new(true).update(a.topology()).coords();
+    let pb = Layout::new(true).update(b.topology()).coords();
+    assert_eq!(pa, pb);
+
+    // And the order of the layout's own input does not matter either.
+    let mut nodes = LayoutNode::from_topology(a.topology());
+    nodes.reverse();
+    let pc = Layout::new(true).update_nodes(&nodes).coords();
+    assert_eq!(pa, pc);
+}
+
+#[wasm_bindgen_test]
+fn hiding_sensors_keeps_relays_in_place() {
+    let net = glen();
+    let mut l = Layout::new(true);
+    let with = l.update(net.topology()).clone();
+    l.set_sensors(false);
+    let without = l.update(net.topology()).clone();
+    assert!(without
+        .nodes
+        .keys()
+        .all(|id| net.topology().node(*id).is_some_and(|n| n.role != Role::Sensor)));
+    assert_eq!(without.nodes.len(), 7);
+    for (id, n) in &without.nodes {
+        assert_eq!(Some((n.col, n.row)), with.get(*id).map(|w| (w.col, w.row)));
+    }
+    l.set_sensors(true);
+    assert_eq!(l.update(net.topology()).coords(), with.coords());
+    // A fresh layout without sensors is compact and still tidy.
+    let compact = Layout::new(false).update(net.topology()).clone();
+    assert_no_overlap(&compact);
+    assert!(compact.cols < with.cols);
+}
+
+#[wasm_bindgen_test]
+fn sensor_heard_by_two_nodes_does_not_hop() {
+    let mut net = glen();
+    let mut l = Layout::new(true);
+    // SM-1 is heard by GW-1 directly and by HOP-1: whoever delivers first.
+    for _ in 0..4 {
+        net.sensor(GW1, 0x211, Some(HOP1));
+    }
+    let p0 = l.update(net.topology()).clone();
+    assert_eq!(p0.get(0x211).and_then(|n| n.parent), Some(HOP1));
+    for _ in 0..3 {
+        net.sensor(GW1, 0x211, None);
+        assert_eq!(
+            l.update(net.topology()).get(0x211).and_then(|n| n.parent),
+            Some(HOP1),
+            "kept while HOP-1 still has most deliveries"
+        );
+    }
+    // HOP-1 orphaned: SM-1 moves under GW-1, which still hears it.
+    net.route_error(GW1, HOP1);
+    let p = l.update(net.topology()).clone();
+    assert_eq!(p.get(0x211).map(|n| (n.band, n.parent)), Some((Band::Tree(GW1), Some(GW1))));
+}
+
+#[wasm_bindgen_test]
+fn odd_inputs_do_not_break_the_layout() {
+    // A parent cycle, a self-parent, an unknown parent, a relay of unknown
+    // tree, a huge cost, a sensor never delivered.
+    let relay = |id, parent: Option<u16>, gw: Option<u16>, cost: Option<u8>| LayoutNode {
+        id,
+        role: Role::Relay,
+        cost,
+        parent,
+        gateway_id: gw,
+        orphan: false,
+        via: Vec::new(),
+        attached_to: None,
+    };
+    let nodes = vec![
+        LayoutNode {
+            id: 1,
+            role: Role::Gateway,
+            cost: Some(0),
+            parent: None,
+            gateway_id: Some(1),
+            orphan: false,
+            via: Vec::new(),
+            attached_to: None,
+        },
+        relay(10, Some(11), Some(1), Some(2)),
+        relay(11, Some(10), Some(1), Some(2)),
+        relay(12, Some(12), Some(1), Some(1)),
+        relay(13, Some(999), Some(1), None),
+        relay(14, None, None, None),
+        relay(15, Some(1), Some(1), Some(250)),
+        LayoutNode {
+            id: 0x300,
+            role: Role::Sensor,
+            cost: None,
+            parent: None,
+            gateway_id: None,
+            orphan: false,
+            via: vec![ViaInput {
+                id: 77,
+                first_arrivals: 3,
+                last_ms: T0,
+            }],
+            attached_to: Some(77),
+        },
+    ];
+    let mut l = Layout::new(true);
+    let p = l.update_nodes(&nodes).clone();
+    assert_no_overlap(&p);
+    assert_eq!(p.nodes.len(), nodes.len());
+    assert!(p.get(10).is_some_and(|n| n.band == Band::Tree(1)));
+    assert!(p.get(11).is_some_and(|n| n.band == Band::Tree(1)));
+    assert_eq!(p.get(12).map(|n| (n.row, n.parent)), Some((1, None)));
+    assert_eq!(p.get(13).map(|n| n.row), Some(1));
+    assert_eq!(p.get(14).map(|n| n.band), Some(Band::Orphaned));
+    assert_eq!(p.get(15).map(|n| n.row), Some(iotdata_web::layout::MAX_ROW));
+    assert_eq!(p.get(0x300).map(|n| n.band), Some(Band::Orphaned));
+    assert_eq!(&p, l.update_nodes(&nodes));
+}
