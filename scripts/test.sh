@@ -27,6 +27,7 @@ STEPS=(
     "wasm-build      | -                   | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib"
     "wasm-test-codec | codec/tests/wasm.rs | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
     "wasm-test-web   | web                 | cargo test -p iotdata-web --target wasm32-unknown-unknown"
+    "bench-web       | web/tests/bench.rs  | cargo test -p iotdata-web --target wasm32-unknown-unknown --release --test bench -- --nocapture"
     "trunk-build     | index.html          | trunk build --release"
     "e2e             | e2e                 | node --test --test-concurrency=1 e2e/"
 )

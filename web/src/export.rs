@@ -424,9 +424,7 @@ const CSV: &str = "text/csv;charset=utf-8";
 
 /// Downloads the whole packet log as NDJSON (oldest first).
 pub fn download_log_ndjson(ctx: &Ctx) {
-    let text = ctx
-        .live
-        .with(|s| packets_ndjson(&log_records(s), s.map()));
+    let text = ctx.live.with(|s| packets_ndjson(&log_records(s), s.map()));
     save(file_name("log", now(), "ndjson"), NDJSON, text);
 }
 

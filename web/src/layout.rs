@@ -34,7 +34,14 @@
 //! their row. Each band keeps its allocated width (with
 //! [`BAND_SLACK`] spare columns), so a tree that grows a little does not push
 //! the trees to its right; only outgrowing the allocation does.
-//! [`Layout::reset`] forgets everything (a fresh, tidy layout).
+//!
+//! A band whose structure changed wholesale is laid out afresh (tidy
+//! again): when a third of its nodes (and at least [`RETIDY_MOVED`]) are
+//! new or moved, or when nodes left it
+//! and more than [`COMPACT_WASTE`] columns of its allocation stand empty
+//! (after a failover, say). The trees to its right then shift as a whole.
+//! [`Layout::reset`] forgets everything (a fresh, tidy layout), and so does
+//! showing or hiding sensors.
 //!
 //! The result is a pure function of the sequence of inputs: the same input
 //! twice gives identical positions, and a fresh layout depends only on the
@@ -54,6 +61,12 @@ pub const VIA_WINDOW_MS: i64 = 10 * 60_000;
 pub const BAND_SLACK: f64 = 1.0;
 /// Empty columns between two bands.
 pub const BAND_GAP: f64 = 1.0;
+/// A band in which at least this many nodes are new or moved, and at least
+/// a third of all its nodes, is laid out afresh.
+pub const RETIDY_MOVED: usize = 3;
+/// A band whose allocated width exceeds its occupied span by more than this
+/// many columns (nodes left it) is laid out afresh.
+pub const COMPACT_WASTE: f64 = 3.0;
 
 /// The band (a side-by-side column group) a node is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -236,10 +249,14 @@ impl Layout {
         self.sensors
     }
 
-    /// Shows or hides sensors (takes effect at the next update; relays keep
-    /// their columns either way).
+    /// Shows or hides sensors (takes effect at the next update). A change
+    /// starts a fresh layout: the picture is a different one, and toggling
+    /// twice gives back a tidy layout.
     pub fn set_sensors(&mut self, sensors: bool) {
-        self.sensors = sensors;
+        if sensors != self.sensors {
+            self.sensors = sensors;
+            self.reset();
+        }
     }
 
     /// Forgets all remembered slots: the next update is a fresh, tidy
@@ -386,6 +403,7 @@ impl Layout {
         let mut x: BTreeMap<u16, f64> = BTreeMap::new();
         let mut occupied: BTreeMap<(Band, u32), Vec<f64>> = BTreeMap::new();
         let mut pending: Vec<(Band, u32, f64, u16)> = Vec::new();
+        let mut moved: BTreeSet<u16> = BTreeSet::new();
         for (&id, r) in resolved {
             let row_occ = occupied.entry((r.band, r.row)).or_default();
             // A remembered slot is kept when the structure is the same and
@@ -405,11 +423,17 @@ impl Layout {
                 None => {
                     let ix = ideal.get(&id).copied().unwrap_or(0.0);
                     pending.push((r.band, r.row, ix, id));
+                    moved.insert(id);
                 }
             }
         }
         // Parents before children (rows ascending), then tidy order.
-        pending.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.total_cmp(&b.2)).then(a.3.cmp(&b.3)));
+        pending.sort_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then(a.2.total_cmp(&b.2))
+                .then(a.3.cmp(&b.3))
+        });
         for (band, row, ix, id) in pending {
             let desired = resolved
                 .get(&id)
@@ -425,6 +449,42 @@ impl Layout {
             row_occ.push(col);
             x.insert(id, col);
         }
+        // Bands that changed wholesale are laid out afresh: most of their
+        // nodes are new or moved, or nodes left and their allocation is
+        // mostly empty.
+        let mut stats: BTreeMap<Band, BandStats> = BTreeMap::new();
+        for (id, r) in resolved {
+            let st = stats.entry(r.band).or_insert(BandStats {
+                min: f64::INFINITY,
+                max: f64::NEG_INFINITY,
+                kept: 0,
+                moved: 0,
+            });
+            let c = x.get(id).copied().unwrap_or(0.0);
+            st.min = st.min.min(c);
+            st.max = st.max.max(c);
+            if moved.contains(id) {
+                st.moved += 1;
+            } else {
+                st.kept += 1;
+            }
+        }
+        let mut fresh: BTreeSet<Band> = BTreeSet::new();
+        for (band, st) in &stats {
+            let prev = self.alloc.get(band).copied().unwrap_or(0.0);
+            let span = st.max - st.min + 1.0;
+            let wholesale = st.moved >= RETIDY_MOVED && 2 * st.moved >= st.kept;
+            if wholesale || prev - span > COMPACT_WASTE {
+                fresh.insert(*band);
+            }
+        }
+        if !fresh.is_empty() {
+            for (id, r) in resolved {
+                if fresh.contains(&r.band) {
+                    x.insert(*id, ideal.get(id).copied().unwrap_or(0.0));
+                }
+            }
+        }
         // Band extents and origins.
         let mut bands: BTreeMap<Band, (f64, usize)> = BTreeMap::new();
         for (id, r) in resolved {
@@ -437,7 +497,7 @@ impl Layout {
         let mut running = 0.0;
         for (&band, &(needed, count)) in &bands {
             let prev = self.alloc.get(&band).copied().unwrap_or(0.0);
-            let cols = if needed <= prev {
+            let cols = if needed <= prev && !fresh.contains(&band) {
                 prev
             } else {
                 needed + BAND_SLACK
@@ -480,10 +540,6 @@ impl Layout {
                 },
             );
         }
-        // Remember slots of nodes not drawn now (hidden sensors) too.
-        for (id, s) in &self.slots {
-            slots.entry(*id).or_insert(*s);
-        }
         self.slots = slots;
         self.alloc = alloc;
         self.positions = Positions {
@@ -493,6 +549,14 @@ impl Layout {
             rows,
         };
     }
+}
+
+/// Occupied span and kept / moved counts of a band during placement.
+struct BandStats {
+    min: f64,
+    max: f64,
+    kept: usize,
+    moved: usize,
 }
 
 /// The reported parent of a relay, if it can be followed (exists, is not a

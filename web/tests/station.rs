@@ -115,13 +115,19 @@ fn nice_steps_and_value_axis() {
         .into_iter()
         .map(|v| format_tick(v, step))
         .collect();
-    assert_eq!(labels, ["-0.4", "-0.3", "-0.2", "-0.1", "0", "0.1", "0.2"]);
+    assert_eq!(
+        labels,
+        ["-0.4", "-0.3", "-0.2", "-0.1", "0.0", "0.1", "0.2"]
+    );
 
     // A flat series gets a band around it, drawn mid-height.
     let (lo, hi, _) = value_domain(21.5, 21.5, 5);
     assert!(lo < 21.5 && hi > 21.5);
     let (lo, hi, _) = value_domain(1013.0, 1013.0, 5);
-    assert!(lo <= 1013.0 - 50.0 && hi >= 1013.0 + 50.0, "±5 % of a large value");
+    assert!(
+        lo <= 1013.0 - 50.0 && hi >= 1013.0 + 50.0,
+        "±5 % of a large value"
+    );
     let s = Scale::new((10.0, 20.0), (100.0, 0.0));
     assert_eq!(s.map(15.0), 50.0);
     assert_eq!(s.map(20.0), 0.0);
@@ -150,7 +156,10 @@ fn time_axis_ticks_and_labels() {
     // Seconds below a minute step, the date at midnight and for day steps.
     assert_eq!(time_label(T0 as f64 + 15_000.0, 5_000.0, 0.0), "00:00:15");
     assert_eq!(time_label(T0 as f64, 3_600_000.0, 0.0), "01-01");
-    assert_eq!(time_label(T0 as f64 + 86_400_000.0, 86_400_000.0, 0.0), "01-02");
+    assert_eq!(
+        time_label(T0 as f64 + 86_400_000.0, 86_400_000.0, 0.0),
+        "01-02"
+    );
     assert_eq!(civil_from_days(0), (1970, 1, 1));
     assert_eq!(civil_from_days(20_454), (2026, 1, 1));
     assert_eq!(civil_from_days(-1), (1969, 12, 31));
@@ -159,7 +168,9 @@ fn time_axis_ticks_and_labels() {
 #[wasm_bindgen_test]
 fn chart_model_scales_points_and_breaks_gaps() {
     let t = T0 as f64;
-    let pts: Vec<(f64, f64)> = (0..10).map(|i| (t + i as f64 * 60_000.0, 10.0 + i as f64)).collect();
+    let pts: Vec<(f64, f64)> = (0..10)
+        .map(|i| (t + i as f64 * 60_000.0, 10.0 + i as f64))
+        .collect();
     let m = build_chart(&pts, 0.0).unwrap();
     assert_eq!(m.count, 10);
     assert_eq!((m.min, m.max), (10.0, 19.0));
@@ -278,7 +289,11 @@ fn csv_formatting() {
 
 #[wasm_bindgen_test]
 fn ndjson_formatting() {
-    let line = ndjson_line(T0 as f64, "iotdata/raw/0001", r#"{"variant":0,"station":42}"#);
+    let line = ndjson_line(
+        T0 as f64,
+        "iotdata/raw/0001",
+        r#"{"variant":0,"station":42}"#,
+    );
     assert_eq!(
         line,
         "{\"rx_ms\":1767225600000,\"time\":\"2026-01-01T00:00:00.000Z\",\
@@ -333,10 +348,15 @@ fn ndjson_formatting() {
     let csv = packets_csv(&records, &map);
     let mut rows = csv.split("\r\n");
     let head = rows.next().unwrap();
-    assert!(head.starts_with("time,rx_ms,topic,kind,station,sequence,"), "{head}");
+    assert!(
+        head.starts_with("time,rx_ms,topic,kind,station,sequence,"),
+        "{head}"
+    );
     assert!(head.contains("environment.temperature") && head.ends_with(",summary,hex"));
     let first = rows.next().unwrap();
-    assert!(first.starts_with("2026-01-01T00:00:00.000Z,1767225600000,iotdata/raw/0001,sensor,513,9,"));
+    assert!(
+        first.starts_with("2026-01-01T00:00:00.000Z,1767225600000,iotdata/raw/0001,sensor,513,9,")
+    );
     assert!(first.contains(",21.5,"));
     assert!(first.ends_with(&iotdata_web::payload::to_hex(&f)));
     let second = rows.next().unwrap();
@@ -356,12 +376,19 @@ async fn tlv_rows_carry_their_type() {
     rx.ingest(&frame(513, 1, 21.0, tlvs), "iotdata/raw/0001", T0);
     // A later message: newest first in the event list; untrusted text.
     let evil = Tlv::userdata("<b>hi</b> & <script>", true).unwrap();
-    rx.ingest(&frame(513, 2, 21.0, vec![evil]), "iotdata/raw/0001", T0 + 60_000);
+    rx.ingest(
+        &frame(513, 2, 21.0, vec![evil]),
+        "iotdata/raw/0001",
+        T0 + 60_000,
+    );
     let state = TlvState::from_station(rx.station(513).unwrap());
 
     let secs = sections(&state);
     let tys: Vec<u8> = secs.iter().map(|s| s.ty).collect();
-    assert_eq!(tys, [tlv::VERSION, tlv::STATUS, tlv::HEALTH, tlv::CONFIG, 40]);
+    assert_eq!(
+        tys,
+        [tlv::VERSION, tlv::STATUS, tlv::HEALTH, tlv::CONFIG, 40]
+    );
     let status = &secs[1].rows;
     assert_eq!(status[0].value, "3 d 4 h");
     assert_eq!(status[1].value, "40 d");
@@ -370,7 +397,10 @@ async fn tlv_rows_carry_their_type() {
     assert_eq!(status.last().unwrap().key, "Duty cycle");
     assert_eq!(status.last().unwrap().value, "4.7 %");
     let health: Vec<&str> = secs[2].rows.iter().map(|r| r.value.as_str()).collect();
-    assert_eq!(health, ["31 °C", "3300 mV (3.30 V)", "2048 B", "3 h 36 min"]);
+    assert_eq!(
+        health,
+        ["31 °C", "3300 mV (3.30 V)", "2048 B", "3 h 36 min"]
+    );
     assert_eq!(secs[4].rows[0].value, "de ad");
     assert_eq!(message_text(&state.messages[0]), "<b>hi</b> & <script>");
 
@@ -386,7 +416,11 @@ async fn tlv_rows_carry_their_type() {
         assert!(types.iter().any(|x| x == t), "type {t} in {types:?}");
     }
     assert_eq!(types.iter().filter(|t| *t == "1").count(), 2, "FW and HW");
-    assert_eq!(types.iter().filter(|t| *t == "2").count(), 5, "status + duty cycle");
+    assert_eq!(
+        types.iter().filter(|t| *t == "2").count(),
+        5,
+        "status + duty cycle"
+    );
     assert_eq!(types.iter().filter(|t| *t == "3").count(), 4);
     // Events newest first: USERDATA (seq 2) above DIAGNOSTIC (seq 1).
     let events: Vec<String> = all(&root, ".tlv-events [data-testid=tlv-row]")
@@ -394,8 +428,14 @@ async fn tlv_rows_carry_their_type() {
         .map(|r| r.get_attribute("data-type").unwrap())
         .collect();
     assert_eq!(events, ["6", "5"]);
-    assert!(root.query_selector("script, b").unwrap().is_none(), "text, never HTML");
-    assert!(root.text_content().unwrap().contains("<b>hi</b> & <script>"));
+    assert!(
+        root.query_selector("script, b").unwrap().is_none(),
+        "text, never HTML"
+    );
+    assert!(root
+        .text_content()
+        .unwrap()
+        .contains("<b>hi</b> & <script>"));
     assert!(root.text_content().unwrap().contains("3 d 4 h"));
 }
 
@@ -411,12 +451,19 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
     assert!(root.text_content().unwrap().contains("Nothing heard"));
     let ctx = ctx.get_value().unwrap();
     for (seq, temp) in [(1u16, 20.0f32), (2, 20.5), (4, 21.25)] {
-        let tl = if seq == 4 { status_health_version() } else { Vec::new() };
+        let tl = if seq == 4 {
+            status_health_version()
+        } else {
+            Vec::new()
+        };
         ctx.ingest("iotdata/raw/0001", &frame(513, seq, temp, tl));
     }
     settle().await;
 
-    let page = root.query_selector("[data-testid=station-page]").unwrap().unwrap();
+    let page = root
+        .query_selector("[data-testid=station-page]")
+        .unwrap()
+        .unwrap();
     assert_eq!(page.get_attribute("data-station").as_deref(), Some("513"));
     // Latest values in native units.
     let fields: Vec<(String, String)> = all(&root, "[data-testid=field-row]")
@@ -424,7 +471,11 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
         .map(|r| {
             (
                 r.get_attribute("data-key").unwrap(),
-                r.query_selector("td").unwrap().unwrap().text_content().unwrap(),
+                r.query_selector("td")
+                    .unwrap()
+                    .unwrap()
+                    .text_content()
+                    .unwrap(),
             )
         })
         .collect();
@@ -433,14 +484,19 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
         "{fields:?}"
     );
     assert!(fields.contains(&("environment.pressure".into(), "1013 hPa".into())));
-    assert!(fields.contains(&("battery.level".into(), "81%".into())), "{fields:?}");
+    assert!(
+        fields.contains(&("battery.level".into(), "81%".into())),
+        "{fields:?}"
+    );
     // Sequence figures: 3 received, 1 lost.
     let stat = |k: &str| {
-        root.query_selector(&format!("[data-testid=seq-stat][data-key={k}] .st-figure-value"))
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap()
+        root.query_selector(&format!(
+            "[data-testid=seq-stat][data-key={k}] .st-figure-value"
+        ))
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
     };
     assert_eq!(stat("received"), "3");
     assert_eq!(stat("lost"), "1");

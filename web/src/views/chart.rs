@@ -450,7 +450,10 @@ mod tests {
         assert_eq!(nice_step(10.0, 5), 2.0);
         assert_eq!(nice_step(0.9, 5), 0.2);
         assert_eq!(value_domain(12.3, 18.9, 5), (12.0, 20.0, 2.0));
-        assert_eq!(value_ticks(12.0, 20.0, 2.0), vec![12.0, 14.0, 16.0, 18.0, 20.0]);
+        assert_eq!(
+            value_ticks(12.0, 20.0, 2.0),
+            vec![12.0, 14.0, 16.0, 18.0, 20.0]
+        );
         assert_eq!(format_tick(0.30000000000000004, 0.1), "0.3");
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_454), (2026, 1, 1));

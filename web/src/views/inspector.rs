@@ -1082,12 +1082,9 @@ fn header_view(a: &Analysis) -> impl IntoView {
         (Some(n), v) => format!("{v} · {n}"),
         (None, v) => format!("{v} · not in the map"),
     });
-    let size = match packed {
-        Some(bits) => format!(
-            "{len} bytes · {bits} bits used ({} bytes)",
-            bits.div_ceil(8)
-        ),
-        None => format!("{len} bytes · {} bits", len * 8),
+    let bits = match packed {
+        Some(bits) => format!("{bits} of {}", len * 8),
+        None => (len * 8).to_string(),
     };
     let cell = |k: &'static str, v: Option<String>| {
         v.map(|v| {
@@ -1112,7 +1109,8 @@ fn header_view(a: &Analysis) -> impl IntoView {
                 {cell("Variant", variant_text)}
                 {cell("Station", station.map(|s| format!("{s} (0x{s:03X})")))}
                 {cell("Sequence", sequence.map(|s| s.to_string()))}
-                {cell("Size", Some(size))}
+                {cell("Bytes", Some(len.to_string()))}
+                {cell("Bits used", Some(bits))}
             </div>
             {(!warnings.is_empty())
                 .then(|| {

@@ -11,7 +11,9 @@
 //! nodes under an orphan an amber ring. A click on a node opens a side panel
 //! (cost, parent, gateway, neighbour table with RSSI, last report, packets
 //! forwarded, route error, delivery paths). Toggles: sensors, neighbour
-//! links; "Re-layout" forgets the remembered positions.
+//! links, all delivery paths (by default only the one each sensor hangs
+//! under); "Re-layout" forgets the remembered positions. The SVG scales down
+//! to fit the page (to 60 %), then scrolls.
 //!
 //! The graph is rebuilt only when the topology revision, the clock tick
 //! (every second, for ageing) or a toggle changes; nodes and edges are keyed
@@ -186,14 +188,32 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
+/// What the graph shows besides nodes and parent links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeshOptions {
+    /// Neighbour links (other than parent links).
+    pub neighbours: bool,
+    /// Every delivery ("via") link; otherwise only the one each sensor
+    /// hangs under.
+    pub all_via: bool,
+}
+
+impl Default for MeshOptions {
+    fn default() -> Self {
+        MeshOptions {
+            neighbours: true,
+            all_via: false,
+        }
+    }
+}
+
 /// Lays out `topology` (updating `layout`) and builds what the graph draws
-/// at `now_ms`; `neighbours`: include neighbour links. Pure apart from the
-/// layout's memory.
+/// at `now_ms`. Pure apart from the layout's memory.
 pub fn snapshot(
     topology: &Topology,
     layout: &mut Layout,
     now_ms: f64,
-    neighbours: bool,
+    opts: MeshOptions,
 ) -> MeshSnapshot {
     let pos: &Positions = layout.update(topology);
     let age = |t: i64| now_ms - t as f64;
@@ -260,8 +280,15 @@ pub fn snapshot(
             EdgeKind::Parent => line((a.x, a.y), (b.x, b.y)),
             // Parent links already say it; the RSSI is in their tooltip.
             _ if parent_pairs.contains(&pair) => continue,
-            EdgeKind::Neighbour if !neighbours => continue,
+            EdgeKind::Neighbour if !opts.neighbours => continue,
             EdgeKind::Neighbour => bow((a.x, a.y), (b.x, b.y)),
+            EdgeKind::Via
+                if !opts.all_via
+                    && !(a.role == Role::Sensor
+                        && pos.get(e.from).and_then(|p| p.parent) == Some(e.to)) =>
+            {
+                continue
+            }
             EdgeKind::Via => line((a.x, a.y), (b.x, b.y)),
         };
         let mut title = format!("{} → {} · {}", hex_id(e.from), hex_id(e.to), e.kind.as_str());
@@ -320,6 +347,7 @@ pub fn MeshView() -> impl IntoView {
     let clock = ctx.clock;
     let show_sensors = RwSignal::new(true);
     let show_neighbours = RwSignal::new(true);
+    let all_via = RwSignal::new(false);
     let selected: RwSignal<Option<u16>> = RwSignal::new(None);
     let relayout = RwSignal::new(0u32);
     let layout = StoredValue::new(Layout::new(true));
@@ -329,12 +357,15 @@ pub fn MeshView() -> impl IntoView {
         relayout.track();
         let now = clock.get();
         let sensors = show_sensors.get();
-        let nb = show_neighbours.get();
+        let opts = MeshOptions {
+            neighbours: show_neighbours.get(),
+            all_via: all_via.get(),
+        };
         live.with(|s| {
             layout
                 .try_update_value(|l| {
                     l.set_sensors(sensors);
-                    snapshot(s.receiver().topology(), l, now, nb)
+                    snapshot(s.receiver().topology(), l, now, opts)
                 })
                 .unwrap_or_default()
         })
@@ -382,6 +413,15 @@ pub fn MeshView() -> impl IntoView {
                         />
                         "Neighbour links"
                     </label>
+                    <label class="check" title="Every node that delivered a sensor's packets, not only the one it hangs under">
+                        <input
+                            type="checkbox"
+                            data-testid="mesh-toggle-via"
+                            prop:checked=move || all_via.get()
+                            on:change=move |e| all_via.set(event_target_checked(&e))
+                        />
+                        "All delivery paths"
+                    </label>
                     <button
                         class="btn small"
                         title="Forget the remembered positions and lay the graph out afresh"
@@ -408,8 +448,16 @@ pub fn MeshView() -> impl IntoView {
                         <svg
                             class="mesh-svg"
                             data-testid="mesh-graph"
-                            width=move || snap.with(|s| s.width)
-                            height=move || snap.with(|s| s.height)
+                            width="100%"
+                            style=move || {
+                                snap.with(|s| {
+                                    format!(
+                                        "max-width:{:.0}px;min-width:{:.0}px",
+                                        s.width,
+                                        s.width * 0.6,
+                                    )
+                                })
+                            }
                             viewBox=move || snap.with(|s| format!("0 0 {} {}", s.width, s.height))
                             role="img"
                             aria-label="Mesh topology graph"

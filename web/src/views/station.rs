@@ -79,7 +79,12 @@ fn component_text(quant: Quant, raw: u32, unit: &str) -> String {
 
 /// The rows of one latest field value: one per component (fixed types),
 /// per PM / gas channel, or a description (images, positions, datetime).
-pub fn field_rows(label: &str, value: &FieldValue, at_ms: i64, datetime_ms: Option<i64>) -> Vec<FieldRow> {
+pub fn field_rows(
+    label: &str,
+    value: &FieldValue,
+    at_ms: i64,
+    datetime_ms: Option<i64>,
+) -> Vec<FieldRow> {
     let ty = value.ty();
     let name = ty.name();
     let row = |key: String, value: String| FieldRow {
@@ -106,7 +111,7 @@ pub fn field_rows(label: &str, value: &FieldValue, at_ms: i64, datetime_ms: Opti
                 .map(|c| c.spec.quant.display(c.raw, c.spec.unit))
                 .unwrap_or_default();
             let text = match datetime_ms {
-                Some(ms) => format!("{} UTC ({raw})", &export::iso_utc(ms as f64)[..19]),
+                Some(ms) => format!("{} UTC", export::iso_utc(ms as f64)[..19].replace('T', " ")),
                 None => raw,
             };
             vec![row(label.into(), text)]
@@ -173,13 +178,9 @@ pub fn summary(store: &Store, st: &Station) -> Summary {
         variant: st.variant,
         last_heard_ms: st.last_heard_ms as f64,
         first_heard_ms: st.first_heard_ms as f64,
-        position: st.position.map(|p| {
-            (
-                p.position.latitude,
-                p.position.longitude,
-                p.at_ms as f64,
-            )
-        }),
+        position: st
+            .position
+            .map(|p| (p.position.latitude, p.position.longitude, p.at_ms as f64)),
         interval_ms: st.interval_ms().map(|i| i as f64),
     }
 }
@@ -347,8 +348,7 @@ pub fn StationPage(id: u16) -> impl IntoView {
     });
     let summary = Memo::new(move |_| {
         rev.track();
-        ctx.live
-            .with(|s| s.station(id).map(|st| summary(s, st)))
+        ctx.live.with(|s| s.station(id).map(|st| summary(s, st)))
     });
     let fresh = Memo::new(move |_| {
         let t = now.get();
@@ -377,8 +377,11 @@ pub fn StationPage(id: u16) -> impl IntoView {
     });
     let tlvs = Memo::new(move |_| {
         rev.track();
-        ctx.live
-            .with(|s| s.station(id).map(TlvState::from_station).unwrap_or_default())
+        ctx.live.with(|s| {
+            s.station(id)
+                .map(TlvState::from_station)
+                .unwrap_or_default()
+        })
     });
     let series_keys = Memo::new(move |_| {
         rev.track();
