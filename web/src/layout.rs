@@ -36,10 +36,11 @@
 //! the trees to its right; only outgrowing the allocation does.
 //!
 //! A band whose structure changed wholesale is laid out afresh (tidy
-//! again): when a third of its nodes (and at least [`RETIDY_MOVED`]) are
-//! new or moved, or when nodes left it
-//! and more than [`COMPACT_WASTE`] columns of its allocation stand empty
-//! (after a failover, say). The trees to its right then shift as a whole.
+//! again): when a quarter of its nodes (and at least [`RETIDY_MOVED`]) are
+//! new or moved, or when it has become more than [`COMPACT_WASTE`] columns
+//! wider than its tidy layout (nodes left it, or arrived one at a time where
+//! there was no room: after a failover, say). The trees to its right then
+//! shift as a whole.
 //! [`Layout::reset`] forgets everything (a fresh, tidy layout), and so does
 //! showing or hiding sensors.
 //!
@@ -62,11 +63,12 @@ pub const BAND_SLACK: f64 = 1.0;
 /// Empty columns between two bands.
 pub const BAND_GAP: f64 = 1.0;
 /// A band in which at least this many nodes are new or moved, and at least
-/// a third of all its nodes, is laid out afresh.
+/// a quarter of all its nodes, is laid out afresh.
 pub const RETIDY_MOVED: usize = 3;
-/// A band whose allocated width exceeds its occupied span by more than this
-/// many columns (nodes left it) is laid out afresh.
-pub const COMPACT_WASTE: f64 = 3.0;
+/// A band that has become wider than its tidy layout would be (with
+/// [`BAND_SLACK`]) by more than this many columns (nodes left it, or
+/// arrived one by one where there was no room) is laid out afresh.
+pub const COMPACT_WASTE: f64 = 2.0;
 
 /// The band (a side-by-side column group) a node is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -469,12 +471,18 @@ impl Layout {
                 st.kept += 1;
             }
         }
+        let mut tidy_width: BTreeMap<Band, f64> = BTreeMap::new();
+        for (id, r) in resolved {
+            let w = tidy_width.entry(r.band).or_insert(0.0);
+            *w = w.max(ideal.get(id).copied().unwrap_or(0.0) + 1.0);
+        }
         let mut fresh: BTreeSet<Band> = BTreeSet::new();
         for (band, st) in &stats {
             let prev = self.alloc.get(band).copied().unwrap_or(0.0);
-            let span = st.max - st.min + 1.0;
-            let wholesale = st.moved >= RETIDY_MOVED && 2 * st.moved >= st.kept;
-            if wholesale || prev - span > COMPACT_WASTE {
+            let width = prev.max(st.max + 1.0);
+            let tidy = tidy_width.get(band).copied().unwrap_or(1.0) + BAND_SLACK;
+            let wholesale = st.moved >= RETIDY_MOVED && 3 * st.moved >= st.kept;
+            if wholesale || width - tidy > COMPACT_WASTE {
                 fresh.insert(*band);
             }
         }

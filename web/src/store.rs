@@ -245,11 +245,23 @@ pub struct Reading {
 impl Reading {
     /// `21.5 °C`.
     pub fn value_text(&self) -> String {
-        if self.unit.is_empty() {
+        let unit = display_unit(self.unit);
+        if unit.is_empty() {
             format_number(self.value)
         } else {
-            format!("{} {}", format_number(self.value), self.unit)
+            format!("{} {unit}", format_number(self.value))
         }
+    }
+}
+
+/// A codec unit as people write it (`C` → `°C`, `deg` → `°`, `uSv/h` →
+/// `µSv/h`; others unchanged).
+pub fn display_unit(unit: &str) -> &str {
+    match unit {
+        "C" => "°C",
+        "deg" => "°",
+        "uSv/h" => "µSv/h",
+        u => u,
     }
 }
 
@@ -639,6 +651,7 @@ impl Store {
     ) -> Change {
         let mut change = Change::default();
         let mut first = true;
+        let mut inner_copy = false;
         for ev in events {
             match ev {
                 Event::Sensor {
@@ -713,7 +726,10 @@ impl Store {
                         entry.summary.insert_str(0, "duplicate · ");
                     } else if via.is_some() && !mesh {
                         entry.origin = Some(*station);
-                        entry.summary.push_str(&format!(" → copy of {station}"));
+                        inner_copy = true;
+                        entry
+                            .summary
+                            .push_str(&format!(" → sensor {station} (copy)"));
                     }
                     if !mesh && !change.stations.contains(station) {
                         change.stations.push(*station);
@@ -742,7 +758,7 @@ impl Store {
                 first = false;
             }
         }
-        if let (Some(o), false) = (entry.origin, entry.duplicate) {
+        if let (Some(o), false) = (entry.origin, entry.duplicate || inner_copy) {
             if entry.kind == EntryKind::Mesh {
                 entry.summary.push_str(&format!(" → sensor {o}"));
             }

@@ -23,7 +23,7 @@ use iotdata_web::views::chart::{
 };
 use iotdata_web::views::station::{field_rows, StationPage};
 use iotdata_web::views::tlv_panel::{
-    duty_cycle, format_pct, human_duration, message_text, sections, TlvPanel, TlvState,
+    duty_cycle, format_pct, human_duration, message_text, sections, text_pairs, TlvPanel, TlvState,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -403,6 +403,16 @@ async fn tlv_rows_carry_their_type() {
     );
     assert_eq!(secs[4].rows[0].value, "de ad");
     assert_eq!(message_text(&state.messages[0]), "<b>hi</b> & <script>");
+    // Raw VERSION / CONFIG text reads as pairs when it tokenises.
+    assert_eq!(
+        text_pairs("FW 1.2.7 HW RG3"),
+        Some(vec![
+            ("FW".to_string(), "1.2.7".to_string()),
+            ("HW".to_string(), "RG3".to_string())
+        ])
+    );
+    assert_eq!(text_pairs("FW 1.2.7 HW"), None);
+    assert_eq!(text_pairs("FW  1"), None);
 
     let root = container();
     let st = state.clone();

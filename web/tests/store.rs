@@ -114,7 +114,7 @@ fn history_frames_and_readings() {
     assert!((battery_level(st).unwrap() - 80.0).abs() < 3.5, "5-bit battery");
     let hl = headline(st, 2);
     assert_eq!(hl[0].0, "temperature");
-    assert!(hl[0].1.ends_with(" C"), "{hl:?}");
+    assert!(hl[0].1.ends_with(" °C"), "{hl:?}");
     assert_eq!(store.variant_name(st), "weather_station");
     let last = T0 + (n - 1) as f64 * 60_000.0;
     assert_eq!(freshness(st, last + 1_000.0), Freshness::Fresh);

@@ -98,7 +98,7 @@ fn Tile(t: Thumb, clock: RwSignal<f64>) -> impl IntoView {
         .href()
     });
     let picture = view! {
-        <Thumbnail image=image testid="thumbnail" station=station />
+        <Thumbnail image=image testid="thumbnail" station=station caption=true />
     };
     let picture = match href {
         Some(h) => view! {

@@ -125,15 +125,24 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
         ctx.live.with(positioned)
     });
     let count = move || ids.with(Vec::len);
-    Effect::new(move |_| {
-        let n = ids.with(Vec::len);
-        map.with(|m| {
-            if let (Some(m), false, true) = (m, user_moved.get_value(), n > 0) {
+    // Fit as positions appear (and once more after the layout settled),
+    // until the user moves the map.
+    let auto_fit = move || {
+        // (May run after the view is gone: `try_` everything.)
+        let _ = map.try_with_untracked(|m| {
+            if let (Some(m), Some(false)) = (m, user_moved.try_get_value()) {
                 if let Some(b) = ctx.live.with(bounds_of) {
                     fit(m, b);
                 }
             }
         });
+    };
+    Effect::new(move |_| {
+        let n = ids.with(Vec::len);
+        if map.with(Option::is_some) && n > 0 {
+            auto_fit();
+            set_timeout(auto_fit, std::time::Duration::from_millis(400));
+        }
     });
     let touched = move || user_moved.set_value(true);
     let fit_now = move |_| {
@@ -361,6 +370,9 @@ fn StationMarker(id: u16) -> impl IntoView {
     let map_ctx = use_leaflet_context().expect("StationMarker inside MapContainer");
     let overlay = extend_context_with_overlay();
     let marker = StoredValue::new_local(None::<leaflet::Marker>);
+    // The popup binds to the marker when it mounts: only mount it once the
+    // marker exists (else its content would stay in the page flow).
+    let ready = RwSignal::new(false);
 
     // Create the marker once the map exists.
     Effect::new(move |_| {
@@ -385,6 +397,7 @@ fn StationMarker(id: u16) -> impl IntoView {
         }
         overlay.set_container(&m);
         marker.set_value(Some(m));
+        ready.set(true);
     });
     // Follow position and freshness without re-creating the element.
     Effect::new(move |_| {
@@ -412,15 +425,21 @@ fn StationMarker(id: u16) -> impl IntoView {
         });
     });
 
-    view! {
-        <Popup>
-            <div class="popup">
-                <strong>{format!("Station {id} (0x{id:03x})")}</strong>
-                <ul>
-                    {move || lines().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
-                </ul>
-                <a href=format!("#/station/{id}")>"Open station"</a>
-            </div>
-        </Popup>
+    move || {
+        ready.get().then(|| {
+            view! {
+                <Popup>
+                    <div class="popup">
+                        <strong>{format!("Station {id} (0x{id:03x})")}</strong>
+                        <ul>
+                            {move || {
+                                lines().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()
+                            }}
+                        </ul>
+                        <a href=format!("#/station/{id}")>"Open station"</a>
+                    </div>
+                </Popup>
+            }
+        })
     }
 }

@@ -12,7 +12,8 @@
 //! (cost, parent, gateway, neighbour table with RSSI, last report, packets
 //! forwarded, route error, delivery paths). Toggles: sensors, neighbour
 //! links, all delivery paths (by default only the one each sensor hangs
-//! under); "Re-layout" forgets the remembered positions. The SVG scales down
+//! under); "Re-layout" forgets the remembered positions. The selection is
+//! kept in the URL: `#/mesh?node=<decimal id>` opens with that node's panel. The SVG scales down
 //! to fit the page (to 60 %), then scrolls.
 //!
 //! The graph is rebuilt only when the topology revision, the clock tick
@@ -36,9 +37,9 @@ use crate::layout::{Band, Layout, Positions};
 use crate::views::{clock_time, relative_time};
 
 /// Width of a layout column, px.
-pub const COL_W: f64 = 62.0;
+pub const COL_W: f64 = 52.0;
 /// Height of a layout row, px.
-pub const ROW_H: f64 = 74.0;
+pub const ROW_H: f64 = 70.0;
 const PAD_X: f64 = 12.0;
 const PAD_TOP: f64 = 52.0;
 const PAD_BOTTOM: f64 = 34.0;
@@ -186,6 +187,16 @@ fn role_name(role: Role) -> &'static str {
         Role::Relay => "Relay",
         Role::Sensor => "Sensor",
     }
+}
+
+/// The node selected by a `#/mesh?node=<decimal id>` hash.
+pub fn selected_from_hash(hash: &str) -> Option<u16> {
+    let (_, query) = hash.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("node="))
+        .and_then(|v| v.parse::<u16>().ok())
+        .filter(|&id| id < 4096)
 }
 
 /// What the graph shows besides nodes and parent links.
@@ -348,7 +359,20 @@ pub fn MeshView() -> impl IntoView {
     let show_sensors = RwSignal::new(true);
     let show_neighbours = RwSignal::new(true);
     let all_via = RwSignal::new(false);
-    let selected: RwSignal<Option<u16>> = RwSignal::new(None);
+    let initial = window()
+        .location()
+        .hash()
+        .ok()
+        .and_then(|h| selected_from_hash(&h));
+    let selected: RwSignal<Option<u16>> = RwSignal::new(initial);
+    // Keep the selection in the URL (shareable), without a history entry.
+    Effect::new(move |_| {
+        let hash = match selected.get() {
+            Some(id) => format!("#/mesh?node={id}"),
+            None => "#/mesh".to_string(),
+        };
+        crate::router::replace_hash(&hash);
+    });
     let relayout = RwSignal::new(0u32);
     let layout = StoredValue::new(Layout::new(true));
 
@@ -900,6 +924,10 @@ mod tests {
         assert_eq!(rssi_hue(-90), 60.0);
         assert_eq!(rssi_hue(-40), 120.0);
         assert_eq!(hex_id(0x101), "0x101");
+        assert_eq!(selected_from_hash("#/mesh?node=257"), Some(257));
+        assert_eq!(selected_from_hash("#/mesh?x=1&node=2"), Some(2));
+        assert_eq!(selected_from_hash("#/mesh?node=5000"), None);
+        assert_eq!(selected_from_hash("#/mesh"), None);
     }
 
     #[test]

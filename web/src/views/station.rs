@@ -100,7 +100,7 @@ pub fn field_rows(
         (FieldType::Position, _) => {
             let c: Vec<f64> = value.components().map(|c| c.value.as_f64()).collect();
             match c.as_slice() {
-                [lat, lon, ..] => vec![row(label.into(), format!("{lat:.6}, {lon:.6}"))],
+                [lat, lon, ..] => vec![row(label.into(), format!("{lat:.5}, {lon:.5}"))],
                 _ => Vec::new(),
             }
         }
@@ -255,11 +255,13 @@ pub fn sequence_figures(st: &Station) -> Vec<(&'static str, &'static str, String
 /// One delivery path of a station.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathRow {
-    /// `direct`, or `relay 0x1a3 (419)`.
+    /// `direct`, or the relay (`0x1a3`).
     pub via: String,
-    /// `gateway 0x001 (1)`, or the source name (a topic).
+    /// The gateway (`0x001`), or the source name (a topic) without one.
     pub gateway: String,
-    /// The relay, for a link to its page.
+    /// The source name (MQTT topic).
+    pub source: String,
+    /// The relay.
     pub relay: Option<u16>,
     /// First arrivals.
     pub first: u64,
@@ -283,13 +285,14 @@ pub fn path_rows(rx: &Receiver, st: &Station) -> Vec<PathRow> {
                 .and_then(|s| s.gateway_id);
             PathRow {
                 via: match p.via {
-                    Some(r) => format!("relay 0x{r:03x} ({r})"),
+                    Some(r) => format!("0x{r:03x}"),
                     None => "direct".into(),
                 },
                 gateway: match gw {
-                    Some(g) => format!("gateway 0x{g:03x} ({g})"),
+                    Some(g) => format!("0x{g:03x}"),
                     None => rx.source_name(p.source).to_string(),
                 },
+                source: rx.source_name(p.source).to_string(),
                 relay: p.via,
                 first: p.first_arrivals,
                 copies: p.duplicates,
@@ -486,19 +489,19 @@ pub fn StationPage(id: u16) -> impl IntoView {
                             <div class="table-wrap">
                                 <table class="st-paths">
                                     <thead>
-                                        <tr><th>"Via"</th><th>"Gateway / source"</th><th>"First"</th><th>"Copies"</th><th>"Last"</th></tr>
+                                        <tr><th>"Relay"</th><th>"Gateway"</th><th title="first arrivals">"First"</th><th title="copies (also heard via)">"Copies"</th><th>"Last"</th></tr>
                                     </thead>
                                     <tbody>
                                         {move || paths.get().into_iter().map(|p| {
                                             let last = p.last_ms as f64;
-                                            let via = match p.relay {
-                                                Some(r) => view! { <a href=Route::Station(r).href()>{p.via.clone()}</a> }.into_any(),
-                                                None => view! { <span>{p.via.clone()}</span> }.into_any(),
+                                            let via_title = match p.relay {
+                                                Some(r) => format!("forwarded by relay {r} (0x{r:03x})"),
+                                                None => "heard directly by the gateway".into(),
                                             };
                                             view! {
                                                 <tr data-testid="path-row" class:latest=p.latest>
-                                                    <td>{via}</td>
-                                                    <td class="topic" title=p.gateway.clone()>{p.gateway.clone()}</td>
+                                                    <td class="mono" title=via_title>{p.via.clone()}</td>
+                                                    <td class="topic mono" title=p.source.clone()>{p.gateway.clone()}</td>
                                                     <td class="num">{p.first}</td>
                                                     <td class="num">{p.copies}</td>
                                                     <td class="muted small">{move || relative_time(now.get() - last)}</td>

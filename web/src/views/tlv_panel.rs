@@ -203,13 +203,35 @@ fn kv_rows(ty: u8, kv: KvContent) -> Vec<TlvRow> {
             value: String::new(),
             mono: false,
         }],
-        KvContent::Text(t) => vec![TlvRow {
-            ty,
-            key: "text".into(),
-            value: t,
-            mono: false,
-        }],
+        // Raw format: the text, as pairs when it reads as `K1 V1 K2 V2`.
+        KvContent::Text(t) => match text_pairs(&t) {
+            Some(p) => kv_rows(ty, KvContent::Pairs(p)),
+            None => vec![TlvRow {
+                ty,
+                key: "text".into(),
+                value: t,
+                mono: false,
+            }],
+        },
     }
+}
+
+/// `K1 V1 K2 V2` (single spaces, even count, printable) as pairs; `None`
+/// for any other text.
+pub fn text_pairs(t: &str) -> Option<Vec<(String, String)>> {
+    let tokens: Vec<&str> = t.split(' ').collect();
+    if tokens.len() % 2 != 0
+        || tokens.iter().any(|x| x.is_empty())
+        || t.chars().any(char::is_control)
+    {
+        return None;
+    }
+    Some(
+        tokens
+            .chunks(2)
+            .map(|c| (c[0].to_string(), c[1].to_string()))
+            .collect(),
+    )
 }
 
 /// The rows of the STATUS section (`health` adds the duty cycle).
