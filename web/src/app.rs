@@ -7,11 +7,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::connection::{ConnState, Connection};
+use crate::maps::Maps;
 use crate::router::{self, Route};
 use crate::settings::Settings;
 use crate::store::Live;
 use crate::views;
-use crate::maps::Maps;
 use iotdata::VariantMap;
 
 /// Shared state, provided as context. All fields are `Copy` handles.
@@ -69,9 +69,8 @@ impl Ctx {
         let status = RwSignal::new(ConnState::default());
         let clock = RwSignal::new(now_ms());
         let variant_map = StoredValue::new(map0);
-        let sink: crate::connection::MessageSink = Rc::new(move |m: crate::mqtt::Message| {
-            ingest(live, now_ms(), &m.topic, &m.payload)
-        });
+        let sink: crate::connection::MessageSink =
+            Rc::new(move |m: crate::mqtt::Message| ingest(live, now_ms(), &m.topic, &m.payload));
         let conn = StoredValue::new_local(Connection::new(status, sink));
         let ctx = Ctx {
             settings: RwSignal::new(settings),

@@ -301,9 +301,8 @@ pub fn decode_incoming(p: Payload, map: &VariantMap) -> Incoming {
             let result = if header.is_none() {
                 Err("no valid station in the JSON or the topic".to_string())
             } else {
-                iotdata::json::from_json_value(&value, map).map_err(|e| {
-                    format!("does not fit the variant map '{}': {e}", map.name)
-                })
+                iotdata::json::from_json_value(&value, map)
+                    .map_err(|e| format!("does not fit the variant map '{}': {e}", map.name))
             };
             Incoming::Json {
                 result,

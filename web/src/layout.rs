@@ -194,7 +194,10 @@ impl Positions {
     /// `(column, row)` of every node, by id (what the stability tests
     /// compare).
     pub fn coords(&self) -> BTreeMap<u16, (f64, u32)> {
-        self.nodes.iter().map(|(&id, p)| (id, (p.col, p.row))).collect()
+        self.nodes
+            .iter()
+            .map(|(&id, p)| (id, (p.col, p.row)))
+            .collect()
     }
 }
 
@@ -642,7 +645,10 @@ fn ideal_columns(resolved: &BTreeMap<u16, Resolved>) -> BTreeMap<u16, f64> {
     let mut children: BTreeMap<u16, Vec<u16>> = BTreeMap::new();
     let mut roots: BTreeMap<Band, Vec<(u32, u16)>> = BTreeMap::new();
     for (&id, r) in resolved {
-        match r.parent.filter(|p| resolved.get(p).is_some_and(|pr| pr.band == r.band)) {
+        match r
+            .parent
+            .filter(|p| resolved.get(p).is_some_and(|pr| pr.band == r.band))
+        {
             Some(p) => children.entry(p).or_default().push(id),
             None => roots.entry(r.band).or_default().push((r.row, id)),
         }

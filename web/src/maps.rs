@@ -331,10 +331,7 @@ pub fn MapsPanel() -> impl IntoView {
     };
     let describe = move || {
         maps.current.with(|m| {
-            let vs: Vec<String> = m
-                .variants()
-                .map(|v| v.name.clone())
-                .collect::<Vec<_>>();
+            let vs: Vec<String> = m.variants().map(|v| v.name.clone()).collect::<Vec<_>>();
             format!("{}: {}", m.name, vs.join(", "))
         })
     };

@@ -803,7 +803,11 @@ impl Store {
 
     /// One series (with its unit).
     pub fn series(&self, station: u16, key: &str) -> Option<&Series> {
-        self.data.get(&station)?.series.iter().find(|s| s.key == key)
+        self.data
+            .get(&station)?
+            .series
+            .iter()
+            .find(|s| s.key == key)
     }
 
     /// Keys of a station's series, in first-seen order.
@@ -1133,6 +1137,9 @@ mod tests {
         let h = s.history(3, "battery.level").unwrap();
         assert_eq!(h.len(), HISTORY_POINTS);
         assert_eq!(s.frames(3).count(), FRAMES_PER_STATION);
-        assert_eq!(s.frames(3).next().unwrap().sequence, HISTORY_POINTS as u16 + 4);
+        assert_eq!(
+            s.frames(3).next().unwrap().sequence,
+            HISTORY_POINTS as u16 + 4
+        );
     }
 }

@@ -65,7 +65,8 @@ fn frames() -> Vec<(String, Vec<u8>)> {
             let f = f32::from(station % 50);
             enc.add(FieldValue::battery(90 - (round % 20) as u8, false).unwrap())
                 .unwrap();
-            enc.set("link", FieldValue::link(-90, 5.0).unwrap()).unwrap();
+            enc.set("link", FieldValue::link(-90, 5.0).unwrap())
+                .unwrap();
             enc.set(
                 "environment",
                 FieldValue::environment(-5.0 + f * 0.5, 990 + i32::from(round), 60).unwrap(),
@@ -74,7 +75,8 @@ fn frames() -> Vec<(String, Vec<u8>)> {
             enc.set("wind", FieldValue::wind(3.0, 270, 6.5).unwrap())
                 .unwrap();
             enc.set("rain", FieldValue::rain(2, 10).unwrap()).unwrap();
-            enc.set("solar", FieldValue::solar(400, 3).unwrap()).unwrap();
+            enc.set("solar", FieldValue::solar(400, 3).unwrap())
+                .unwrap();
             if (station + round) % 5 == 0 {
                 let lat = 56.0 + f64::from(station) / 10_000.0;
                 enc.set("position", FieldValue::position(lat, -5.0).unwrap())

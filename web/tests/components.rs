@@ -71,7 +71,11 @@ async fn inspector_decodes_a_vector_and_keeps_bad_text() {
     let text = json.text_content().unwrap();
     // Compact or pretty-printed: the same canonical document.
     let doc: serde_json::Value = serde_json::from_str(&text).expect("JSON text");
-    assert_eq!((doc["variant"].as_u64(), doc["station"].as_u64()), (Some(0), Some(42)), "{text}");
+    assert_eq!(
+        (doc["variant"].as_u64(), doc["station"].as_u64()),
+        (Some(0), Some(42)),
+        "{text}"
+    );
     assert!(one(&root, "[data-testid=inspector-error]").is_none());
     assert!(
         all(&root, "table.dump tbody tr").len() > 10,

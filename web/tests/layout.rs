@@ -64,7 +64,8 @@ impl Net {
 
     /// `frame` received by gateway `gw` (its feed carries its id).
     fn hear(&mut self, gw: u16, frame: &[u8]) {
-        self.rx.ingest(frame, &format!("iotdata/raw/{gw:04X}"), self.t);
+        self.rx
+            .ingest(frame, &format!("iotdata/raw/{gw:04X}"), self.t);
         self.t += 1_000;
     }
 
@@ -102,7 +103,11 @@ impl Net {
                 station_id: id,
             })
             .collect();
-        let gateway_id = if parent == PARENT_NONE { PARENT_NONE } else { gw };
+        let gateway_id = if parent == PARENT_NONE {
+            PARENT_NONE
+        } else {
+            gw
+        };
         self.mesh(
             gw,
             relay,
@@ -116,7 +121,13 @@ impl Net {
     }
 
     fn route_error(&mut self, gw: u16, relay: u16) {
-        self.mesh(gw, relay, MeshBody::RouteError { reason: REASON_SHUTDOWN });
+        self.mesh(
+            gw,
+            relay,
+            MeshBody::RouteError {
+                reason: REASON_SHUTDOWN,
+            },
+        );
     }
 
     /// A sensor packet of `station`, heard by `gw` directly or forwarded by
@@ -153,7 +164,13 @@ fn glen() -> Net {
     n.beacon(GW2, HOP4, 1, 4085);
     n.beacon(GW2, HOP5, 2, 4085);
     n.report(GW1, HOP1, GW1, 1, &[(GW1, 0, -80), (HOP2, 2, -95)]);
-    n.report(GW1, HOP2, HOP1, 2, &[(HOP1, 1, -95), (HOP3, 3, -90), (HOP5, 2, -110)]);
+    n.report(
+        GW1,
+        HOP2,
+        HOP1,
+        2,
+        &[(HOP1, 1, -95), (HOP3, 3, -90), (HOP5, 2, -110)],
+    );
     n.report(GW1, HOP3, HOP2, 3, &[(HOP2, 2, -90), (HOP5, 2, -105)]);
     n.report(GW2, HOP4, GW2, 1, &[(GW2, 0, -75), (HOP5, 2, -100)]);
     n.report(GW2, HOP5, HOP4, 2, &[(HOP4, 1, -100), (HOP2, 2, -110)]);
@@ -249,7 +266,13 @@ fn unrelated_updates_do_not_move_nodes() {
     let rev = net.topology().revision();
 
     // New RSSI values and sensor packets: no structural change.
-    net.report(GW1, HOP2, HOP1, 2, &[(HOP1, 1, -70), (HOP3, 3, -115), (HOP5, 2, -100)]);
+    net.report(
+        GW1,
+        HOP2,
+        HOP1,
+        2,
+        &[(HOP1, 1, -70), (HOP3, 3, -115), (HOP5, 2, -100)],
+    );
     net.sensor(GW1, 0x201, None);
     net.sensor(GW1, 0x212, Some(HOP2));
     net.sensor(GW2, 0x231, Some(HOP5));
@@ -264,9 +287,16 @@ fn unrelated_updates_do_not_move_nodes() {
     let after = l.update(net.topology()).clone();
     assert_no_overlap(&after);
     for (id, c) in &before {
-        assert_eq!(after.get(*id).map(|p| (p.col, p.row)), Some(*c), "{id:#x} moved");
+        assert_eq!(
+            after.get(*id).map(|p| (p.col, p.row)),
+            Some(*c),
+            "{id:#x} moved"
+        );
     }
-    assert_eq!(after.get(0x106).map(|p| (p.band, p.row)), Some((Band::Tree(GW2), 3)));
+    assert_eq!(
+        after.get(0x106).map(|p| (p.band, p.row)),
+        Some((Band::Tree(GW2), 3))
+    );
     assert_eq!(after.get(0x203).map(|p| p.parent), Some(Some(HOP5)));
 }
 
@@ -281,7 +311,10 @@ fn orphaned_relay_moves_to_its_band_and_children_follow() {
     let p = l.update(net.topology()).clone();
     assert_no_overlap(&p);
     let hop1 = p.get(HOP1).expect("HOP-1 placed");
-    assert_eq!((hop1.band, hop1.row, hop1.parent), (Band::Orphaned, 1, None));
+    assert_eq!(
+        (hop1.band, hop1.row, hop1.parent),
+        (Band::Orphaned, 1, None)
+    );
     assert!(!hop1.follows_orphan);
     // HOP-2 still reports HOP-1 as parent (same tree): it follows, flagged,
     // and so do HOP-3 and the sensors they deliver.
@@ -290,13 +323,20 @@ fn orphaned_relay_moves_to_its_band_and_children_follow() {
         assert_eq!(n.band, Band::Orphaned, "{id:#x}");
         assert!(n.follows_orphan, "{id:#x}");
     }
-    assert_eq!(p.get(HOP2).map(|n| (n.parent, n.row)), Some((Some(HOP1), 2)));
+    assert_eq!(
+        p.get(HOP2).map(|n| (n.parent, n.row)),
+        Some((Some(HOP1), 2))
+    );
     let ob = p.bands.last().expect("bands");
     assert_eq!(ob.band, Band::Orphaned);
     assert!(ob.col0 > p.bands[1].col0, "orphaned band on the right");
     // GW-1's tree lost most of its nodes: laid out afresh, compact, the
     // gateway over its remaining sensors.
-    let (gw1, ws1, aq1) = (p.get(GW1).unwrap(), p.get(0x201).unwrap(), p.get(0x241).unwrap());
+    let (gw1, ws1, aq1) = (
+        p.get(GW1).unwrap(),
+        p.get(0x201).unwrap(),
+        p.get(0x241).unwrap(),
+    );
     assert_eq!(p.bands[0].band, Band::Tree(GW1));
     assert!(p.bands[0].cols <= 3.0, "compacted: {:?}", p.bands[0]);
     assert_eq!(gw1.col, (ws1.col + aq1.col) / 2.0);
@@ -316,24 +356,36 @@ fn orphaned_relay_moves_to_its_band_and_children_follow() {
     let p = l.update(net.topology()).clone();
     assert_no_overlap(&p);
     let hop2 = p.get(HOP2).expect("placed");
-    assert_eq!((hop2.band, hop2.row, hop2.parent), (Band::Tree(GW2), 3, Some(HOP5)));
+    assert_eq!(
+        (hop2.band, hop2.row, hop2.parent),
+        (Band::Tree(GW2), 3, Some(HOP5))
+    );
     assert!(!hop2.follows_orphan);
     // HOP-3 still claims GW-1's tree at cost 3 while its parent is now in
     // GW-2's: it waits in its own tree, on its cost's row, unattached...
     let hop3 = p.get(HOP3).expect("placed");
-    assert_eq!((hop3.band, hop3.row, hop3.parent), (Band::Tree(GW1), 3, None));
+    assert_eq!(
+        (hop3.band, hop3.row, hop3.parent),
+        (Band::Tree(GW1), 3, None)
+    );
     // ... until its own report moves it under HOP-2 (cost 4, row 4).
     net.report(GW2, HOP3, HOP2, 4, &[(HOP2, 3, -90)]);
     let p = l.update(net.topology()).clone();
     assert_no_overlap(&p);
     let hop3 = p.get(HOP3).expect("placed");
-    assert_eq!((hop3.band, hop3.row, hop3.parent), (Band::Tree(GW2), 4, Some(HOP2)));
+    assert_eq!(
+        (hop3.band, hop3.row, hop3.parent),
+        (Band::Tree(GW2), 4, Some(HOP2))
+    );
     assert_eq!(p.get(HOP1).map(|n| n.band), Some(Band::Orphaned));
 
     // An orphan that reports no parent and no gateway stays in the band.
     net.report(GW1, HOP1, PARENT_NONE, 255, &[]);
     let p = l.update(net.topology()).clone();
-    assert_eq!(p.get(HOP1).map(|n| (n.band, n.row)), Some((Band::Orphaned, 1)));
+    assert_eq!(
+        p.get(HOP1).map(|n| (n.band, n.row)),
+        Some((Band::Orphaned, 1))
+    );
 }
 
 #[wasm_bindgen_test]
@@ -350,7 +402,13 @@ fn fresh_layout_ignores_insertion_order() {
     b.sensor(GW2, 0x231, Some(HOP5));
     b.sensor(GW2, 0x262, Some(HOP4));
     b.report(GW1, HOP3, HOP2, 3, &[(HOP2, 2, -90), (HOP5, 2, -105)]);
-    b.report(GW1, HOP2, HOP1, 2, &[(HOP1, 1, -95), (HOP3, 3, -90), (HOP5, 2, -110)]);
+    b.report(
+        GW1,
+        HOP2,
+        HOP1,
+        2,
+        &[(HOP1, 1, -95), (HOP3, 3, -90), (HOP5, 2, -110)],
+    );
     b.report(GW1, HOP1, GW1, 1, &[(GW1, 0, -80), (HOP2, 2, -95)]);
     b.beacon(GW1, HOP3, 3, 1);
     b.beacon(GW1, HOP2, 2, 1);
@@ -386,10 +444,10 @@ fn hiding_sensors_gives_a_compact_tidy_layout_and_back() {
     let with = l.update(net.topology()).clone();
     l.set_sensors(false);
     let without = l.update(net.topology()).clone();
-    assert!(without
-        .nodes
-        .keys()
-        .all(|id| net.topology().node(*id).is_some_and(|n| n.role != Role::Sensor)));
+    assert!(without.nodes.keys().all(|id| net
+        .topology()
+        .node(*id)
+        .is_some_and(|n| n.role != Role::Sensor)));
     assert_eq!(without.nodes.len(), 7);
     assert_no_overlap(&without);
     assert!(without.cols < with.cols);
@@ -424,7 +482,10 @@ fn sensor_heard_by_two_nodes_does_not_hop() {
     // HOP-1 orphaned: SM-1 moves under GW-1, which still hears it.
     net.route_error(GW1, HOP1);
     let p = l.update(net.topology()).clone();
-    assert_eq!(p.get(0x211).map(|n| (n.band, n.parent)), Some((Band::Tree(GW1), Some(GW1))));
+    assert_eq!(
+        p.get(0x211).map(|n| (n.band, n.parent)),
+        Some((Band::Tree(GW1), Some(GW1)))
+    );
 }
 
 #[wasm_bindgen_test]
@@ -505,7 +566,11 @@ fn simulated_failover_story() {
     for step in 1..=180u64 {
         let minute = step / 6;
         for f in sim.advance(step * 10_000) {
-            rx.ingest(&f.bytes, &format!("iotdata/raw/{:04x}", f.gateway), f.unix_ms);
+            rx.ingest(
+                &f.bytes,
+                &format!("iotdata/raw/{:04x}", f.gateway),
+                f.unix_ms,
+            );
         }
         let p = l.update(rx.topology()).clone();
         assert_no_overlap(&p);
@@ -514,7 +579,10 @@ fn simulated_failover_story() {
                 let Some(o) = q.get(*id) else { continue };
                 if (o.band, o.row, o.parent) == (n.band, n.row, n.parent) {
                     let shift = |pos: &Positions, b| {
-                        pos.bands.iter().find(|i| i.band == b).map_or(0.0, |i| i.col0)
+                        pos.bands
+                            .iter()
+                            .find(|i| i.band == b)
+                            .map_or(0.0, |i| i.col0)
                     };
                     // Same structure: same place within its band, unless
                     // that band was laid out afresh.
@@ -530,10 +598,19 @@ fn simulated_failover_story() {
     for id in [GW1, GW2, HOP1, HOP2, HOP3, HOP4, HOP5] {
         assert!(p.get(id).is_some(), "{id:#x} placed");
     }
-    assert_eq!(p.get(GW1).map(|n| (n.band, n.row)), Some((Band::Tree(GW1), 0)));
-    assert_eq!(p.get(GW2).map(|n| (n.band, n.row)), Some((Band::Tree(GW2), 0)));
+    assert_eq!(
+        p.get(GW1).map(|n| (n.band, n.row)),
+        Some((Band::Tree(GW1), 0))
+    );
+    assert_eq!(
+        p.get(GW2).map(|n| (n.band, n.row)),
+        Some((Band::Tree(GW2), 0))
+    );
     assert_eq!(p.get(HOP1).map(|n| n.band), Some(Band::Orphaned));
-    assert_eq!(p.get(HOP2).map(|n| (n.band, n.parent)), Some((Band::Tree(GW2), Some(HOP5))));
+    assert_eq!(
+        p.get(HOP2).map(|n| (n.band, n.parent)),
+        Some((Band::Tree(GW2), Some(HOP5)))
+    );
     assert_eq!(p.get(HOP4).map(|n| (n.row, n.parent)), Some((1, Some(GW2))));
     // Kept nodes only moved while the network was being discovered (the
     // first minute) and when the failover re-laid the trees out.

@@ -13,10 +13,11 @@ use iotdata::tlv::{self, Tlv, TlvHealth, TlvStatus};
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::app::Ctx;
 use iotdata_web::export::{
-    csv_cell, csv_number, csv_text, file_name, history_csv, iso_utc, ndjson_line, numeric_fields,
-    packets_csv, packets_ndjson, PacketRecord,
+    csv_cell, csv_number, csv_text, file_name, history_csv, iso_utc, log_records, ndjson_line,
+    numeric_fields, packets_csv, packets_ndjson, station_records, station_series, PacketRecord,
 };
 use iotdata_web::settings::Settings;
+use iotdata_web::store::Store;
 use iotdata_web::views::chart::{
     build_chart, civil_from_days, format_tick, median_spacing, nice_step, path_d, time_label,
     time_step, time_ticks, value_domain, value_ticks, Scale, HEIGHT, MARGIN_BOTTOM, MARGIN_TOP,
@@ -552,4 +553,47 @@ fn field_rows_use_native_units() {
     assert!(field_rows("position", &pos, T0, None)[0]
         .value
         .starts_with("52.5"));
+}
+
+#[wasm_bindgen_test]
+fn exports_from_the_store() {
+    let mut store = Store::new();
+    let t = T0 as f64;
+    for (i, temp) in [20.0f32, 20.5, 21.0].into_iter().enumerate() {
+        let f = frame(513, i as u16 + 1, temp, Vec::new());
+        store.ingest(t + i as f64 * 60_000.0, "iotdata/raw/0001", &f);
+    }
+    store.ingest(t + 200_000.0, "elsewhere", b"not a frame");
+
+    let series = station_series(&store, 513);
+    let csv = history_csv(&series);
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "header + 3 receive times: {csv}");
+    assert!(lines[0].starts_with("time,rx_ms,") && lines[0].contains("environment.temperature"));
+    assert!(lines[3].starts_with("2026-01-01T00:02:00.000Z,1767225720000,"));
+
+    let recs = station_records(&store, 513);
+    assert_eq!(recs.len(), 3);
+    assert!(
+        recs.windows(2).all(|w| w[0].rx_ms < w[1].rx_ms),
+        "oldest first"
+    );
+    let nd = packets_ndjson(&recs, store.map());
+    let seqs: Vec<u64> = nd
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["packet"]["sequence"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+
+    let log = log_records(&store);
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[3].topic, "elsewhere");
+    let nd = packets_ndjson(&log, store.map());
+    assert_eq!(nd.lines().count(), 4);
+    let csv = packets_csv(&log, store.map());
+    assert_eq!(csv.split("\r\n").filter(|l| !l.is_empty()).count(), 5);
 }

@@ -10,12 +10,12 @@
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::decode::EntryKind;
 use iotdata_web::demo::{topic_for, DemoFeed};
-use leptos::prelude::GetUntracked;
 use iotdata_web::maps::{builtin_choices, parse_user_maps};
 use iotdata_web::store::{
-    battery_level, freshness, headline, Freshness, Live, Store, FRAMES_PER_STATION,
-    HISTORY_POINTS, LOG_CAPACITY, THUMBNAIL_CAPACITY,
+    battery_level, freshness, headline, Freshness, Live, Store, FRAMES_PER_STATION, HISTORY_POINTS,
+    LOG_CAPACITY, THUMBNAIL_CAPACITY,
 };
+use leptos::prelude::GetUntracked;
 // In the browser these are wasm-bindgen tests; natively, plain #[test]s.
 #[cfg(not(target_arch = "wasm32"))]
 use std::prelude::v1::test as wasm_bindgen_test;
@@ -32,8 +32,11 @@ fn weather(station: u16, seq: u16, temp: f32, battery: u8) -> Vec<u8> {
     let mut enc = Encoder::new(&map, 0, station, seq).unwrap();
     enc.add(FieldValue::battery(battery, false).unwrap())
         .unwrap();
-    enc.set("environment", FieldValue::environment(temp, 1013, 40).unwrap())
-        .unwrap();
+    enc.set(
+        "environment",
+        FieldValue::environment(temp, 1013, 40).unwrap(),
+    )
+    .unwrap();
     enc.finish().unwrap()
 }
 
@@ -58,7 +61,11 @@ fn garbage_never_panics_and_everything_is_bounded() {
             2 => payload = iotdata::hex::encode(&payload).into_bytes(),
             // JSON-looking garbage
             3 => payload = format!("{{\"station\":{},\"variant\":0,\"x\":", i).into_bytes(),
-            4 => payload = br#"{"variant":0,"station":9,"sequence":1,"environment":{"temperature":"hot"}}"#.to_vec(),
+            4 => {
+                payload =
+                    br#"{"variant":0,"station":9,"sequence":1,"environment":{"temperature":"hot"}}"#
+                        .to_vec()
+            }
             _ => {}
         }
         let topic = if i % 5 == 0 {
@@ -80,7 +87,10 @@ fn garbage_never_panics_and_everything_is_bounded() {
         .log()
         .all(|e| e.frame.as_ref().is_none_or(|f| f.len() <= 1024)));
     let kinds: std::collections::HashSet<&str> = store.log().map(|e| e.kind.as_str()).collect();
-    assert!(kinds.contains("unrecognised") && kinds.contains("error"), "{kinds:?}");
+    assert!(
+        kinds.contains("unrecognised") && kinds.contains("error"),
+        "{kinds:?}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -92,7 +102,10 @@ fn history_frames_and_readings() {
         store.ingest(T0 + i as f64 * 60_000.0, "iotdata/raw/0001", &f);
     }
     let keys = store.history_keys(42);
-    assert!(keys.contains(&"environment.temperature".to_string()), "{keys:?}");
+    assert!(
+        keys.contains(&"environment.temperature".to_string()),
+        "{keys:?}"
+    );
     assert!(keys.contains(&"battery.level".to_string()), "{keys:?}");
     assert!(!keys.iter().any(|k| k.contains("charging")), "{keys:?}");
     let h = store.history(42, "environment.temperature").unwrap();
@@ -107,11 +120,17 @@ fn history_frames_and_readings() {
     let frames: Vec<_> = store.frames(42).collect();
     assert_eq!(frames.len(), FRAMES_PER_STATION);
     assert_eq!(frames[0].sequence, (n - 1) as u16);
-    assert_eq!(frames[0].bytes.as_ref(), weather(42, (n - 1) as u16, 10.0 + ((n - 1) % 10) as f32, 80).as_slice());
+    assert_eq!(
+        frames[0].bytes.as_ref(),
+        weather(42, (n - 1) as u16, 10.0 + ((n - 1) % 10) as f32, 80).as_slice()
+    );
     // The receiver's view.
     let st = store.station(42).unwrap();
     assert_eq!(st.sequence_stats().received, n as u64);
-    assert!((battery_level(st).unwrap() - 80.0).abs() < 3.5, "5-bit battery");
+    assert!(
+        (battery_level(st).unwrap() - 80.0).abs() < 3.5,
+        "5-bit battery"
+    );
     let hl = headline(st, 2);
     assert_eq!(hl[0].0, "temperature");
     assert!(hl[0].1.ends_with(" °C"), "{hl:?}");
@@ -129,7 +148,11 @@ fn duplicates_are_recognised_by_the_receiver() {
     store.ingest(T0, "iotdata/raw/0001", &f);
     store.ingest(T0 + 300.0, "iotdata/raw/0002", &f);
     // The same frame as hex text on a third topic.
-    store.ingest(T0 + 600.0, "iotdata/hex", iotdata::hex::encode(&f).as_bytes());
+    store.ingest(
+        T0 + 600.0,
+        "iotdata/hex",
+        iotdata::hex::encode(&f).as_bytes(),
+    );
     let st = store.station(7).unwrap();
     assert_eq!(st.sequence_stats().received, 1);
     assert_eq!(st.sequence_stats().duplicates, 2);
@@ -201,9 +224,13 @@ fn simulator_through_the_pipeline() {
     assert!(store.stations().any(|s| s.position.is_some()));
     // Every log entry decoded (the simulator's map is active).
     assert!(
-        store.log().all(|e| matches!(e.kind, EntryKind::Sensor | EntryKind::Mesh)),
+        store
+            .log()
+            .all(|e| matches!(e.kind, EntryKind::Sensor | EntryKind::Mesh)),
         "{:?}",
-        store.log().find(|e| !matches!(e.kind, EntryKind::Sensor | EntryKind::Mesh))
+        store
+            .log()
+            .find(|e| !matches!(e.kind, EntryKind::Sensor | EntryKind::Mesh))
     );
     // FORWARDs are unwrapped: the log says which sensor they carried, and
     // the station's frames are sensor packets, not mesh frames.
@@ -228,7 +255,10 @@ fn thumbnails_are_kept_and_bounded() {
     let thumbs: Vec<_> = store.thumbnails().collect();
     assert!(!thumbs.is_empty(), "the cameras sent images");
     assert!(thumbs.len() <= THUMBNAIL_CAPACITY);
-    assert!(thumbs.iter().zip(thumbs.iter().skip(1)).all(|(a, b)| a.rx_ms >= b.rx_ms));
+    assert!(thumbs
+        .iter()
+        .zip(thumbs.iter().skip(1))
+        .all(|(a, b)| a.rx_ms >= b.rx_ms));
     let t = thumbs[0];
     let frame = t.frame.as_ref().expect("frame bytes kept");
     let p = iotdata::decode(frame, store.map(), iotdata::DecodeOptions::STRICT).unwrap();
@@ -281,7 +311,11 @@ fn live_marks_station_and_log_revisions() {
     let live = Live::new();
     let before = live.log_rev.get_untracked();
     for i in 0..50u16 {
-        live.ingest(T0 + f64::from(i), "iotdata/raw/0001", &weather(i % 5, i, 5.0, 50));
+        live.ingest(
+            T0 + f64::from(i),
+            "iotdata/raw/0001",
+            &weather(i % 5, i, 5.0, 50),
+        );
     }
     live.flush();
     assert!(live.log_rev.get_untracked() > before);
@@ -299,15 +333,27 @@ fn live_marks_station_and_log_revisions() {
 async fn live_coalesces_to_one_bump_per_animation_frame() {
     let live = Live::new();
     for i in 0..200u16 {
-        live.ingest(T0 + f64::from(i), "iotdata/raw/0001", &weather(i % 9, i, 5.0, 50));
+        live.ingest(
+            T0 + f64::from(i),
+            "iotdata/raw/0001",
+            &weather(i % 9, i, 5.0, 50),
+        );
     }
-    assert_eq!(live.log_rev.get_untracked(), 0, "nothing published before the frame");
+    assert_eq!(
+        live.log_rev.get_untracked(),
+        0,
+        "nothing published before the frame"
+    );
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        leptos::prelude::request_animation_frame(move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)));
+        leptos::prelude::request_animation_frame(move || {
+            drop(resolve.call0(&wasm_bindgen::JsValue::NULL))
+        });
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        leptos::prelude::request_animation_frame(move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)));
+        leptos::prelude::request_animation_frame(move || {
+            drop(resolve.call0(&wasm_bindgen::JsValue::NULL))
+        });
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
     assert_eq!(live.log_rev.get_untracked(), 1, "one bump for 200 messages");

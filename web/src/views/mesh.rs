@@ -246,7 +246,12 @@ pub fn snapshot(
             .map_or("never heard (only named by others)".to_string(), |t| {
                 format!("last heard {}", relative_time(age(t)))
             });
-        let mut title = format!("{} {} ({}) · {heard}", role_name(n.role), hex_id(n.id), n.id);
+        let mut title = format!(
+            "{} {} ({}) · {heard}",
+            role_name(n.role),
+            hex_id(n.id),
+            n.id
+        );
         if let Some(c) = n.cost {
             title.push_str(&format!(" · cost {c}"));
         }
@@ -281,6 +286,10 @@ pub fn snapshot(
         .filter(|e| e.kind == EdgeKind::Parent)
         .map(|e| (e.from.min(e.to), e.from.max(e.to)))
         .collect();
+    let hangs_under = |from: u16, to: u16| {
+        nodes.get(&from).is_some_and(|n| n.role == Role::Sensor)
+            && pos.get(from).and_then(|p| p.parent) == Some(to)
+    };
     let mut edges = BTreeMap::new();
     for e in &all {
         let (Some(a), Some(b)) = (nodes.get(&e.from), nodes.get(&e.to)) else {
@@ -293,16 +302,16 @@ pub fn snapshot(
             _ if parent_pairs.contains(&pair) => continue,
             EdgeKind::Neighbour if !opts.neighbours => continue,
             EdgeKind::Neighbour => bow((a.x, a.y), (b.x, b.y)),
-            EdgeKind::Via
-                if !opts.all_via
-                    && !(a.role == Role::Sensor
-                        && pos.get(e.from).and_then(|p| p.parent) == Some(e.to)) =>
-            {
-                continue
-            }
+            // By default only the link a sensor hangs under.
+            EdgeKind::Via if !opts.all_via && !hangs_under(e.from, e.to) => continue,
             EdgeKind::Via => line((a.x, a.y), (b.x, b.y)),
         };
-        let mut title = format!("{} → {} · {}", hex_id(e.from), hex_id(e.to), e.kind.as_str());
+        let mut title = format!(
+            "{} → {} · {}",
+            hex_id(e.from),
+            hex_id(e.to),
+            e.kind.as_str()
+        );
         if let Some(r) = e.rssi_dbm {
             title.push_str(&format!(" · {r} dBm"));
         }
@@ -395,14 +404,8 @@ pub fn MeshView() -> impl IntoView {
         })
     });
 
-    let node_keys = move || {
-        snap.with(|s| {
-            s.nodes
-                .values()
-                .map(|n| (n.id, n.role))
-                .collect::<Vec<_>>()
-        })
-    };
+    let node_keys =
+        move || snap.with(|s| s.nodes.values().map(|n| (n.id, n.role)).collect::<Vec<_>>());
     let edge_keys = move || snap.with(|s| s.edges.keys().copied().collect::<Vec<_>>());
     let counts = move || {
         let [g, r, s, o] = snap.with(|s| s.counts);
@@ -541,9 +544,8 @@ pub fn MeshView() -> impl IntoView {
 #[component]
 fn EdgeShape(snap: Memo<MeshSnapshot>, k: (EdgeKind, u16, u16)) -> impl IntoView {
     let (kind, from, to) = k;
-    let get = move |f: fn(&EdgeView) -> String| {
-        snap.with(|s| s.edges.get(&k).map(f).unwrap_or_default())
-    };
+    let get =
+        move |f: fn(&EdgeView) -> String| snap.with(|s| s.edges.get(&k).map(f).unwrap_or_default());
     let style = move || {
         snap.with(|s| {
             s.edges
@@ -578,9 +580,8 @@ fn NodeShape(
     selected: RwSignal<Option<u16>>,
 ) -> impl IntoView {
     let node = move || snap.with(|s| s.nodes.get(&id).cloned());
-    let field = move |f: fn(&NodeView) -> Option<String>| {
-        snap.with(|s| s.nodes.get(&id).and_then(f))
-    };
+    let field =
+        move |f: fn(&NodeView) -> Option<String>| snap.with(|s| s.nodes.get(&id).and_then(f));
     let transform = move || {
         snap.with(|s| {
             s.nodes
@@ -693,7 +694,7 @@ fn Legend() -> impl IntoView {
             <span class="lg"><svg width="16" height="16"><circle class="lg-sensor" cx="8" cy="8" r="4"></circle></svg>"sensor"</span>
             <span class="lg"><svg width="28" height="10"><line class="mesh-edge parent" x1="1" y1="5" x2="27" y2="5"></line></svg>"parent"</span>
             <span class="lg"><svg width="28" height="10"><line class="mesh-edge neighbour" style="--rssi-h:60" x1="1" y1="5" x2="27" y2="5"></line></svg>"neighbour"</span>
-            <span class="lg"><svg width="28" height="10"><line class="mesh-edge via" x1="1" y1="5" x2="27" y2="5"></line></svg>"via (delivered by)"</span>
+            <span class="lg"><svg width="28" height="10"><line class="mesh-edge via" x1="1" y1="5" x2="27" y2="5"></line></svg>"delivered via"</span>
             <span class="lg rssi-scale">
                 {RSSI_MIN}
                 <span class="rssi-bar" style=format!("background:linear-gradient(to right,{stops})")></span>
@@ -702,7 +703,7 @@ fn Legend() -> impl IntoView {
             <span class="lg"><svg width="18" height="18"><circle class="lg-orphan" cx="9" cy="9" r="7"></circle></svg>"orphaned"</span>
             <span class="lg"><svg width="18" height="18"><circle class="lg-follows" cx="9" cy="9" r="7"></circle></svg>"under an orphan"</span>
             <span class="lg"><span class="mesh-badge-html">"reason"</span>"route error"</span>
-            <span class="lg">"faded: not heard for a while"</span>
+            <span class="lg" title="Nodes and links fade when not heard or confirmed for 3 to 15 minutes">"faded: silent"</span>
         </div>
     }
 }

@@ -80,11 +80,9 @@ pub fn PacketLog(
         }
         ctx.live.log_rev.track();
         let newest = frozen.with_value(|v| v.first().map(|e| e.id));
-        let n = ctx.live.with(|s| {
-            s.log()
-                .take_while(|e| Some(e.id) != newest)
-                .count()
-        });
+        let n = ctx
+            .live
+            .with(|s| s.log().take_while(|e| Some(e.id) != newest).count());
         Some(format!("paused · {n} new"))
     };
 
@@ -154,12 +152,9 @@ pub fn PacketLog(
 fn LogRow(entry: LogEntry) -> impl IntoView {
     let kind = entry.kind.as_str();
     let station = entry.station.map(|s| s.to_string()).unwrap_or_default();
-    let href = entry.frame_hex().map(|h| {
-        Route::Inspector {
-            hex: Some(h),
-        }
-        .href()
-    });
+    let href = entry
+        .frame_hex()
+        .map(|h| Route::Inspector { hex: Some(h) }.href());
     let clickable = href.is_some();
     let open = {
         let href = href.clone();

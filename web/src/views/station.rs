@@ -44,7 +44,7 @@ use crate::views::{clock_time, relative_time};
 /// Most raw frames listed.
 pub const FRAMES_SHOWN: usize = 20;
 /// Most thumbnails shown.
-pub const THUMBNAILS_SHOWN: usize = 8;
+pub const THUMBNAILS_SHOWN: usize = 6;
 
 /// A unit as displayed (`C` → `°C`).
 pub fn display_unit(unit: &str) -> &str {
@@ -570,7 +570,7 @@ pub fn StationPage(id: u16) -> impl IntoView {
                                         let img = t.image.clone();
                                         view! {
                                             <a class="st-thumb" href=href title="Open the frame in the inspector">
-                                                <Thumbnail image=Signal::derive(move || img.clone()) testid="thumbnail" station=id />
+                                                <Thumbnail image=Signal::derive(move || img.clone()) scale=4 testid="thumbnail" station=id />
                                                 <span class="muted small">{format!("#{} · {}", t.sequence, clock_time(at))}</span>
                                             </a>
                                         }

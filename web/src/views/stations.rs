@@ -253,11 +253,11 @@ fn StationRow(id: u16) -> impl IntoView {
     let row = Memo::new(move |_| {
         rev.track();
         ctx.live.map_rev.track();
-        ctx.live
-            .with(|s| s.station(id).map(|st| row_of(s, st)))
+        ctx.live.with(|s| s.station(id).map(|st| row_of(s, st)))
     });
-    let field =
-        move |f: fn(&RowData) -> String| move || row.with(|r| r.as_ref().map(f).unwrap_or_default());
+    let field = move |f: fn(&RowData) -> String| {
+        move || row.with(|r| r.as_ref().map(f).unwrap_or_default())
+    };
     let fresh_class = move || {
         let now = ctx.clock.get();
         rev.track();
