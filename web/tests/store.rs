@@ -360,3 +360,40 @@ async fn live_coalesces_to_one_bump_per_animation_frame() {
     assert_eq!(live.stations_rev.get_untracked(), 1);
     assert_eq!(live.station_rev(4).get_untracked(), 1);
 }
+
+#[wasm_bindgen_test]
+fn table_order_is_stable_and_filterable() {
+    use iotdata_web::views::stations::{sorted_ids, stable_order, SortKey};
+    let mut store = Store::new();
+    // Station 5 heard last, 3 first; 9 and 4 share a battery level.
+    for (i, (id, batt)) in [(3u16, 40u8), (9, 90), (4, 90), (5, 10)].iter().enumerate() {
+        store.ingest(T0 + i as f64 * 1000.0, "t", &weather(*id, 1, 5.0, *batt));
+    }
+    assert_eq!(sorted_ids(&store, "", SortKey::Id, true), [3, 4, 5, 9]);
+    assert_eq!(sorted_ids(&store, "", SortKey::LastHeard, false), [5, 4, 9, 3]);
+    // Ties keep id order in both directions (no flicker between equals).
+    assert_eq!(sorted_ids(&store, "", SortKey::Battery, false), [4, 9, 3, 5]);
+    assert_eq!(sorted_ids(&store, "", SortKey::Battery, true), [5, 3, 4, 9]);
+    assert_eq!(sorted_ids(&store, "0x009", SortKey::Id, true), [9]);
+    assert_eq!(sorted_ids(&store, "weather", SortKey::Id, true).len(), 4);
+    assert!(sorted_ids(&store, "nothing", SortKey::Id, true).is_empty());
+    // Frozen order under the pointer: known rows keep their place, new
+    // ones are appended, gone ones dropped.
+    assert_eq!(stable_order(&[5, 4, 9, 3], &[3, 4, 7, 9]), [4, 9, 3, 7]);
+}
+
+#[wasm_bindgen_test]
+fn log_filters_by_station_kind_and_topic() {
+    use iotdata_web::views::packet_log::entry_matches;
+    let (store, _) = simulated(10);
+    let forwarded = store
+        .log()
+        .find(|e| e.origin.is_some() && e.origin != e.station)
+        .expect("a FORWARD");
+    let origin = forwarded.origin.unwrap();
+    assert!(entry_matches(forwarded, &origin.to_string(), ""));
+    assert!(entry_matches(forwarded, &format!("0x{origin:x}"), "mesh"));
+    assert!(!entry_matches(forwarded, &origin.to_string(), "sensor"));
+    assert!(entry_matches(forwarded, "raw/", ""));
+    assert!(!entry_matches(forwarded, "nope", ""));
+}
