@@ -17,6 +17,7 @@ import {
     ROOT,
     Stack,
     attrs,
+    dashboardUrl,
     connStates,
     deploymentIds,
     failureState,
@@ -89,7 +90,7 @@ test('the dashboard connects to the broker and reaches "subscribed"', { timeout:
     pages.push(p);
     page = p.page;
     await recordConnStates(page);
-    const url = `${server.url}/?broker=${broker.wsUrl}&topic=iotdata/%23`;
+    const url = dashboardUrl(server.url, broker);
     note(`open ${url}`);
     await page.goto(url, { waitUntil: 'load' });
     await waitConnState(page, 'subscribed', 45000);
@@ -112,6 +113,8 @@ test('at least 10 station rows, all with the simulator\'s station ids', { timeou
     assert.deepEqual(unknown, [], `station rows that are not simulated stations: ${unknown.join(', ')}`);
     assert.equal(new Set(ids).size, ids.length, `duplicate station rows: ${ids.join(', ')}`);
     note(`${ids.length} station rows: ${ids.join(', ')}`);
+    // For the screenshot, let the rest of the deployment show up (not asserted).
+    await waitFor(async () => (await stationRowIds(page)).length >= simIds.size - 2, { timeout: 15000 }).catch(() => {});
     await screenshot(page, 'stations');
 }));
 
@@ -142,6 +145,8 @@ test('Leaflet markers for the stations with positions', { timeout: 90000 }, step
         timeout: 20000,
         message: `the #/map page to show >= ${ids.length} markers`,
     });
+    // For the screenshot, every positioned sensor if it comes soon (not asserted).
+    await waitFor(async () => (await markerIds(page)).length >= positionIds.size, { timeout: 15000 }).catch(() => {});
     await screenshot(page, 'map');
 }));
 
@@ -204,7 +209,16 @@ test('broker stopped and restarted: reconnecting, back to subscribed, new packet
     await Promise.race([sim.exit, new Promise((r) => setTimeout(r, 5000))]);
     await sim.stop();
 
-    await waitConnState(page, 'reconnecting', 30000);
+    // From the recorded states: "reconnecting" alternates with "connecting"
+    // while the broker is down, so polling the current text alone could miss it.
+    await waitFor(async () => (await connStates(page)).slice(before).includes('reconnecting'), {
+        timeout: 30000,
+        interval: 100,
+        message: 'conn-state "reconnecting" after the broker stopped',
+        describe: () => 'not seen',
+    }).catch(async (e) => {
+        throw new Error(`${e.message}; states since: ${(await connStates(page)).slice(before).join(' → ')}`);
+    });
     await broker.start();
     await waitConnState(page, 'subscribed', 90000);
     const seen = (await connStates(page)).slice(before);

@@ -22,6 +22,7 @@ import {
     Mosquitto,
     Stack,
     attrs,
+    dashboardUrl,
     failureState,
     goHash,
     launchBrowser,
@@ -73,7 +74,7 @@ before(async () => {
     pages.push(p);
     page = p.page;
     await recordConnStates(page);
-    await page.goto(`${server.url}/?broker=${broker.wsUrl}&topic=iotdata/%23`, { waitUntil: 'load' });
+    await page.goto(dashboardUrl(server.url, broker), { waitUntil: 'load' });
     await waitConnState(page, 'subscribed', 45000);
     // Subscribed first: the page sees the whole run, boot packets included.
     truthFile = path.join(await tempDir('truth', stack), 'truth.json');
@@ -285,4 +286,26 @@ test('the mesh view matches the simulator\'s topology after the relay failure', 
     const view = await read();
     note(`mesh view: ${view.nodes.length} nodes, ${view.edges.length} edges (${view.edges.filter((e) => e.kind === 'parent').length} parent)`);
     await screenshot(page, 'mesh');
+}));
+
+test('the whole run decodes: no error or unrecognised packet rows', { timeout: 180000 }, step(async () => {
+    // The simulator publishes only valid frames (every one decodes strictly
+    // in its own tests); after the full run, the packet log must agree.
+    await sim.finished((DURATION_S + 60) * 1000);
+    await goHash(page, '#/log');
+    const kinds = await waitFor(
+        async () => {
+            const k = await attrs(page, '[data-testid="packet-row"]', 'data-kind');
+            return k.length > 0 ? k : null;
+        },
+        { timeout: 20000, message: 'packet rows on #/log' },
+    );
+    const counts = kinds.reduce((m, k) => ((m[k] = (m[k] || 0) + 1), m), {});
+    note(`packet log after the run: ${JSON.stringify(counts)}`);
+    const examples = await page.$$eval(
+        '[data-testid="packet-row"][data-kind="error"], [data-testid="packet-row"][data-kind="unrecognised"]',
+        (els) => els.slice(0, 5).map((e) => e.innerText.replace(/\s+/g, ' ').trim()),
+    );
+    assert.deepEqual(examples, [], `error/unrecognised entries (${counts.error ?? 0} error, ${counts.unrecognised ?? 0} unrecognised)`);
+    assert.ok((counts.sensor ?? 0) > 0 && (counts.mesh ?? 0) > 0, `sensor and mesh rows: ${JSON.stringify(counts)}`);
 }));

@@ -689,6 +689,16 @@ export async function waitConnState(page, word, timeout = 30000) {
     });
 }
 
+/**
+ * The link that opens the dashboard on `broker` (a `Mosquitto`) with the
+ * topic filter `iotdata/#`: `<base>/?broker=ws://127.0.0.1:<ws>&topic=iotdata/%23`,
+ * plus `&$IOTDATA_E2E_EXTRA_QUERY` when set (e.g. `map=sim`, for diagnosis).
+ */
+export function dashboardUrl(base, broker) {
+    const extra = process.env.IOTDATA_E2E_EXTRA_QUERY;
+    return `${base}/?broker=${broker.wsUrl}&topic=iotdata/%23${extra ? `&${extra}` : ''}`;
+}
+
 /** Sets `location.hash` (hash routes: no reload). */
 export async function goHash(page, hash) {
     await page.evaluate((h) => {

@@ -10,6 +10,16 @@
 //! (reactive), and [`Maps`] is provided as context ([`use_maps`]).
 //! Errors (bad JSON, bad map, too large) are shown in the panel and never
 //! replace the active map.
+//!
+//! **Fallback** (on by default, persisted): variants the active map does not
+//! define are taken from the other known maps (the built-ins first, then
+//! loaded ones), so the simulator's frames decode with the default map
+//! active, and a loaded single-variant map does not hide the others. With
+//! it off, such variants are decoded leniently with variant 0's layout and
+//! flagged (spec 11.4). [`Maps::current`] is the effective map.
+//!
+//! `?map=<name or key>` in the page URL selects a map (see
+//! [`map_from_query`]).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -97,14 +107,93 @@ pub fn parse_user_maps(text: &str) -> Result<Vec<MapChoice>, String> {
         .collect())
 }
 
+/// The effective map for the active `key` among `choices`.
+pub fn effective(choices: &[MapChoice], key: &str, fallback: bool) -> VariantMap {
+    let Some(active) = choices.iter().find(|c| c.key == key).or(choices.first()) else {
+        return VariantMap::default_map();
+    };
+    if !fallback {
+        return active.map.clone();
+    }
+    with_fallback(
+        &active.map,
+        choices
+            .iter()
+            .filter(|c| c.key != active.key)
+            .map(|c| &c.map),
+    )
+}
+
 /// What is persisted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Persisted {
     /// Key of the active map.
     pub active: String,
     /// The last maps JSON loaded or pasted (empty = none).
     pub loaded: String,
+    /// Fill variants missing from the active map from the other maps.
+    pub fallback: bool,
+}
+
+impl Default for Persisted {
+    fn default() -> Self {
+        Persisted {
+            active: DEFAULT_KEY.into(),
+            loaded: String::new(),
+            fallback: true,
+        }
+    }
+}
+
+/// The active map with the variants it lacks taken from `others`, in order
+/// (the first map defining a variant wins). The name stays the active one's.
+pub fn with_fallback<'a>(
+    active: &VariantMap,
+    others: impl IntoIterator<Item = &'a VariantMap>,
+) -> VariantMap {
+    let mut defs: Vec<iotdata::VariantDef> = active.variants().cloned().collect();
+    for m in others {
+        for v in m.variants() {
+            if !defs.iter().any(|d| d.id == v.id) {
+                defs.push(v.clone());
+            }
+        }
+    }
+    VariantMap::from_defs(&active.name, defs).unwrap_or_else(|_| active.clone())
+}
+
+/// Where the variants of the effective map come from: `(variant, map name)`
+/// for those not in the active map.
+pub fn borrowed_variants(active: &VariantMap, effective: &VariantMap) -> Vec<(u8, String)> {
+    effective
+        .variants()
+        .filter(|v| active.get(v.id).is_none())
+        .map(|v| (v.id, v.name.clone()))
+        .collect()
+}
+
+/// The map key named by a `?map=` value: a key (`builtin:sim`), a map name
+/// (`sim`, `default`) or a loaded map's name.
+pub fn map_from_query(choices: &[MapChoice], value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    choices
+        .iter()
+        .find(|c| c.key == v)
+        .or_else(|| choices.iter().find(|c| c.map.name == v))
+        .map(|c| c.key.clone())
+}
+
+/// The `map` parameter of a query string, percent-decoded.
+pub fn query_map_param(query: &str) -> Option<String> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("map="))
+        .map(crate::settings::percent_decode)
 }
 
 /// All choices for a persisted state: the built-ins, then the loaded maps
@@ -126,8 +215,11 @@ pub struct Maps {
     pub choices: RwSignal<Vec<MapChoice>>,
     /// Key of the active map.
     pub active: RwSignal<String>,
-    /// The active map (reactive).
+    /// The effective map (reactive): the active one, with missing variants
+    /// from the other maps while [`Maps::fallback`] is on.
     pub current: RwSignal<VariantMap>,
+    /// Fill variants missing from the active map from the other maps.
+    pub fallback: RwSignal<bool>,
     /// The last load / paste error (cleared on success).
     pub error: RwSignal<Option<String>>,
     loaded_json: StoredValue<String>,
@@ -147,10 +239,12 @@ impl Maps {
             .find(|c| c.key == p.active)
             .unwrap_or(&choices[0])
             .clone();
+        let current = effective(&choices, &active.key, p.fallback);
         Maps {
             choices: RwSignal::new(choices),
             active: RwSignal::new(active.key),
-            current: RwSignal::new(active.map),
+            current: RwSignal::new(current),
+            fallback: RwSignal::new(p.fallback),
             error: RwSignal::new(None),
             loaded_json: StoredValue::new(p.loaded),
         }
@@ -161,7 +255,28 @@ impl Maps {
         Persisted {
             active: self.active.get_untracked(),
             loaded: self.loaded_json.get_value(),
+            fallback: self.fallback.get_untracked(),
         }
+    }
+
+    /// The active map as chosen (without fallback variants).
+    pub fn active_map(&self) -> VariantMap {
+        let key = self.active.get_untracked();
+        self.choices.with_untracked(|c| {
+            c.iter()
+                .find(|c| c.key == key)
+                .map(|c| c.map.clone())
+                .unwrap_or_else(VariantMap::default_map)
+        })
+    }
+
+    /// Turns the fallback on or off.
+    pub fn set_fallback(&self, on: bool) {
+        self.fallback.set(on);
+        let key = self.active.get_untracked();
+        self.current
+            .set(self.choices.with_untracked(|c| effective(c, &key, on)));
+        self.save();
     }
 
     /// Makes the map with `key` active; false when there is none.
@@ -173,8 +288,12 @@ impl Maps {
             self.error.set(Some(format!("no variant map '{key}'")));
             return false;
         };
+        let on = self.fallback.get_untracked();
+        self.current.set(
+            self.choices
+                .with_untracked(|all| effective(all, &c.key, on)),
+        );
         self.active.set(c.key);
-        self.current.set(c.map);
         self.save();
         true
     }
@@ -220,17 +339,25 @@ impl Maps {
     }
 }
 
-/// Reads the persisted state (browser only; defaults elsewhere or on error).
+/// Reads the persisted state, then `?map=` from the page URL (browser only;
+/// defaults elsewhere or on error).
 pub fn load() -> Persisted {
     #[cfg(target_arch = "wasm32")]
     {
-        window()
+        let mut p: Persisted = window()
             .local_storage()
             .ok()
             .flatten()
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
             .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let search = window().location().search().unwrap_or_default();
+        if let Some(v) = query_map_param(&search) {
+            if let Some(key) = map_from_query(&choices_for(&p), &v) {
+                p.active = key;
+            }
+        }
+        p
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -355,7 +482,16 @@ pub fn MapsPanel() -> impl IntoView {
                     </button>
                 </Show>
             </div>
-            <p class="muted small">{describe}</p>
+            <p class="muted small" data-testid="maps-variants">{describe}</p>
+            <label class="check small">
+                <input
+                    type="checkbox"
+                    data-testid="maps-fallback"
+                    prop:checked=move || maps.fallback.get()
+                    on:change=move |e| maps.set_fallback(event_target_checked(&e))
+                />
+                "variants missing from this map: use the other maps' (else variant 0's layout, flagged)"
+            </label>
             <textarea
                 class="mono maps-paste"
                 rows="3"
@@ -393,5 +529,18 @@ mod tests {
         assert!(parse_user_maps("{not json").is_err());
         let one = parse_user_maps(iotdata_sim::SIM_MAPS_JSON).unwrap();
         assert_eq!(one[0].key, "loaded:sim");
+        // Fallback: the default map plus the simulator's other variants.
+        let eff = effective(&b, DEFAULT_KEY, true);
+        assert_eq!(eff.name, "default");
+        assert_eq!(eff.get(6).unwrap().name, "camera");
+        assert_eq!(borrowed_variants(&b[0].map, &eff).len(), 7);
+        assert!(effective(&b, DEFAULT_KEY, false).get(6).is_none());
+        assert_eq!(map_from_query(&b, "sim").as_deref(), Some(SIM_KEY));
+        assert_eq!(
+            map_from_query(&b, "builtin:default").as_deref(),
+            Some(DEFAULT_KEY)
+        );
+        assert_eq!(map_from_query(&b, "nope"), None);
+        assert_eq!(query_map_param("?broker=x&map=sim").as_deref(), Some("sim"));
     }
 }

@@ -171,3 +171,57 @@ async fn pipeline_fills_log_and_table() {
         "first bytes shown as hex"
     );
 }
+
+#[wasm_bindgen_test]
+async fn demo_feed_fills_the_table_through_the_pipeline() {
+    let root = container();
+    let ctx = StoredValue::new_local(None::<Ctx>);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
+        view! {
+            <StationsTable />
+            <PacketLog limit=200 />
+        }
+    });
+    let ctx = ctx.get_value().unwrap();
+    ctx.start_demo();
+    settle().await;
+    assert!(ctx.demo_running.get_untracked());
+    // The simulator's map is active, so every frame decodes.
+    assert_eq!(ctx.maps.active.get_untracked(), iotdata_web::maps::SIM_KEY);
+    let rows: Vec<u16> = all(&root, "[data-testid=station-row]")
+        .iter()
+        .map(|r| r.get_attribute("data-station").unwrap().parse().unwrap())
+        .collect();
+    assert!(rows.len() >= 10, "{rows:?}");
+    let sensors: Vec<u16> = iotdata_sim::GLEN_NEVIS
+        .stations
+        .iter()
+        .filter(|s| matches!(s.role, iotdata_sim::Role::Sensor(_)))
+        .map(|s| s.id)
+        .collect();
+    assert!(rows.iter().all(|id| sensors.contains(id)), "{rows:?}");
+    let kinds: std::collections::HashSet<String> = all(&root, "[data-testid=packet-row]")
+        .iter()
+        .map(|r| r.get_attribute("data-kind").unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["sensor", "mesh"].iter().map(|s| s.to_string()).collect()
+    );
+    // It keeps running on its timer; stopping it stops the feed.
+    let before = ctx.live.with(|s| s.total_messages);
+    for _ in 0..20 {
+        settle().await;
+        if ctx.live.with(|s| s.total_messages) > before {
+            break;
+        }
+    }
+    assert!(ctx.live.with(|s| s.total_messages) > before, "live frames");
+    ctx.stop_demo();
+    let stopped = ctx.live.with(|s| s.total_messages);
+    settle().await;
+    settle().await;
+    assert_eq!(ctx.live.with(|s| s.total_messages), stopped);
+    assert!(!ctx.demo_running.get_untracked());
+}

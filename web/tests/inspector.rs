@@ -140,12 +140,23 @@ async fn typed_vector_decodes_and_errors_keep_the_text() {
     assert!(text.contains('\n'), "pretty-printed");
     assert!(one(&root, "[data-testid=inspector-error]").is_none());
     let page = root.text_content().unwrap();
-    assert!(page.contains("weather_station"), "variant name in the header");
+    assert!(
+        page.contains("weather_station"),
+        "variant name in the header"
+    );
     assert!(page.contains("42 (0x02A)"), "station in decimal and hex");
     assert!(page.contains("-2.75 °C"), "temperature in native units");
     assert!(all(&root, "table.dump tbody tr").len() > 20, "dump rows");
-    assert_eq!(all(&root, ".bitgrid .bg-row").len(), 32 + 1, "one grid row per byte");
-    assert_eq!(all(&root, ".bitgrid .b[data-e]").len(), 253, "packed bits coloured");
+    assert_eq!(
+        all(&root, ".bitgrid .bg-row").len(),
+        32 + 1,
+        "one grid row per byte"
+    );
+    assert_eq!(
+        all(&root, ".bitgrid .b[data-e]").len(),
+        253,
+        "packed bits coloured"
+    );
     assert_eq!(textarea(&root).value(), pasted, "the text is kept as typed");
 
     // Too short: the error with its kind; the text stays.
@@ -166,9 +177,15 @@ async fn typed_vector_decodes_and_errors_keep_the_text() {
     let msg = err.text_content().unwrap();
     assert!(msg.contains("at bit "), "{msg}");
     assert!(msg.contains("field"), "{msg}");
-    assert!(!all(&root, "table.dump tbody tr[data-e]").is_empty(), "partial dump");
+    assert!(
+        !all(&root, "table.dump tbody tr[data-e]").is_empty(),
+        "partial dump"
+    );
     assert!(one(&root, "table.dump tr.err-row").is_some(), "error row");
-    assert!(!all(&root, ".bitgrid .b.x").is_empty(), "bits after the error marked");
+    assert!(
+        !all(&root, ".bitgrid .b.x").is_empty(),
+        "bits after the error marked"
+    );
     assert_eq!(textarea(&root).value(), cut);
 
     // Not hex.
@@ -202,15 +219,25 @@ async fn hover_links_table_rows_and_bits() {
     settle().await;
     let lit: Vec<_> = all(&root, ".bitgrid .b.e4");
     assert_eq!(lit.len(), 8);
-    assert_ne!(computed(&lit[0], "box-shadow"), "none", "its bits are highlighted");
+    assert_ne!(
+        computed(&lit[0], "box-shadow"),
+        "none",
+        "its bits are highlighted"
+    );
     let other = one(&root, ".bitgrid .b.e0").unwrap();
     assert_eq!(computed(&other, "box-shadow"), "none", "other bits are not");
     assert_eq!(
-        computed(&row.query_selector("td").unwrap().unwrap(), "background-color"),
+        computed(
+            &row.query_selector("td").unwrap().unwrap(),
+            "background-color"
+        ),
         "rgb(255, 213, 74)"
     );
     let status = one(&root, ".bd-status").unwrap().text_content().unwrap();
-    assert!(status.contains("presence[1]") && status.contains("bits 40–47"), "{status}");
+    assert!(
+        status.contains("presence[1]") && status.contains("bits 40–47"),
+        "{status}"
+    );
 
     // Hovering a bit lights its row.
     let bit = one(&root, ".bitgrid .b.e1").unwrap();
@@ -219,11 +246,17 @@ async fn hover_links_table_rows_and_bits() {
     let station_row = one(&root, "table.dump tr.r1").unwrap();
     assert!(station_row.text_content().unwrap().contains("station"));
     assert_eq!(
-        computed(&station_row.query_selector("td").unwrap().unwrap(), "background-color"),
+        computed(
+            &station_row.query_selector("td").unwrap().unwrap(),
+            "background-color"
+        ),
         "rgb(255, 213, 74)"
     );
     assert_ne!(
-        computed(&row.query_selector("td").unwrap().unwrap(), "background-color"),
+        computed(
+            &row.query_selector("td").unwrap().unwrap(),
+            "background-color"
+        ),
         "rgb(255, 213, 74)",
         "the previous row is no longer lit"
     );
@@ -321,7 +354,11 @@ fn thumbnail_rgba_matches_the_vectors() {
             expected_rgba(&px, false),
             "{name}"
         );
-        assert_eq!(grid_to_rgba(&grid, true), expected_rgba(&px, true), "{name}");
+        assert_eq!(
+            grid_to_rgba(&grid, true),
+            expected_rgba(&px, true),
+            "{name}"
+        );
     }
 }
 
@@ -336,7 +373,11 @@ fn canvas_pixels(c: &web_sys::HtmlCanvasElement) -> Vec<u8> {
 
 #[wasm_bindgen_test]
 async fn thumbnail_canvas_draws_the_vector_pixels() {
-    for name in ["img_bilevel_32x24_rle", "img_grey16_24x18_raw", "img_bilevel_32x24_raw"] {
+    for name in [
+        "img_bilevel_32x24_rle",
+        "img_grey16_24x18_raw",
+        "img_bilevel_32x24_raw",
+    ] {
         let (img, px) = vector_image(name);
         let invert = img.invert();
         let fragment = img.fragment();
@@ -360,7 +401,10 @@ async fn thumbnail_canvas_draws_the_vector_pixels() {
         // Scaled ×4..×8 by CSS, crisp.
         let w = canvas.width() as f64;
         let css_w = canvas.get_bounding_client_rect().width();
-        assert!(css_w >= 4.0 * w && css_w <= 8.0 * w + 2.0, "{name}: {css_w}");
+        assert!(
+            css_w >= 4.0 * w && css_w <= 8.0 * w + 2.0,
+            "{name}: {css_w}"
+        );
         assert_eq!(
             one(&root, ".thumb-badge").is_some(),
             fragment,

@@ -370,9 +370,15 @@ fn table_order_is_stable_and_filterable() {
         store.ingest(T0 + i as f64 * 1000.0, "t", &weather(*id, 1, 5.0, *batt));
     }
     assert_eq!(sorted_ids(&store, "", SortKey::Id, true), [3, 4, 5, 9]);
-    assert_eq!(sorted_ids(&store, "", SortKey::LastHeard, false), [5, 4, 9, 3]);
+    assert_eq!(
+        sorted_ids(&store, "", SortKey::LastHeard, false),
+        [5, 4, 9, 3]
+    );
     // Ties keep id order in both directions (no flicker between equals).
-    assert_eq!(sorted_ids(&store, "", SortKey::Battery, false), [4, 9, 3, 5]);
+    assert_eq!(
+        sorted_ids(&store, "", SortKey::Battery, false),
+        [4, 9, 3, 5]
+    );
     assert_eq!(sorted_ids(&store, "", SortKey::Battery, true), [5, 3, 4, 9]);
     assert_eq!(sorted_ids(&store, "0x009", SortKey::Id, true), [9]);
     assert_eq!(sorted_ids(&store, "weather", SortKey::Id, true).len(), 4);

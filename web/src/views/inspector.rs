@@ -198,6 +198,8 @@ pub struct Analysis {
     pub bytes: Vec<u8>,
     /// The 32-bit header when at least 4 bytes (also on error).
     pub header: Option<iotdata::Header>,
+    /// The header variant's name in the map (also on error).
+    pub variant_name: Option<String>,
     /// The decoded frame.
     pub model: Option<FrameModel>,
     /// Why decoding failed.
@@ -253,6 +255,9 @@ fn hex_error_text(e: &iotdata::hex::HexError) -> String {
 pub fn analyse(bytes: &[u8], map: &VariantMap) -> Analysis {
     let (result, mut dump) = frame::dump_frame(bytes, map, OPTIONS);
     let header = iotdata::Header::peek(bytes);
+    let variant_name = header
+        .and_then(|h| map.get(h.variant))
+        .map(|v| v.name.clone());
     match result {
         Ok(f) => {
             if let Some(inner) = frame::forward_inner(&f) {
@@ -262,6 +267,7 @@ pub fn analyse(bytes: &[u8], map: &VariantMap) -> Analysis {
             Analysis {
                 bytes: bytes.to_vec(),
                 header,
+                variant_name,
                 model: Some(model_of(&f, bytes.len(), map, 0)),
                 error: None,
                 dump,
@@ -271,6 +277,7 @@ pub fn analyse(bytes: &[u8], map: &VariantMap) -> Analysis {
         Err(e) => Analysis {
             bytes: bytes.to_vec(),
             header,
+            variant_name,
             model: None,
             error: Some(ErrorInfo::from(&e)),
             dump,
@@ -452,7 +459,11 @@ fn parts_of(v: &FieldValue) -> Vec<Part> {
             .collect(),
         FieldValue::Pm(p) => pm(p, ""),
         FieldValue::Gas(g) => gas(g, ""),
-        FieldValue::AirQuality { index, pm: p, gas: g } => {
+        FieldValue::AirQuality {
+            index,
+            pm: p,
+            gas: g,
+        } => {
             let mut out = vec![Part {
                 key: "index".into(),
                 value: format!("{index} AQI"),
@@ -585,7 +596,11 @@ fn tlv_row(t: &Tlv) -> TlvRow {
             ),
             (
                 "supply",
-                format!("{} mV ({:.2} V)", h.supply_mv, f64::from(h.supply_mv) / 1000.0),
+                format!(
+                    "{} mV ({:.2} V)",
+                    h.supply_mv,
+                    f64::from(h.supply_mv) / 1000.0
+                ),
             ),
             (
                 "free heap",
@@ -604,14 +619,12 @@ fn tlv_row(t: &Tlv) -> TlvRow {
                 ),
             ),
         ]),
-        TlvValue::Status(None) => TlvContent::Malformed(format!(
-            "STATUS should be {} raw bytes",
-            tlv::STATUS_LEN
-        )),
-        TlvValue::Health(None) => TlvContent::Malformed(format!(
-            "HEALTH should be {} raw bytes",
-            tlv::HEALTH_LEN
-        )),
+        TlvValue::Status(None) => {
+            TlvContent::Malformed(format!("STATUS should be {} raw bytes", tlv::STATUS_LEN))
+        }
+        TlvValue::Health(None) => {
+            TlvContent::Malformed(format!("HEALTH should be {} raw bytes", tlv::HEALTH_LEN))
+        }
         TlvValue::Message(Some(s)) | TlvValue::Text(s) => TlvContent::Text(s),
         TlvValue::Message(None) => TlvContent::Empty,
         TlvValue::Raw(b) if b.is_empty() => TlvContent::Empty,
@@ -1053,38 +1066,38 @@ fn analysis_view(a: &Analysis) -> impl IntoView {
 
 fn header_view(a: &Analysis) -> impl IntoView {
     let len = a.bytes.len();
-    let (variant, station, sequence, name, kind, warnings, packed, ctrl) = match (&a.model, a.header)
-    {
-        (Some(m), _) => (
-            Some(m.variant),
-            Some(m.station),
-            Some(m.sequence),
-            m.variant_name.clone(),
-            m.kind(),
-            m.warnings.clone(),
-            m.packed_bits,
-            m.mesh.as_ref().map(|x| x.ctrl_name),
-        ),
-        (None, Some(h)) => (
-            Some(h.variant),
-            Some(h.station),
-            Some(h.sequence),
-            None,
-            "error",
-            Vec::new(),
-            None,
-            None,
-        ),
-        (None, None) => (None, None, None, None, "error", Vec::new(), None, None),
-    };
+    let (variant, station, sequence, name, kind, warnings, packed, ctrl) =
+        match (&a.model, a.header) {
+            (Some(m), _) => (
+                Some(m.variant),
+                Some(m.station),
+                Some(m.sequence),
+                m.variant_name.clone(),
+                m.kind(),
+                m.warnings.clone(),
+                m.packed_bits,
+                m.mesh.as_ref().map(|x| x.ctrl_name),
+            ),
+            (None, Some(h)) => (
+                Some(h.variant),
+                Some(h.station),
+                Some(h.sequence),
+                a.variant_name.clone(),
+                "error",
+                Vec::new(),
+                None,
+                None,
+            ),
+            (None, None) => (None, None, None, None, "error", Vec::new(), None, None),
+        };
     let variant_text = variant.map(|v| match (&name, v) {
         (_, 15) => "15 · mesh control".to_string(),
         (Some(n), v) => format!("{v} · {n}"),
         (None, v) => format!("{v} · not in the map"),
     });
-    let bits = match packed {
-        Some(bits) => format!("{bits} of {}", len * 8),
-        None => (len * 8).to_string(),
+    let (bits_label, bits) = match packed {
+        Some(bits) => ("Bits used", format!("{bits} of {}", len * 8)),
+        None => ("Bits", (len * 8).to_string()),
     };
     let cell = |k: &'static str, v: Option<String>| {
         v.map(|v| {
@@ -1110,7 +1123,7 @@ fn header_view(a: &Analysis) -> impl IntoView {
                 {cell("Station", station.map(|s| format!("{s} (0x{s:03X})")))}
                 {cell("Sequence", sequence.map(|s| s.to_string()))}
                 {cell("Bytes", Some(len.to_string()))}
-                {cell("Bits used", Some(bits))}
+                {cell(bits_label, Some(bits))}
             </div>
             {(!warnings.is_empty())
                 .then(|| {

@@ -58,8 +58,11 @@ fn fit(map: &leaflet::Map, b: Bounds) {
     let bounds =
         leaflet::LatLngBounds::new(&leaflet::LatLng::new(s, w), &leaflet::LatLng::new(n, e));
     let opts = js_sys::Object::new();
-    let pad = js_sys::Array::of2(&JsValue::from(40), &JsValue::from(40));
-    let _ = js_sys::Reflect::set(&opts, &"padding".into(), &pad);
+    // More room at the bottom: the overlay and the attribution sit there.
+    let tl = js_sys::Array::of2(&JsValue::from(30), &JsValue::from(30));
+    let br = js_sys::Array::of2(&JsValue::from(30), &JsValue::from(80));
+    let _ = js_sys::Reflect::set(&opts, &"paddingTopLeft".into(), &tl);
+    let _ = js_sys::Reflect::set(&opts, &"paddingBottomRight".into(), &br);
     let _ = js_sys::Reflect::set(&opts, &"maxZoom".into(), &JsValue::from(13));
     // Repeated fits while data streams in must not fight an animation.
     let _ = js_sys::Reflect::set(&opts, &"animate".into(), &JsValue::FALSE);
