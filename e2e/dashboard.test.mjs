@@ -240,20 +240,16 @@ test('broker stopped and restarted: reconnecting, back to subscribed, new packet
 }));
 
 // The demo feed runs the simulator library inside the page: no broker at all.
-const demoWired =
-    process.env.IOTDATA_E2E_NO_SKIP === '1' ||
-    /iotdata-sim|iotdata_sim/.test(fs.readFileSync(path.join(ROOT, 'web', 'Cargo.toml'), 'utf8'));
-
-test(
-    'demo feed (?demo=1, no broker) fills the station table and the map',
-    {
-        timeout: 120000,
-        skip: demoWired ? false : 'demo feed not wired yet: web/Cargo.toml does not depend on iotdata-sim',
-    },
-    step(async () => {
-        const p = await newPage(browser, 'demo', { stack });
+// Both ways in: `?demo=1`, and the bare URL of a fresh profile (no broker
+// configured), which is what the README's serve command opens.
+for (const [label, query] of [
+    ['?demo=1', '/?demo=1'],
+    ['bare URL, nothing configured', '/'],
+]) {
+    test(`demo feed (${label}, no broker) fills the station table and the map`, { timeout: 120000 }, step(async () => {
+        const p = await newPage(browser, `demo-${query === '/' ? 'bare' : 'query'}`, { stack });
         pages.push(p);
-        await p.page.goto(`${server.url}/?demo=1`, { waitUntil: 'load' });
+        await p.page.goto(`${server.url}${query}`, { waitUntil: 'load' });
         const rows = await waitFor(
             async () => {
                 const ids = await stationRowIds(p.page);
@@ -270,7 +266,8 @@ test(
             },
             { timeout: 60000, message: 'station markers from the demo feed' },
         );
-        note(`demo: ${rows.length} station rows, ${markers.length} markers`);
+        await p.page.locator('[data-testid="demo-badge"]').waitFor({ state: 'visible', timeout: 10000 });
+        note(`demo (${label}): ${rows.length} station rows, ${markers.length} markers`);
         assert.ok(markers.every((id) => positionIds.has(id)), `demo markers are positioned sensors: ${markers.join(', ')}`);
-    }),
-);
+    }));
+}

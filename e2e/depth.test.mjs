@@ -15,6 +15,7 @@
 // #/mesh.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -308,4 +309,34 @@ test('the whole run decodes: no error or unrecognised packet rows', { timeout: 1
     );
     assert.deepEqual(examples, [], `error/unrecognised entries (${counts.error ?? 0} error, ${counts.unrecognised ?? 0} unrecognised)`);
     assert.ok((counts.sensor ?? 0) > 0 && (counts.mesh ?? 0) > 0, `sensor and mesh rows: ${JSON.stringify(counts)}`);
+}));
+
+test('the packet log exports as NDJSON (canonical JSON + receive time + topic) and CSV', { timeout: 60000 }, step(async () => {
+    await goHash(page, '#/log');
+    const read = async (testid) => {
+        const [download] = await Promise.all([
+            page.waitForEvent('download', { timeout: 20000 }),
+            page.locator(`[data-testid="${testid}"]`).click(),
+        ]);
+        const file = await download.path();
+        return { name: download.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+    };
+    const nd = await read('log-export-ndjson');
+    const lines = nd.text.split('\n').filter((l) => l.trim() !== '');
+    assert.ok(lines.length > 10, `NDJSON lines: ${lines.length}`);
+    const docs = lines.map((l, i) => {
+        try {
+            return JSON.parse(l);
+        } catch (e) {
+            assert.fail(`NDJSON line ${i + 1} is not JSON: ${l.slice(0, 120)}`);
+        }
+    });
+    assert.ok(docs.every((d) => typeof d === 'object' && d !== null), 'every line is an object');
+    const text = JSON.stringify(docs.slice(0, 50));
+    assert.match(text, /iotdata\/raw\//, 'the topic is in the records');
+    assert.match(text, /"station"/, 'canonical JSON of the packets is in the records');
+    const csv = await read('log-export-csv');
+    const rows = csv.text.split('\n').filter((l) => l.trim() !== '');
+    assert.ok(rows.length >= lines.length, `CSV rows ${rows.length} (header + one per packet) vs NDJSON lines ${lines.length}`);
+    note(`exports: ${nd.name} (${lines.length} lines), ${csv.name} (${rows.length} rows); first record keys: ${Object.keys(docs[0]).join(', ')}`);
 }));

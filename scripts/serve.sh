@@ -19,18 +19,6 @@ ADDRESS="${IOTDATA_ADDRESS:-127.0.0.1}"
 PORT="${IOTDATA_PORT:-8080}"
 RELEASE="${IOTDATA_RELEASE:-0}"
 
-if [ ! -d web ] || [ ! -f index.html ]; then
-    cat <<'EOF'
-[serve] The dashboard (web/, index.html) is not in this checkout yet, so there
-[serve] is nothing for trunk to serve. Meanwhile, here is the command-line
-[serve] decoder on a sample packet:
-[serve]   cargo run --release --bin iotdata -- decode 002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210
-EOF
-    # shellcheck source=scripts/env.sh
-    source "$ROOT/scripts/env.sh"
-    exec cargo run --release --bin iotdata -- decode 002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210
-fi
-
 bash "$ROOT/scripts/setup.sh" rust trunk wasm-bindgen npm
 # shellcheck source=scripts/env.sh
 source "$ROOT/scripts/env.sh"

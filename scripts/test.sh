@@ -20,16 +20,16 @@ cd "$ROOT" || exit 2
 # The guard is `-` (always run) or a path: the step is SKIPPED while that path
 # does not exist. Once the part it guards has landed, replace the path by `-`.
 STEPS=(
-    "setup           | -                   | bash scripts/setup.sh all"
-    "fmt             | -                   | cargo fmt --all -- --check"
-    "clippy          | -                   | cargo clippy --workspace --all-targets -- -D warnings"
-    "test-native     | -                   | cargo test --workspace"
-    "wasm-build      | -                   | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib"
-    "wasm-test-codec | codec/tests/wasm.rs | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
-    "wasm-test-web   | web                 | cargo test -p iotdata-web --target wasm32-unknown-unknown"
-    "bench-web       | web/tests/bench.rs  | cargo test -p iotdata-web --target wasm32-unknown-unknown --release --test bench -- --nocapture"
-    "trunk-build     | index.html          | trunk build --release"
-    "e2e             | e2e                 | node --test --test-concurrency=1 e2e/"
+    "setup           | - | bash scripts/setup.sh all"
+    "fmt             | - | cargo fmt --all -- --check"
+    "clippy          | - | cargo clippy --workspace --all-targets -- -D warnings"
+    "test-native     | - | cargo test --workspace"
+    "wasm-build      | - | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib && cargo build --release --target wasm32-unknown-unknown -p iotdata-sim --lib"
+    "wasm-test-codec | - | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
+    "wasm-test-web   | - | cargo test -p iotdata-web --target wasm32-unknown-unknown"
+    "bench-web       | - | cargo test -p iotdata-web --target wasm32-unknown-unknown --profile web-release --test bench -- --nocapture"
+    "trunk-build     | - | trunk build --release"
+    "e2e             | - | node --test --test-concurrency=1 e2e/"
 )
 # -------------------------------------------------------------------------------
 

@@ -164,16 +164,19 @@ pub fn App() -> impl IntoView {
     {
         on_cleanup(move || h.clear());
     }
-    if demo {
-        // `?demo=1`: the simulator in the page, no broker.
+    if demo || settings0.broker.trim().is_empty() {
+        // `?demo=1`, or no broker configured at all (a first visit, the
+        // README's serve command): the simulator runs in the page, so the
+        // dashboard is live at once. "Stop demo" stops it; configuring a
+        // broker in Settings stops it too.
         status.set(ConnState::Idle {
-            note: "starting the demo feed".into(),
+            note: if demo {
+                "starting the demo feed".into()
+            } else {
+                "no broker configured: showing the demo feed (open Settings to connect)".into()
+            },
         });
         request_animation_frame(move || ctx.start_demo());
-    } else if settings0.broker.trim().is_empty() {
-        status.set(ConnState::Idle {
-            note: "no broker configured: open Settings, or start the Demo feed".into(),
-        });
     } else {
         conn.with_value(|c| c.start(settings0));
     }

@@ -1,5 +1,6 @@
 //! The packet log: newest first, bounded (the store keeps 2,000 entries),
-//! pause, filter by station and kind. Clicking a row with a frame opens it
+//! pause, filter by station and kind, export as NDJSON or CSV
+//! ([`crate::export`]). Clicking a row with a frame opens it
 //! in the inspector (`#hex=…`). Topics and summaries are rendered as text.
 //!
 //! Test hook: `data-testid="packet-row"` with `data-kind` = `sensor`, `mesh`,
@@ -121,6 +122,22 @@ pub fn PacketLog(
             </button>
             <span class="muted small">{pending}</span>
             <Show when=move || !compact>
+                <button
+                    class="btn small"
+                    data-testid="log-export-ndjson"
+                    title="the log as NDJSON: canonical JSON + receive time + topic, one line per packet"
+                    on:click=move |_| crate::export::download_log_ndjson(&ctx)
+                >
+                    "NDJSON"
+                </button>
+                <button
+                    class="btn small"
+                    data-testid="log-export-csv"
+                    title="the log as CSV"
+                    on:click=move |_| crate::export::download_log_csv(&ctx)
+                >
+                    "CSV"
+                </button>
                 <button class="btn small" on:click=move |_| ctx.live.clear()>
                     "Clear"
                 </button>
