@@ -1,5 +1,7 @@
-//! Step 5 of the pipeline: decode a classified payload. This is the only
-//! file that calls the `iotdata` codec.
+//! Step 5 of the pipeline: decode a classified payload. This is where the
+//! packet pipeline calls the `iotdata` codec (the views also use the codec
+//! directly for what they show: the inspector's dump, field tables,
+//! thumbnails).
 //!
 //! Frames (sensor or mesh, dispatched on the variant nibble by
 //! `iotdata::frame::decode_frame`) are decoded leniently with the active

@@ -5,7 +5,8 @@
 //! scripts/env.sh sourced). Browser-only: nothing runs natively.
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
+mod common;
+use common::*;
 
 use iotdata_web::app::Ctx;
 use iotdata_web::settings::Settings;
@@ -17,38 +18,6 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const FRAME_HEX: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210";
-
-fn container() -> web_sys::HtmlElement {
-    let doc = document();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
-}
-
-/// Lets effects, the animation frame flush and the DOM settle.
-async fn settle() {
-    for _ in 0..3 {
-        let p = js_sys::Promise::new(&mut |resolve, _| {
-            set_timeout(
-                move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)),
-                Duration::from_millis(40),
-            );
-        });
-        wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-    }
-}
-
-fn all(root: &web_sys::HtmlElement, sel: &str) -> Vec<web_sys::Element> {
-    let list = root.query_selector_all(sel).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
-        .collect()
-}
-
-fn one(root: &web_sys::HtmlElement, sel: &str) -> Option<web_sys::Element> {
-    root.query_selector(sel).unwrap()
-}
 
 fn set_textarea(root: &web_sys::HtmlElement, text: &str) {
     let ta: web_sys::HtmlTextAreaElement = one(root, "[data-testid=inspector-input]")

@@ -5,7 +5,8 @@
 //! wasm32-unknown-unknown --test inspector`. Browser-only.
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
+mod common;
+use common::*;
 
 use iotdata::image::{Image, PixelGrid};
 use iotdata::{FieldValue, VariantMap};
@@ -26,42 +27,6 @@ const FORWARD_HEX: &str = "f008000910000bb804d260830816ca70c330";
 const SENSOR_VECTORS: &str = include_str!("../../tests/vectors/sensor.jsonl");
 const VARIANT_MAPS: &str = include_str!("../../tests/vectors/variants.json");
 
-fn container() -> web_sys::HtmlElement {
-    let doc = document();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
-}
-
-async fn sleep(ms: u64) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        set_timeout(
-            move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)),
-            Duration::from_millis(ms),
-        );
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}
-
-/// Lets effects and the DOM settle.
-async fn settle() {
-    for _ in 0..3 {
-        sleep(30).await;
-    }
-}
-
-fn all(root: &web_sys::Element, sel: &str) -> Vec<web_sys::Element> {
-    let list = root.query_selector_all(sel).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
-        .collect()
-}
-
-fn one(root: &web_sys::Element, sel: &str) -> Option<web_sys::Element> {
-    root.query_selector(sel).unwrap()
-}
-
 fn textarea(root: &web_sys::Element) -> web_sys::HtmlTextAreaElement {
     one(root, "[data-testid=inspector-input]")
         .expect("inspector textarea")
@@ -74,18 +39,6 @@ fn type_text(root: &web_sys::Element, text: &str) {
     ta.set_value(text);
     ta.dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
-}
-
-/// A bubbling `MouseEvent` of type `ty` on `el`.
-fn mouse(el: &web_sys::Element, ty: &str) {
-    let w: wasm_bindgen::JsValue = window().into();
-    let ctor: js_sys::Function = js_sys::Reflect::get(&w, &"MouseEvent".into())
-        .unwrap()
-        .unchecked_into();
-    let init = js_sys::Object::new();
-    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
-    let ev = js_sys::Reflect::construct(&ctor, &js_sys::Array::of2(&ty.into(), &init)).unwrap();
-    el.dispatch_event(ev.unchecked_ref()).unwrap();
 }
 
 fn mouseover(el: &web_sys::Element) {

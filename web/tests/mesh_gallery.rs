@@ -6,7 +6,8 @@
 //! mesh_gallery` (with scripts/env.sh sourced). Browser-only.
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
+mod common;
+use common::*;
 
 use iotdata::receiver::EdgeKind;
 use iotdata_sim::{SimConfig, Simulation};
@@ -18,53 +19,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn container() -> web_sys::HtmlElement {
-    let doc = document();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
-}
-
-/// Lets effects, the animation frame flush and the DOM settle.
-async fn settle() {
-    for _ in 0..3 {
-        let p = js_sys::Promise::new(&mut |resolve, _| {
-            set_timeout(
-                move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)),
-                Duration::from_millis(40),
-            );
-        });
-        wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-    }
-}
-
-fn all(root: &web_sys::HtmlElement, sel: &str) -> Vec<web_sys::Element> {
-    let list = root.query_selector_all(sel).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
-        .collect()
-}
-
-fn one(root: &web_sys::HtmlElement, sel: &str) -> Option<web_sys::Element> {
-    root.query_selector(sel).unwrap()
-}
-
-/// Dispatches a bubbling DOM event (Leptos delegates events to the
-/// document).
-fn fire(el: &web_sys::Element, kind: &str) {
-    let init = js_sys::Object::new();
-    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
-    let ctor: js_sys::Function = js_sys::Reflect::get(&window(), &"MouseEvent".into())
-        .unwrap()
-        .unchecked_into();
-    let args = js_sys::Array::of2(&kind.into(), &init);
-    let ev: web_sys::Event = js_sys::Reflect::construct(&ctor, &args)
-        .unwrap()
-        .unchecked_into();
-    el.dispatch_event(&ev).unwrap();
-}
 
 /// Mounts `view` with a fresh context whose map is the simulator's.
 fn mount<V: IntoView + 'static>(
@@ -159,14 +113,14 @@ async fn mesh_graph_shows_the_simulated_network() {
         .unwrap()
         .unchecked_into();
     toggle.set_checked(false);
-    fire(&toggle, "change");
+    mouse(&toggle, "change");
     settle().await;
     assert!(all(&root, "[data-testid=mesh-node][data-role=sensor]").is_empty());
     assert!(all(&root, "[data-testid=mesh-edge][data-kind=via]").is_empty());
     assert_eq!(all(&root, "[data-testid=mesh-node]").len(), 7);
 
     // A click opens the side panel with the node's neighbour table.
-    fire(&node(0x102).unwrap(), "click");
+    mouse(&node(0x102).unwrap(), "click");
     settle().await;
     let panel = one(&root, "[data-testid=mesh-panel]").expect("panel open");
     assert_eq!(panel.get_attribute("data-node").as_deref(), Some("258"));

@@ -6,7 +6,8 @@
 //! wasm32-unknown-unknown --test station`
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
+mod common;
+use common::*;
 
 use iotdata::receiver::{Receiver, ReceiverConfig};
 use iotdata::tlv::{self, Tlv, TlvHealth, TlvStatus};
@@ -27,7 +28,6 @@ use iotdata_web::views::tlv_panel::{
     duty_cycle, format_pct, human_duration, message_text, sections, text_pairs, TlvPanel, TlvState,
 };
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -35,33 +35,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
 // ---- helpers -------------------------------------------------------------------
-
-fn container() -> web_sys::HtmlElement {
-    let doc = document();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
-}
-
-async fn settle() {
-    for _ in 0..4 {
-        let p = js_sys::Promise::new(&mut |resolve, _| {
-            set_timeout(
-                move || drop(resolve.call0(&wasm_bindgen::JsValue::NULL)),
-                Duration::from_millis(40),
-            );
-        });
-        wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-    }
-}
-
-fn all(root: &web_sys::HtmlElement, sel: &str) -> Vec<web_sys::Element> {
-    let list = root.query_selector_all(sel).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
-        .collect()
-}
 
 fn types_of(rows: &[web_sys::Element]) -> Vec<String> {
     rows.iter()
