@@ -1107,7 +1107,7 @@ impl Simulation {
                 station_id: self.nodes[n.idx].st.id,
             })
             .collect();
-        nbs.sort_by_key(|n| n.station_id);
+        nbs.sort_unstable_by_key(|n| n.station_id);
         nbs.truncate(mesh::MAX_NEIGHBOURS);
         let parent = r.parent;
         let content = ReportContent {

@@ -20,7 +20,7 @@
 //! (whole log, oldest first). For the station page:
 //! [`download_station_ndjson`] and [`download_station_csv`].
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use iotdata::VariantMap;
 use serde_json::Value;
@@ -196,7 +196,7 @@ pub fn numeric_fields(json: &Value) -> Vec<(String, f64)> {
 /// CSV of a station's history: `time,rx_ms,<field>…`, one row per receive
 /// time (ascending), empty cells where a field has no point at that time.
 pub fn history_csv(series: &[(String, Vec<(f64, f64)>)]) -> String {
-    let mut rows: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
+    let mut rows: VecMap<i64, Vec<Option<f64>>> = VecMap::new();
     for (i, (_, pts)) in series.iter().enumerate() {
         for &(t, v) in pts {
             if !t.is_finite() {
@@ -250,7 +250,7 @@ pub fn packets_csv(records: &[PacketRecord], map: &VariantMap) -> String {
         })
         .collect();
     let mut columns: Vec<String> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut index: VecMap<String, usize> = VecMap::new();
     for (_, fields) in &decoded {
         for (k, _) in fields {
             if !index.contains_key(k) && columns.len() < MAX_CSV_FIELD_COLUMNS {

@@ -48,8 +48,8 @@
 //! twice gives identical positions, and a fresh layout depends only on the
 //! topology's content, not on the order in which it was learnt.
 
+use crate::vecmap::{VecMap, VecSet};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
 
 use iotdata::receiver::{Role, Topology};
 
@@ -176,7 +176,7 @@ pub struct BandInfo {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Positions {
     /// Placed nodes, by id.
-    pub nodes: BTreeMap<u16, Placed>,
+    pub nodes: VecMap<u16, Placed>,
     /// Bands, left to right (trees by gateway id, then the orphaned band).
     pub bands: Vec<BandInfo>,
     /// Total width in columns.
@@ -193,7 +193,7 @@ impl Positions {
 
     /// `(column, row)` of every node, by id (what the stability tests
     /// compare).
-    pub fn coords(&self) -> BTreeMap<u16, (f64, u32)> {
+    pub fn coords(&self) -> VecMap<u16, (f64, u32)> {
         self.nodes
             .iter()
             .map(|(&id, p)| (id, (p.col, p.row)))
@@ -225,9 +225,9 @@ struct Resolved {
 #[derive(Debug, Clone)]
 pub struct Layout {
     sensors: bool,
-    slots: BTreeMap<u16, Slot>,
-    anchors: BTreeMap<u16, u16>,
-    alloc: BTreeMap<Band, f64>,
+    slots: VecMap<u16, Slot>,
+    anchors: VecMap<u16, u16>,
+    alloc: VecMap<Band, f64>,
     positions: Positions,
 }
 
@@ -242,9 +242,9 @@ impl Layout {
     pub fn new(sensors: bool) -> Layout {
         Layout {
             sensors,
-            slots: BTreeMap::new(),
-            anchors: BTreeMap::new(),
-            alloc: BTreeMap::new(),
+            slots: VecMap::new(),
+            anchors: VecMap::new(),
+            alloc: VecMap::new(),
             positions: Positions::default(),
         }
     }
@@ -286,7 +286,7 @@ impl Layout {
 
     /// Lays out `nodes` (any order; duplicates of an id: the last wins).
     pub fn update_nodes(&mut self, nodes: &[LayoutNode]) -> &Positions {
-        let by_id: BTreeMap<u16, &LayoutNode> = nodes.iter().map(|n| (n.id, n)).collect();
+        let by_id: VecMap<u16, &LayoutNode> = nodes.iter().map(|n| (n.id, n)).collect();
         let resolved = self.resolve(&by_id);
         let ideal = ideal_columns(&resolved);
         self.place(&resolved, &ideal);
@@ -294,15 +294,15 @@ impl Layout {
     }
 
     /// Band, row and parent of every node that is drawn.
-    fn resolve(&mut self, nodes: &BTreeMap<u16, &LayoutNode>) -> BTreeMap<u16, Resolved> {
-        let mut out: BTreeMap<u16, Resolved> = BTreeMap::new();
+    fn resolve(&mut self, nodes: &VecMap<u16, &LayoutNode>) -> VecMap<u16, Resolved> {
+        let mut out: VecMap<u16, Resolved> = VecMap::new();
         // Gateways and relays, walking up parent chains iteratively.
         for (&id, n) in nodes {
             if n.role == Role::Sensor || out.contains_key(&id) {
                 continue;
             }
             let mut path: Vec<u16> = Vec::new();
-            let mut on_path: BTreeSet<u16> = BTreeSet::new();
+            let mut on_path: VecSet<u16> = VecSet::new();
             let mut cur = id;
             loop {
                 if out.contains_key(&cur) || !on_path.insert(cur) {
@@ -357,8 +357,8 @@ impl Layout {
     /// The node a sensor hangs under (see the module documentation).
     fn sensor_anchor(
         &self,
-        nodes: &BTreeMap<u16, &LayoutNode>,
-        placed: &BTreeMap<u16, Resolved>,
+        nodes: &VecMap<u16, &LayoutNode>,
+        placed: &VecMap<u16, Resolved>,
         n: &LayoutNode,
     ) -> Option<u16> {
         let candidates: Vec<&ViaInput> = n
@@ -404,11 +404,11 @@ impl Layout {
 
     /// Assigns columns: kept slots stay, the rest go to the nearest free
     /// column of their row; then band origins.
-    fn place(&mut self, resolved: &BTreeMap<u16, Resolved>, ideal: &BTreeMap<u16, f64>) {
-        let mut x: BTreeMap<u16, f64> = BTreeMap::new();
-        let mut occupied: BTreeMap<(Band, u32), Vec<f64>> = BTreeMap::new();
+    fn place(&mut self, resolved: &VecMap<u16, Resolved>, ideal: &VecMap<u16, f64>) {
+        let mut x: VecMap<u16, f64> = VecMap::new();
+        let mut occupied: VecMap<(Band, u32), Vec<f64>> = VecMap::new();
         let mut pending: Vec<(Band, u32, f64, u16)> = Vec::new();
-        let mut moved: BTreeSet<u16> = BTreeSet::new();
+        let mut moved: VecSet<u16> = VecSet::new();
         for (&id, r) in resolved {
             let row_occ = occupied.entry((r.band, r.row)).or_default();
             // A remembered slot is kept when the structure is the same and
@@ -433,7 +433,7 @@ impl Layout {
             }
         }
         // Parents before children (rows ascending), then tidy order.
-        pending.sort_by(|a, b| {
+        pending.sort_unstable_by(|a, b| {
             (a.0, a.1)
                 .cmp(&(b.0, b.1))
                 .then(a.2.total_cmp(&b.2))
@@ -457,7 +457,7 @@ impl Layout {
         // Bands that changed wholesale are laid out afresh: most of their
         // nodes are new or moved, or nodes left and their allocation is
         // mostly empty.
-        let mut stats: BTreeMap<Band, BandStats> = BTreeMap::new();
+        let mut stats: VecMap<Band, BandStats> = VecMap::new();
         for (id, r) in resolved {
             let st = stats.entry(r.band).or_insert(BandStats {
                 min: f64::INFINITY,
@@ -474,12 +474,12 @@ impl Layout {
                 st.kept += 1;
             }
         }
-        let mut tidy_width: BTreeMap<Band, f64> = BTreeMap::new();
+        let mut tidy_width: VecMap<Band, f64> = VecMap::new();
         for (id, r) in resolved {
             let w = tidy_width.entry(r.band).or_insert(0.0);
             *w = w.max(ideal.get(id).copied().unwrap_or(0.0) + 1.0);
         }
-        let mut fresh: BTreeSet<Band> = BTreeSet::new();
+        let mut fresh: VecSet<Band> = VecSet::new();
         for (band, st) in &stats {
             let prev = self.alloc.get(band).copied().unwrap_or(0.0);
             let width = prev.max(st.max + 1.0);
@@ -497,13 +497,13 @@ impl Layout {
             }
         }
         // Band extents and origins.
-        let mut bands: BTreeMap<Band, (f64, usize)> = BTreeMap::new();
+        let mut bands: VecMap<Band, (f64, usize)> = VecMap::new();
         for (id, r) in resolved {
             let e = bands.entry(r.band).or_insert((0.0, 0));
             e.0 = e.0.max(x.get(id).copied().unwrap_or(0.0) + 1.0);
             e.1 += 1;
         }
-        let mut alloc = BTreeMap::new();
+        let mut alloc = VecMap::new();
         let mut infos = Vec::new();
         let mut running = 0.0;
         for (&band, &(needed, count)) in &bands {
@@ -522,9 +522,9 @@ impl Layout {
             });
             running += cols + BAND_GAP;
         }
-        let origin: BTreeMap<Band, f64> = infos.iter().map(|b| (b.band, b.col0)).collect();
-        let mut placed = BTreeMap::new();
-        let mut slots = BTreeMap::new();
+        let origin: VecMap<Band, f64> = infos.iter().map(|b| (b.band, b.col0)).collect();
+        let mut placed = VecMap::new();
+        let mut slots = VecMap::new();
         let mut rows = 0;
         for (&id, r) in resolved {
             let rx = x.get(&id).copied().unwrap_or(0.0);
@@ -572,7 +572,7 @@ struct BandStats {
 
 /// The reported parent of a relay, if it can be followed (exists, is not a
 /// sensor, is not the node itself; gateways and orphans have none).
-fn mesh_parent(nodes: &BTreeMap<u16, &LayoutNode>, n: &LayoutNode) -> Option<u16> {
+fn mesh_parent(nodes: &VecMap<u16, &LayoutNode>, n: &LayoutNode) -> Option<u16> {
     if n.role != Role::Relay || n.orphan {
         return None;
     }
@@ -586,8 +586,8 @@ fn mesh_parent(nodes: &BTreeMap<u16, &LayoutNode>, n: &LayoutNode) -> Option<u16
 /// Band, row and parent of a gateway or relay whose parent (if any) is
 /// already resolved.
 fn resolve_mesh_node(
-    nodes: &BTreeMap<u16, &LayoutNode>,
-    done: &BTreeMap<u16, Resolved>,
+    nodes: &VecMap<u16, &LayoutNode>,
+    done: &VecMap<u16, Resolved>,
     n: &LayoutNode,
 ) -> Resolved {
     let root = |band, row| Resolved {
@@ -641,9 +641,9 @@ fn resolve_mesh_node(
 /// The tidy layout of every band on its own (column relative to the band):
 /// leaves one column apart in depth-first order (children by id), parents
 /// centred over their children, roots (the gateway first) side by side.
-fn ideal_columns(resolved: &BTreeMap<u16, Resolved>) -> BTreeMap<u16, f64> {
-    let mut children: BTreeMap<u16, Vec<u16>> = BTreeMap::new();
-    let mut roots: BTreeMap<Band, Vec<(u32, u16)>> = BTreeMap::new();
+fn ideal_columns(resolved: &VecMap<u16, Resolved>) -> VecMap<u16, f64> {
+    let mut children: VecMap<u16, Vec<u16>> = VecMap::new();
+    let mut roots: VecMap<Band, Vec<(u32, u16)>> = VecMap::new();
     for (&id, r) in resolved {
         match r
             .parent
@@ -653,8 +653,8 @@ fn ideal_columns(resolved: &BTreeMap<u16, Resolved>) -> BTreeMap<u16, f64> {
             None => roots.entry(r.band).or_default().push((r.row, id)),
         }
     }
-    // BTreeMap iteration is by id, so children lists are sorted already.
-    let mut out = BTreeMap::new();
+    // VecMap iteration is by id, so children lists are sorted already.
+    let mut out = VecMap::new();
     for (_, mut band_roots) in roots {
         band_roots.sort_unstable();
         let mut next = 0.0_f64;

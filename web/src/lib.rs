@@ -27,6 +27,7 @@ pub mod router;
 pub mod settings;
 pub mod socket;
 pub mod store;
+pub mod vecmap;
 pub mod views;
 
 /// Mounts the dashboard on `<body>` (browser entry point).

@@ -15,7 +15,7 @@
 //! Nothing here touches the network or a clock: the caller passes bytes and
 //! the current time in milliseconds and sends what [`Output::Send`] returns.
 
-use std::collections::HashSet;
+use crate::vecmap::VecSet;
 
 use mqtt_proto::v3::{
     Connack, Connect, ConnectReturnCode, Header, Packet, Publish, Subscribe, SubscribeReturnCode,
@@ -127,7 +127,7 @@ pub struct MqttClient {
     connect_sent_ms: f64,
     last_sent_ms: f64,
     ping_sent_ms: Option<f64>,
-    qos2_pending: HashSet<u16>,
+    qos2_pending: VecSet<u16>,
 }
 
 /// Readable text for a CONNACK return code.
@@ -173,7 +173,7 @@ impl MqttClient {
             connect_sent_ms: 0.0,
             last_sent_ms: 0.0,
             ping_sent_ms: None,
-            qos2_pending: HashSet::new(),
+            qos2_pending: VecSet::new(),
         })
     }
 

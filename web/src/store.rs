@@ -57,7 +57,8 @@
 //! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
 //! frames of at most [`iotdata::receiver::MAX_FRAME_BYTES`] kept.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use crate::vecmap::VecMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use iotdata::field::FieldType;
@@ -407,11 +408,11 @@ pub struct Store {
     receiver: Receiver,
     log: VecDeque<LogEntry>,
     next_id: u64,
-    data: BTreeMap<u16, StationData>,
+    data: VecMap<u16, StationData>,
     thumbs: VecDeque<Thumbnail>,
     last_topic: Option<Arc<str>>,
     events: Vec<Event>,
-    known_positions: BTreeMap<u16, (f64, f64)>,
+    known_positions: VecMap<u16, (f64, f64)>,
     /// Messages ingested since start (including dropped log entries).
     pub total_messages: u64,
     /// Messages per kind since start, indexed like [`EntryKind::ALL`].
@@ -458,11 +459,11 @@ impl Store {
             receiver: Receiver::new(map, ReceiverConfig::default()),
             log: VecDeque::with_capacity(LOG_CAPACITY),
             next_id: 0,
-            data: BTreeMap::new(),
+            data: VecMap::new(),
             thumbs: VecDeque::new(),
             last_topic: None,
             events: Vec::new(),
-            known_positions: BTreeMap::new(),
+            known_positions: VecMap::new(),
             total_messages: 0,
             kind_counts: [0; 4],
         }
@@ -926,7 +927,7 @@ pub struct Live {
     pub gallery_rev: RwSignal<u64>,
     /// Bumped when the variant map was replaced.
     pub map_rev: RwSignal<u64>,
-    station_revs: StoredValue<HashMap<u16, RwSignal<u64>>>,
+    station_revs: StoredValue<VecMap<u16, RwSignal<u64>>>,
     pending: StoredValue<Pending>,
     /// The owner the per-station signals belong to (the store's own), so a
     /// view that asks first does not take them down when it unmounts.
@@ -967,7 +968,7 @@ impl Live {
             mesh_rev: RwSignal::new(0),
             gallery_rev: RwSignal::new(0),
             map_rev: RwSignal::new(0),
-            station_revs: StoredValue::new(HashMap::new()),
+            station_revs: StoredValue::new(VecMap::new()),
             pending: StoredValue::new(Pending::default()),
             owner: StoredValue::new(Owner::current()),
         }

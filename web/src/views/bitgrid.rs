@@ -37,7 +37,7 @@ pub struct ErrorMark {
 pub fn bit_owners(total_bits: usize, dump: &[DumpEntry]) -> Vec<Option<usize>> {
     let mut order: Vec<usize> = (0..dump.len()).collect();
     // Longest first, so shorter (more specific) entries overwrite.
-    order.sort_by(|&a, &b| dump[b].bit_length.cmp(&dump[a].bit_length).then(a.cmp(&b)));
+    order.sort_unstable_by(|&a, &b| dump[b].bit_length.cmp(&dump[a].bit_length).then(a.cmp(&b)));
     let mut owners = vec![None; total_bits];
     for i in order {
         let e = &dump[i];

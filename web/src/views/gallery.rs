@@ -9,7 +9,7 @@
 //! on each canvas (or error tile); `data-testid="gallery-tile"` with
 //! `data-station` on each tile.
 
-use std::collections::BTreeSet;
+use crate::vecmap::VecSet;
 
 use leptos::prelude::*;
 
@@ -29,7 +29,7 @@ pub fn select<'a>(
     per_station: bool,
     limit: usize,
 ) -> Vec<Thumb> {
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     thumbs
         .filter(|t| !per_station || seen.insert(t.station))
         .take(limit)

@@ -75,9 +75,9 @@ pub type MapLink = (EdgeKind, u16, u16, (f64, f64), (f64, f64));
 /// Topology edges whose ends both have a position (one per unordered pair
 /// and kind: a parent edge hides the neighbour edges of the same pair).
 pub fn map_links(s: &Store) -> Vec<MapLink> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::vecmap::VecSet::new();
     let mut edges = s.receiver().edges();
-    edges.sort_by_key(|e| e.kind);
+    edges.sort_unstable_by_key(|e| (e.kind, e.from, e.to));
     let mut out = Vec::new();
     for e in edges {
         let pair = (e.from.min(e.to), e.from.max(e.to));

@@ -27,7 +27,7 @@
 //! `data-kind` (`parent`, `neighbour`, `via`); `data-testid="mesh-panel"`
 //! for the side panel.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
 
 use iotdata::receiver::{EdgeKind, Node, Role, Topology};
 use leptos::prelude::*;
@@ -138,9 +138,9 @@ pub struct BandView {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MeshSnapshot {
     /// Nodes by id.
-    pub nodes: BTreeMap<u16, NodeView>,
+    pub nodes: VecMap<u16, NodeView>,
     /// Edges by (kind, from, to).
-    pub edges: BTreeMap<(EdgeKind, u16, u16), EdgeView>,
+    pub edges: VecMap<(EdgeKind, u16, u16), EdgeView>,
     /// Bands, left to right.
     pub bands: Vec<BandView>,
     /// SVG width, px.
@@ -229,7 +229,7 @@ pub fn snapshot(
     let pos: &Positions = layout.update(topology);
     let age = |t: i64| now_ms - t as f64;
     let mut counts = [0usize; 4];
-    let mut nodes = BTreeMap::new();
+    let mut nodes = VecMap::new();
     for n in topology.nodes() {
         match n.role {
             Role::Gateway => counts[0] += 1,
@@ -281,7 +281,7 @@ pub fn snapshot(
         );
     }
     let all = topology.edges();
-    let parent_pairs: BTreeSet<(u16, u16)> = all
+    let parent_pairs: VecSet<(u16, u16)> = all
         .iter()
         .filter(|e| e.kind == EdgeKind::Parent)
         .map(|e| (e.from.min(e.to), e.from.max(e.to)))
@@ -290,7 +290,7 @@ pub fn snapshot(
         nodes.get(&from).is_some_and(|n| n.role == Role::Sensor)
             && pos.get(from).and_then(|p| p.parent) == Some(to)
     };
-    let mut edges = BTreeMap::new();
+    let mut edges = VecMap::new();
     for e in &all {
         let (Some(a), Some(b)) = (nodes.get(&e.from), nodes.get(&e.to)) else {
             continue;

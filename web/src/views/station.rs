@@ -301,10 +301,11 @@ pub fn path_rows(rx: &Receiver, st: &Station) -> Vec<PathRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
+    rows.sort_unstable_by(|a, b| {
         (b.first + b.copies)
             .cmp(&(a.first + a.copies))
             .then(b.last_ms.cmp(&a.last_ms))
+            .then_with(|| (&a.via, &a.source).cmp(&(&b.via, &b.source)))
     });
     rows
 }

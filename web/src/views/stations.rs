@@ -7,7 +7,7 @@
 //!
 //! Test hook: `data-testid="station-row"` with `data-station="<decimal id>"`.
 
-use std::collections::HashSet;
+use crate::vecmap::VecSet;
 
 use leptos::prelude::*;
 
@@ -54,7 +54,7 @@ pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) ->
         .filter(|(s, n)| matches_filter(s, n, filter))
         .collect();
     let num = |o: Option<f64>| o.unwrap_or(-1.0);
-    v.sort_by(|(a, an), (b, bn)| {
+    v.sort_unstable_by(|(a, an), (b, bn)| {
         let o = match key {
             SortKey::Id => a.id.cmp(&b.id),
             SortKey::Variant => a.variant.cmp(&b.variant).then_with(|| an.cmp(bn)),
@@ -74,13 +74,13 @@ pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) ->
 
 /// Keeps `previous` order for ids still present, appending new ones.
 pub fn stable_order(previous: &[u16], fresh: &[u16]) -> Vec<u16> {
-    let present: HashSet<u16> = fresh.iter().copied().collect();
+    let present: VecSet<u16> = fresh.iter().copied().collect();
     let mut out: Vec<u16> = previous
         .iter()
         .copied()
         .filter(|id| present.contains(id))
         .collect();
-    let seen: HashSet<u16> = out.iter().copied().collect();
+    let seen: VecSet<u16> = out.iter().copied().collect();
     out.extend(fresh.iter().copied().filter(|id| !seen.contains(id)));
     out
 }
