@@ -65,41 +65,74 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
 // Control byte parts
 // ---------------------------------------------------------------------------
 
-/// Pixel format (control bits 7-6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PixelFormat {
-    /// Code 0: 1 bit per pixel, 0 = black, 1 = white.
-    Bilevel,
-    /// Code 1: 2 bits per pixel, 0 = black .. 3 = white.
-    Grey4,
-    /// Code 2: 4 bits per pixel, 0 = black .. 15 = white.
-    Grey16,
-    /// Code 3: reserved. Decoded and shown as `"reserved"` (like the
-    /// reference); it cannot be encoded and has no pixel depth.
-    Reserved,
+/// Declares one of the control byte's 2-bit parts from a single table: the
+/// variants in code order (code 0 first) with their JSON / dump names. It
+/// generates `from_code`, `code`, `name`, `from_name` and `Display`, so the
+/// code, the name and the variant cannot drift apart.
+macro_rules! control_part {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $ty:ident ($what:literal, $names:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $name:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $ty {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $ty {
+            /// Every value, in code order (index = 2-bit wire code).
+            const ALL: [$ty; 4] = [$($ty::$variant),+];
+
+            #[doc = concat!("The ", $what, " for a 2-bit code (only the low two bits of `code` are used).")]
+            pub fn from_code(code: u8) -> Self {
+                Self::ALL[usize::from(code & 0x03)]
+            }
+
+            /// The 2-bit wire code.
+            pub fn code(self) -> u8 {
+                self as u8
+            }
+
+            #[doc = concat!("The JSON / dump name: ", $names, ".")]
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( $ty::$variant => $name, )+
+                }
+            }
+
+            #[doc = concat!("The ", $what, " with this JSON name (including `reserved`), if any.")]
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|v| v.name() == name)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+control_part! {
+    /// Pixel format (control bits 7-6).
+    pub enum PixelFormat ("format", "`bilevel`, `grey4`, `grey16` or `reserved`") {
+        /// Code 0: 1 bit per pixel, 0 = black, 1 = white.
+        Bilevel = "bilevel",
+        /// Code 1: 2 bits per pixel, 0 = black .. 3 = white.
+        Grey4 = "grey4",
+        /// Code 2: 4 bits per pixel, 0 = black .. 15 = white.
+        Grey16 = "grey16",
+        /// Code 3: reserved. Decoded and shown as `"reserved"` (like the
+        /// reference); it cannot be encoded and has no pixel depth.
+        Reserved = "reserved",
+    }
 }
 
 impl PixelFormat {
-    /// The format for a 2-bit code (only the low two bits of `code` are used).
-    pub fn from_code(code: u8) -> Self {
-        match code & 0x03 {
-            0 => PixelFormat::Bilevel,
-            1 => PixelFormat::Grey4,
-            2 => PixelFormat::Grey16,
-            _ => PixelFormat::Reserved,
-        }
-    }
-
-    /// The 2-bit wire code.
-    pub fn code(self) -> u8 {
-        match self {
-            PixelFormat::Bilevel => 0,
-            PixelFormat::Grey4 => 1,
-            PixelFormat::Grey16 => 2,
-            PixelFormat::Reserved => 3,
-        }
-    }
-
     /// Bits per pixel (1, 2 or 4); `None` for the reserved code.
     pub fn bpp(self) -> Option<u8> {
         match self {
@@ -109,70 +142,23 @@ impl PixelFormat {
             PixelFormat::Reserved => None,
         }
     }
-
-    /// The JSON / dump name: `bilevel`, `grey4`, `grey16` or `reserved`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PixelFormat::Bilevel => "bilevel",
-            PixelFormat::Grey4 => "grey4",
-            PixelFormat::Grey16 => "grey16",
-            PixelFormat::Reserved => "reserved",
-        }
-    }
-
-    /// The format with this JSON name (including `reserved`), if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            PixelFormat::Bilevel,
-            PixelFormat::Grey4,
-            PixelFormat::Grey16,
-            PixelFormat::Reserved,
-        ]
-        .into_iter()
-        .find(|f| f.name() == name)
-    }
 }
 
-impl fmt::Display for PixelFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+control_part! {
+    /// Image size tier (control bits 5-4). All four codes are defined.
+    pub enum SizeTier ("tier", "`24x18`, `32x24`, `48x36` or `64x48`") {
+        /// Code 0: 24 × 18 pixels.
+        S24x18 = "24x18",
+        /// Code 1: 32 × 24 pixels.
+        S32x24 = "32x24",
+        /// Code 2: 48 × 36 pixels.
+        S48x36 = "48x36",
+        /// Code 3: 64 × 48 pixels.
+        S64x48 = "64x48",
     }
-}
-
-/// Image size tier (control bits 5-4). All four codes are defined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SizeTier {
-    /// Code 0: 24 × 18 pixels.
-    S24x18,
-    /// Code 1: 32 × 24 pixels.
-    S32x24,
-    /// Code 2: 48 × 36 pixels.
-    S48x36,
-    /// Code 3: 64 × 48 pixels.
-    S64x48,
 }
 
 impl SizeTier {
-    /// The tier for a 2-bit code (only the low two bits of `code` are used).
-    pub fn from_code(code: u8) -> Self {
-        match code & 0x03 {
-            0 => SizeTier::S24x18,
-            1 => SizeTier::S32x24,
-            2 => SizeTier::S48x36,
-            _ => SizeTier::S64x48,
-        }
-    }
-
-    /// The 2-bit wire code.
-    pub fn code(self) -> u8 {
-        match self {
-            SizeTier::S24x18 => 0,
-            SizeTier::S32x24 => 1,
-            SizeTier::S48x36 => 2,
-            SizeTier::S64x48 => 3,
-        }
-    }
-
     /// Width in pixels.
     pub fn width(self) -> usize {
         match self {
@@ -192,97 +178,20 @@ impl SizeTier {
     pub fn pixel_count(self) -> usize {
         self.width() * self.height()
     }
-
-    /// The JSON / dump name: `24x18`, `32x24`, `48x36` or `64x48`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SizeTier::S24x18 => "24x18",
-            SizeTier::S32x24 => "32x24",
-            SizeTier::S48x36 => "48x36",
-            SizeTier::S64x48 => "64x48",
-        }
-    }
-
-    /// The tier with this JSON name, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            SizeTier::S24x18,
-            SizeTier::S32x24,
-            SizeTier::S48x36,
-            SizeTier::S64x48,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
 }
 
-impl fmt::Display for SizeTier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Compression method (control bits 3-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Compression {
-    /// Code 0: packed pixels as they are.
-    Raw,
-    /// Code 1: run-length encoding (§8.27.1).
-    Rle,
-    /// Code 2: heatshrink-style LZSS, window 8, lookahead 4 (§8.27.2).
-    Heatshrink,
-    /// Code 3: reserved. Decoded and shown as `"reserved"` (like the
-    /// reference); it cannot be encoded or decompressed.
-    Reserved,
-}
-
-impl Compression {
-    /// The method for a 2-bit code (only the low two bits of `code` are used).
-    pub fn from_code(code: u8) -> Self {
-        match code & 0x03 {
-            0 => Compression::Raw,
-            1 => Compression::Rle,
-            2 => Compression::Heatshrink,
-            _ => Compression::Reserved,
-        }
-    }
-
-    /// The 2-bit wire code.
-    pub fn code(self) -> u8 {
-        match self {
-            Compression::Raw => 0,
-            Compression::Rle => 1,
-            Compression::Heatshrink => 2,
-            Compression::Reserved => 3,
-        }
-    }
-
-    /// The JSON / dump name: `raw`, `rle`, `heatshrink` or `reserved`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::Raw => "raw",
-            Compression::Rle => "rle",
-            Compression::Heatshrink => "heatshrink",
-            Compression::Reserved => "reserved",
-        }
-    }
-
-    /// The method with this JSON name (including `reserved`), if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Compression::Raw,
-            Compression::Rle,
-            Compression::Heatshrink,
-            Compression::Reserved,
-        ]
-        .into_iter()
-        .find(|c| c.name() == name)
-    }
-}
-
-impl fmt::Display for Compression {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+control_part! {
+    /// Compression method (control bits 3-2).
+    pub enum Compression ("method", "`raw`, `rle`, `heatshrink` or `reserved`") {
+        /// Code 0: packed pixels as they are.
+        Raw = "raw",
+        /// Code 1: run-length encoding (§8.27.1).
+        Rle = "rle",
+        /// Code 2: heatshrink-style LZSS, window 8, lookahead 4 (§8.27.2).
+        Heatshrink = "heatshrink",
+        /// Code 3: reserved. Decoded and shown as `"reserved"` (like the
+        /// reference); it cannot be encoded or decompressed.
+        Reserved = "reserved",
     }
 }
 
