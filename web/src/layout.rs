@@ -433,7 +433,7 @@ impl Layout {
             }
         }
         // Parents before children (rows ascending), then tidy order.
-        pending.sort_unstable_by(|a, b| {
+        crate::vecmap::sort_by(&mut pending, |a, b| {
             (a.0, a.1)
                 .cmp(&(b.0, b.1))
                 .then(a.2.total_cmp(&b.2))

@@ -35,12 +35,14 @@ pub struct ErrorMark {
 /// with the inner packet's own entries); `None` for bits no entry covers
 /// (trailing bytes, padding).
 pub fn bit_owners(total_bits: usize, dump: &[DumpEntry]) -> Vec<Option<usize>> {
-    let mut order: Vec<usize> = (0..dump.len()).collect();
+    let mut order: Vec<u32> = (0..dump.len() as u32).collect();
     // Longest first, so shorter (more specific) entries overwrite.
-    order.sort_unstable_by(|&a, &b| dump[b].bit_length.cmp(&dump[a].bit_length).then(a.cmp(&b)));
+    let len = |i: u32| dump.get(i as usize).map_or(0, |e| e.bit_length);
+    crate::vecmap::sort_indices(&mut order, &|a, b| len(b).cmp(&len(a)).then(a.cmp(&b)));
     let mut owners = vec![None; total_bits];
     for i in order {
-        let e = &dump[i];
+        let i = i as usize;
+        let Some(e) = dump.get(i) else { continue };
         let end = e.bit_offset.saturating_add(e.bit_length).min(total_bits);
         for o in owners.iter_mut().take(end).skip(e.bit_offset) {
             *o = Some(i);

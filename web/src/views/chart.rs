@@ -271,7 +271,7 @@ pub fn median_spacing(points: &[(f64, f64)]) -> Option<f64> {
     if gaps.is_empty() {
         return None;
     }
-    gaps.sort_unstable_by(f64::total_cmp);
+    crate::vecmap::sort_by(&mut gaps, f64::total_cmp);
     Some(gaps[gaps.len() / 2])
 }
 

@@ -77,7 +77,9 @@ pub type MapLink = (EdgeKind, u16, u16, (f64, f64), (f64, f64));
 pub fn map_links(s: &Store) -> Vec<MapLink> {
     let mut seen = crate::vecmap::VecSet::new();
     let mut edges = s.receiver().edges();
-    edges.sort_unstable_by_key(|e| (e.kind, e.from, e.to));
+    crate::vecmap::sort_by(&mut edges, |a, b| {
+        (a.kind, a.from, a.to).cmp(&(b.kind, b.from, b.to))
+    });
     let mut out = Vec::new();
     for e in edges {
         let pair = (e.from.min(e.to), e.from.max(e.to));

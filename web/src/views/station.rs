@@ -301,7 +301,7 @@ pub fn path_rows(rx: &Receiver, st: &Station) -> Vec<PathRow> {
             }
         })
         .collect();
-    rows.sort_unstable_by(|a, b| {
+    crate::vecmap::sort_by(&mut rows, |a, b| {
         (b.first + b.copies)
             .cmp(&(a.first + a.copies))
             .then(b.last_ms.cmp(&a.last_ms))

@@ -54,7 +54,7 @@ pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) ->
         .filter(|(s, n)| matches_filter(s, n, filter))
         .collect();
     let num = |o: Option<f64>| o.unwrap_or(-1.0);
-    v.sort_unstable_by(|(a, an), (b, bn)| {
+    crate::vecmap::sort_by(&mut v, |(a, an), (b, bn)| {
         let o = match key {
             SortKey::Id => a.id.cmp(&b.id),
             SortKey::Variant => a.variant.cmp(&b.variant).then_with(|| an.cmp(bn)),
