@@ -53,7 +53,9 @@
 //! `requestAnimationFrame`, however many messages arrive.
 //!
 //! **Bounds**: log [`LOG_CAPACITY`], [`HISTORY_POINTS`] per series and
-//! [`MAX_SERIES_PER_STATION`] series, [`FRAMES_PER_STATION`] frames per
+//! [`MAX_SERIES_PER_STATION`] series, at most [`MAX_HISTORY_POINTS_TOTAL`]
+//! points over all stations (beyond it every series drops its oldest
+//! half), [`FRAMES_PER_STATION`] frames per
 //! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
 //! frames of at most [`iotdata::receiver::MAX_FRAME_BYTES`] kept.
 
@@ -76,6 +78,11 @@ use crate::decode::{EntryKind, Incoming};
 pub const LOG_CAPACITY: usize = 2_000;
 /// Points kept per numeric field and station.
 pub const HISTORY_POINTS: usize = 500;
+/// History points over all stations and series (16 bytes each: 16 MB).
+/// When a new point takes the total above it, every series drops its oldest
+/// half, so memory stays bounded with thousands of busy stations while the
+/// usual deployment (a few hundred series) never reaches it.
+pub const MAX_HISTORY_POINTS_TOTAL: usize = 1_000_000;
 /// Numeric series tracked per station.
 pub const MAX_SERIES_PER_STATION: usize = 64;
 /// Raw sensor frames kept per station (click-to-inspect).
@@ -413,6 +420,10 @@ pub struct Store {
     last_topic: Option<Arc<str>>,
     events: Vec<Event>,
     known_positions: VecMap<u16, (f64, f64)>,
+    /// History points held over all stations (see [`MAX_HISTORY_POINTS_TOTAL`]).
+    history_points: usize,
+    /// The cap on `history_points` ([`MAX_HISTORY_POINTS_TOTAL`] unless set).
+    history_cap: usize,
     /// Messages ingested since start (including dropped log entries).
     pub total_messages: u64,
     /// Messages per kind since start, indexed like [`EntryKind::ALL`].
@@ -464,6 +475,8 @@ impl Store {
             last_topic: None,
             events: Vec::new(),
             known_positions: VecMap::new(),
+            history_points: 0,
+            history_cap: MAX_HISTORY_POINTS_TOTAL,
             total_messages: 0,
             kind_counts: [0; 4],
         }
@@ -687,6 +700,7 @@ impl Store {
                         });
                     }
                     let labels = self.receiver.map().get(packet.layout_variant);
+                    let mut grew = 0usize;
                     for f in &packet.fields {
                         let Some(label) = labels.and_then(|v| v.slot(usize::from(f.slot))) else {
                             continue;
@@ -710,9 +724,12 @@ impl Store {
                             continue;
                         }
                         for (key, value, unit) in field_numbers(&label.label, &f.value) {
-                            push_point(data, key, unit, rx, value);
+                            if push_point(data, key, unit, rx, value) {
+                                grew += 1;
+                            }
                         }
                     }
+                    self.account_history(grew);
                     change.new_station |= new_station;
                     if !change.stations.contains(station) {
                         change.stations.push(*station);
@@ -886,10 +903,51 @@ impl Store {
         self.log.clear();
         self.data.clear();
         self.thumbs.clear();
+        self.history_points = 0;
+    }
+
+    /// History points held over all stations and series.
+    pub fn history_points(&self) -> usize {
+        self.history_points
+    }
+
+    /// Sets the cap on history points over all stations (default
+    /// [`MAX_HISTORY_POINTS_TOTAL`]; at least one point a series is kept).
+    pub fn set_history_cap(&mut self, cap: usize) {
+        self.history_cap = cap;
+        self.account_history(0);
+    }
+
+    /// Counts `grew` new history points; above the cap
+    /// every series keeps only its newer half (amortised O(1) a point: the
+    /// next shedding is at least half the cap away).
+    fn account_history(&mut self, grew: usize) {
+        self.history_points += grew;
+        if self.history_points <= self.history_cap {
+            return;
+        }
+        let mut total = 0;
+        for (_, d) in self.data.iter_mut() {
+            for series in &mut d.series {
+                let drop = series.points.len() / 2;
+                series.points.drain(..drop);
+                total += series.points.len();
+            }
+        }
+        self.history_points = total;
     }
 }
 
-fn push_point(data: &mut StationData, key: String, unit: &'static str, rx: f64, value: f64) {
+/// Appends a point to the station's series `key` (created if there is room);
+/// `true` when the series grew (rather than dropping its oldest point or
+/// the point being refused).
+fn push_point(
+    data: &mut StationData,
+    key: String,
+    unit: &'static str,
+    rx: f64,
+    value: f64,
+) -> bool {
     let i = match data.series.iter().position(|s| s.key == key) {
         Some(i) => i,
         None if data.series.len() < MAX_SERIES_PER_STATION => {
@@ -900,13 +958,18 @@ fn push_point(data: &mut StationData, key: String, unit: &'static str, rx: f64, 
             });
             data.series.len() - 1
         }
-        None => return,
+        None => return false,
     };
-    let pts = &mut data.series[i].points;
-    if pts.len() >= HISTORY_POINTS {
+    let Some(series) = data.series.get_mut(i) else {
+        return false;
+    };
+    let pts = &mut series.points;
+    let full = pts.len() >= HISTORY_POINTS;
+    if full {
         pts.pop_front();
     }
     pts.push_back((rx, value));
+    !full
 }
 
 /// The store as the UI sees it: data plus revision signals bumped at most once
@@ -1127,6 +1190,33 @@ mod tests {
         assert_eq!(s.log_len(), LOG_CAPACITY);
         assert_eq!(s.station_count(), 7);
         assert_eq!(s.log().next().unwrap().id, (LOG_CAPACITY + 9) as u64);
+    }
+
+    #[test]
+    fn history_total_is_capped_by_shedding_the_oldest_half() {
+        let mut s = Store::new();
+        assert_eq!(s.history_cap, MAX_HISTORY_POINTS_TOTAL);
+        s.set_history_cap(1_000);
+        // 40 stations x 40 packets, one series each (battery level; the
+        // charging flag is a second series): 3,200 points offered.
+        for seq in 0..40u16 {
+            for station in 1..=40u16 {
+                s.ingest(f64::from(seq) * 1000.0, "t", &frame(station, seq, 50));
+            }
+        }
+        let total: usize = (1..=40u16)
+            .flat_map(|id| s.history_keys(id).into_iter().map(move |k| (id, k)))
+            .map(|(id, k)| s.history(id, &k).map_or(0, |h| h.len()))
+            .sum();
+        assert_eq!(s.history_points(), total);
+        assert!(total <= 1_000, "{total} points kept");
+        assert!(total > 500, "only {total} points kept");
+        // The newest points survive, the oldest went.
+        let h = s.history(40, "battery.level").unwrap();
+        assert_eq!(h.back().unwrap().0, 39_000.0);
+        assert!(h.front().unwrap().0 > 0.0);
+        s.clear();
+        assert_eq!(s.history_points(), 0);
     }
 
     #[test]
