@@ -503,7 +503,15 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
     let link = frames[0].query_selector("a").unwrap().unwrap();
     let hex = iotdata_web::payload::to_hex(&frame(513, 4, 21.25, status_health_version()));
     assert_eq!(link.get_attribute("href"), Some(format!("#hex={hex}")));
-    assert_eq!(all(&root, "[data-testid=path-row]").len(), 1);
+    let paths = all(&root, "[data-testid=path-row]");
+    assert_eq!(paths.len(), 1);
+    // Heard directly by gateway 1 (topic iotdata/raw/0001): the gateway
+    // cell links to its node in the mesh graph, the relay cell is text.
+    let links: Vec<String> = all(&paths[0], "a")
+        .iter()
+        .filter_map(|a| a.get_attribute("href"))
+        .collect();
+    assert_eq!(links, ["#/mesh?node=1"]);
 }
 
 #[wasm_bindgen_test]

@@ -263,6 +263,8 @@ pub struct PathRow {
     pub source: String,
     /// The relay.
     pub relay: Option<u16>,
+    /// The gateway's station id, when the source is a known gateway.
+    pub gateway_id: Option<u16>,
     /// First arrivals.
     pub first: u64,
     /// Copies.
@@ -271,6 +273,15 @@ pub struct PathRow {
     pub last_ms: i64,
     /// It delivered the newest packet.
     pub latest: bool,
+}
+
+/// `text` linking to node `id` in the mesh graph (`#/mesh?node=<id>`), or
+/// plain text without an id.
+fn mesh_link(id: Option<u16>, text: String, title: String) -> AnyView {
+    match id {
+        Some(n) => view! { <a href=format!("#/mesh?node={n}") title=title>{text}</a> }.into_any(),
+        None => view! { <span title=title>{text}</span> }.into_any(),
+    }
 }
 
 /// The delivery paths of `st`, most used first.
@@ -294,6 +305,7 @@ pub fn path_rows(rx: &Receiver, st: &Station) -> Vec<PathRow> {
                 },
                 source: rx.source_name(p.source).to_string(),
                 relay: p.via,
+                gateway_id: gw,
                 first: p.first_arrivals,
                 copies: p.duplicates,
                 last_ms: p.last_ms,
@@ -496,13 +508,17 @@ pub fn StationPage(id: u16) -> impl IntoView {
                                         {move || paths.get().into_iter().map(|p| {
                                             let last = p.last_ms as f64;
                                             let via_title = match p.relay {
-                                                Some(r) => format!("forwarded by relay {r} (0x{r:03x})"),
+                                                Some(r) => format!("forwarded by relay {r} (0x{r:03x}): show it in the mesh graph"),
                                                 None => "heard directly by the gateway".into(),
+                                            };
+                                            let gw_title = match p.gateway_id {
+                                                Some(g) => format!("{} (gateway {g}): show it in the mesh graph", p.source),
+                                                None => p.source.clone(),
                                             };
                                             view! {
                                                 <tr data-testid="path-row" class:latest=p.latest>
-                                                    <td class="mono" title=via_title>{p.via.clone()}</td>
-                                                    <td class="topic mono" title=p.source.clone()>{p.gateway.clone()}</td>
+                                                    <td class="mono">{mesh_link(p.relay, p.via.clone(), via_title)}</td>
+                                                    <td class="topic mono">{mesh_link(p.gateway_id, p.gateway.clone(), gw_title)}</td>
                                                     <td class="num">{p.first}</td>
                                                     <td class="num">{p.copies}</td>
                                                     <td class="muted small">{move || relative_time(now.get() - last)}</td>
