@@ -156,6 +156,9 @@ pub mod run {
     pub struct Running {
         feed: Rc<RefCell<DemoFeed>>,
         timer: IntervalHandle,
+        /// The variant map that was active before the demo selected the
+        /// simulator's (restored by [`stop`]).
+        previous_map: String,
     }
 
     impl Running {
@@ -170,15 +173,22 @@ pub mod run {
         }
     }
 
+    /// Makes the map `key` the active one everywhere (store and inspector).
+    fn activate_map(ctx: Ctx, key: &str) {
+        if ctx.maps.select(key) {
+            ctx.live.set_map(ctx.maps.current.get_untracked());
+            ctx.variant_map.set_value(ctx.maps.current.get_untracked());
+        }
+    }
+
     /// Starts the demo feed in `ctx` (stops a connection, activates the
     /// simulator's map, plays the pre-roll, then follows the wall clock).
     pub fn start(ctx: Ctx) {
         stop(ctx);
         ctx.conn
             .with_value(|c| c.stop("demo feed: the simulator runs in this page"));
-        ctx.maps.select(crate::maps::SIM_KEY);
-        ctx.live.set_map(ctx.maps.current.get_untracked());
-        ctx.variant_map.set_value(ctx.maps.current.get_untracked());
+        let previous_map = ctx.maps.active.get_untracked();
+        activate_map(ctx, crate::maps::SIM_KEY);
         let mut feed = DemoFeed::new(now_ms(), DEFAULT_SPEED, iotdata_sim::DEFAULT_SEED);
         ctx.live.set_known_positions(&feed.node_positions());
         for m in feed.preroll() {
@@ -203,7 +213,11 @@ pub mod run {
             });
             return;
         };
-        ctx.demo.set_value(Some(Running { feed, timer }));
+        ctx.demo.set_value(Some(Running {
+            feed,
+            timer,
+            previous_map,
+        }));
         ctx.demo_running.set(true);
         ctx.status.set(ConnState::Idle {
             note: format!(
@@ -216,6 +230,13 @@ pub mod run {
     /// Stops the demo feed, if running (the data stays).
     pub fn stop(ctx: Ctx) {
         if let Some(r) = ctx.demo.try_update_value(Option::take).flatten() {
+            // Give back the map the user had (unless they chose another
+            // one while the demo ran).
+            if ctx.maps.active.try_get_untracked().as_deref() == Some(crate::maps::SIM_KEY)
+                && r.previous_map != crate::maps::SIM_KEY
+            {
+                activate_map(ctx, &r.previous_map);
+            }
             r.stop();
             ctx.status.set(ConnState::Idle {
                 note: "demo feed stopped".into(),

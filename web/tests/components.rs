@@ -153,6 +153,8 @@ async fn demo_feed_fills_the_table_through_the_pipeline() {
         }
     });
     let ctx = ctx.get_value().unwrap();
+    // The user's map before the demo (given back when it stops).
+    assert!(ctx.maps.select(iotdata_web::maps::DEFAULT_KEY));
     ctx.start_demo();
     settle().await;
     assert!(ctx.demo_running.get_untracked());
@@ -193,4 +195,13 @@ async fn demo_feed_fills_the_table_through_the_pipeline() {
     settle().await;
     assert_eq!(ctx.live.with(|s| s.total_messages), stopped);
     assert!(!ctx.demo_running.get_untracked());
+    assert_eq!(
+        ctx.maps.active.get_untracked(),
+        iotdata_web::maps::DEFAULT_KEY,
+        "the map active before the demo is active again"
+    );
+    assert_eq!(
+        ctx.live.with(|s| s.receiver().map().name.clone()),
+        ctx.maps.current.with_untracked(|m| m.name.clone())
+    );
 }
