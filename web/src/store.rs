@@ -55,7 +55,8 @@
 //! **Bounds**: log [`LOG_CAPACITY`], [`HISTORY_POINTS`] per series and
 //! [`MAX_SERIES_PER_STATION`] series, at most [`MAX_HISTORY_POINTS_TOTAL`]
 //! points over all stations (beyond it every series drops its oldest
-//! half), [`FRAMES_PER_STATION`] frames per
+//! half), [`FRAMES_PER_STATION`] frames per station and
+//! [`MAX_FRAME_BYTES_TOTAL`] bytes of them in all, frames per
 //! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
 //! frames of at most [`iotdata::receiver::MAX_FRAME_BYTES`] kept.
 
@@ -87,14 +88,17 @@ pub const MAX_HISTORY_POINTS_TOTAL: usize = 1_000_000;
 pub const MAX_SERIES_PER_STATION: usize = 64;
 /// Raw sensor frames kept per station (click-to-inspect).
 pub const FRAMES_PER_STATION: usize = 50;
+/// Bytes of raw sensor frames kept over all stations (16 MB). When a new
+/// frame takes the total above it, every station drops its older half of
+/// frames (like [`MAX_HISTORY_POINTS_TOTAL`] for history).
+pub const MAX_FRAME_BYTES_TOTAL: usize = 16_000_000;
 /// Image thumbnails kept across stations.
 pub const THUMBNAIL_CAPACITY: usize = 48;
 /// Bytes of a payload kept for display in the log.
 pub const FIRST_BYTES: usize = crate::payload::PREVIEW_BYTES;
 /// Assumed report interval until the receiver knows one.
 pub const DEFAULT_INTERVAL_MS: f64 = 60_000.0;
-/// Old name of [`FRAMES_PER_STATION`]-era constant: frames longer than this
-/// are not kept for the inspector link.
+/// Frames longer than this are not kept in the log for the inspector link.
 pub const MAX_FRAME_KEEP: usize = iotdata::receiver::MAX_FRAME_BYTES;
 
 /// One packet-log entry (one MQTT message).
@@ -424,6 +428,10 @@ pub struct Store {
     history_points: usize,
     /// The cap on `history_points` ([`MAX_HISTORY_POINTS_TOTAL`] unless set).
     history_cap: usize,
+    /// Bytes of raw frames held in [`StationData::frames`] over all stations.
+    frame_bytes: usize,
+    /// The cap on `frame_bytes` ([`MAX_FRAME_BYTES_TOTAL`] unless set).
+    frame_bytes_cap: usize,
     /// Messages ingested since start (including dropped log entries).
     pub total_messages: u64,
     /// Messages per kind since start, indexed like [`EntryKind::ALL`].
@@ -477,6 +485,8 @@ impl Store {
             known_positions: VecMap::new(),
             history_points: 0,
             history_cap: MAX_HISTORY_POINTS_TOTAL,
+            frame_bytes: 0,
+            frame_bytes_cap: MAX_FRAME_BYTES_TOTAL,
             total_messages: 0,
             kind_counts: [0; 4],
         }
@@ -687,10 +697,14 @@ impl Store {
                     };
                     let new_station = !self.data.contains_key(station);
                     let data = self.data.entry(*station).or_default();
+                    let mut frame_bytes = self.frame_bytes;
                     if let Some(b) = &bytes {
                         if data.frames.len() >= FRAMES_PER_STATION {
-                            data.frames.pop_back();
+                            if let Some(old) = data.frames.pop_back() {
+                                frame_bytes = frame_bytes.saturating_sub(old.bytes.len());
+                            }
                         }
+                        frame_bytes += b.len();
                         data.frames.push_front(RawFrame {
                             rx_ms: rx,
                             sequence: *sequence,
@@ -729,7 +743,9 @@ impl Store {
                             }
                         }
                     }
-                    self.account_history(grew);
+                    self.frame_bytes = frame_bytes;
+                    self.history_points += grew;
+                    self.enforce_caps();
                     change.new_station |= new_station;
                     if !change.stations.contains(station) {
                         change.stations.push(*station);
@@ -904,6 +920,7 @@ impl Store {
         self.data.clear();
         self.thumbs.clear();
         self.history_points = 0;
+        self.frame_bytes = 0;
     }
 
     /// History points held over all stations and series.
@@ -911,30 +928,43 @@ impl Store {
         self.history_points
     }
 
-    /// Sets the cap on history points over all stations (default
-    /// [`MAX_HISTORY_POINTS_TOTAL`]; at least one point a series is kept).
-    pub fn set_history_cap(&mut self, cap: usize) {
-        self.history_cap = cap;
-        self.account_history(0);
+    /// Bytes of raw frames held over all stations.
+    pub fn frame_bytes(&self) -> usize {
+        self.frame_bytes
     }
 
-    /// Counts `grew` new history points; above the cap
-    /// every series keeps only its newer half (amortised O(1) a point: the
-    /// next shedding is at least half the cap away).
-    fn account_history(&mut self, grew: usize) {
-        self.history_points += grew;
-        if self.history_points <= self.history_cap {
-            return;
-        }
-        let mut total = 0;
-        for (_, d) in self.data.iter_mut() {
-            for series in &mut d.series {
-                let drop = series.points.len() / 2;
-                series.points.drain(..drop);
-                total += series.points.len();
+    /// Sets the caps on history points and on raw frame bytes over all
+    /// stations (defaults [`MAX_HISTORY_POINTS_TOTAL`] and
+    /// [`MAX_FRAME_BYTES_TOTAL`]), shedding at once if above them.
+    pub fn set_caps(&mut self, history_points: usize, frame_bytes: usize) {
+        self.history_cap = history_points;
+        self.frame_bytes_cap = frame_bytes;
+        self.enforce_caps();
+    }
+
+    /// Above a cap, every station keeps only the newer half of its history
+    /// series (or of its raw frames). Amortised O(1) per point or frame:
+    /// the next shedding is at least half the cap away.
+    fn enforce_caps(&mut self) {
+        if self.history_points > self.history_cap {
+            let mut total = 0;
+            for d in self.data.values_mut() {
+                for series in &mut d.series {
+                    series.points.drain(..series.points.len() / 2);
+                    total += series.points.len();
+                }
             }
+            self.history_points = total;
         }
-        self.history_points = total;
+        if self.frame_bytes > self.frame_bytes_cap {
+            let mut total = 0;
+            for d in self.data.values_mut() {
+                // Newest first: keep the front half.
+                d.frames.truncate(d.frames.len().div_ceil(2));
+                total += d.frames.iter().map(|f| f.bytes.len()).sum::<usize>();
+            }
+            self.frame_bytes = total;
+        }
     }
 }
 
@@ -1196,7 +1226,7 @@ mod tests {
     fn history_total_is_capped_by_shedding_the_oldest_half() {
         let mut s = Store::new();
         assert_eq!(s.history_cap, MAX_HISTORY_POINTS_TOTAL);
-        s.set_history_cap(1_000);
+        s.set_caps(1_000, MAX_FRAME_BYTES_TOTAL);
         // 40 stations x 40 packets, one series each (battery level; the
         // charging flag is a second series): 3,200 points offered.
         for seq in 0..40u16 {
@@ -1217,6 +1247,34 @@ mod tests {
         assert!(h.front().unwrap().0 > 0.0);
         s.clear();
         assert_eq!(s.history_points(), 0);
+    }
+
+    #[test]
+    fn raw_frames_total_is_capped_by_shedding_the_older_half() {
+        let mut s = Store::new();
+        assert_eq!(s.frame_bytes_cap, MAX_FRAME_BYTES_TOTAL);
+        let len = frame(1, 0, 50).len();
+        s.set_caps(MAX_HISTORY_POINTS_TOTAL, 100 * len);
+        // 20 stations x 30 frames = 600 frames offered, room for 100.
+        for seq in 0..30u16 {
+            for station in 1..=20u16 {
+                s.ingest(f64::from(seq) * 1000.0, "t", &frame(station, seq, 50));
+            }
+        }
+        let kept: usize = (1..=20u16).map(|id| s.frames(id).count()).sum();
+        assert_eq!(s.frame_bytes(), kept * len);
+        assert!(kept <= 100, "{kept} frames kept");
+        assert!(kept >= 50, "only {kept} frames kept");
+        // Newest kept: station 20's newest frame is sequence 29.
+        assert_eq!(s.frames(20).next().unwrap().sequence, 29);
+        // Within the per-station bound, nothing is shed.
+        let mut t = Store::new();
+        for seq in 0..(FRAMES_PER_STATION as u16 + 10) {
+            t.ingest(f64::from(seq), "t", &frame(3, seq, 50));
+        }
+        assert_eq!(t.frame_bytes(), FRAMES_PER_STATION * len);
+        s.clear();
+        assert_eq!(s.frame_bytes(), 0);
     }
 
     #[test]
