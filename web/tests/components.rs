@@ -131,6 +131,24 @@ async fn pipeline_fills_log_and_table() {
     // Sensor stations only (the mesh ACK's sender is a mesh node, not a
     // row); the hex copy of the frame is a duplicate, not a second station.
     assert_eq!(stations, ["7", "42"]);
+    // Station links: a sensor packet's to its station page, a mesh
+    // packet's to the sender's node in the mesh graph.
+    let links: Vec<(String, Option<String>)> = all(&root, "[data-testid=packet-row]")
+        .iter()
+        .map(|r| {
+            let kind = r.get_attribute("data-kind").unwrap();
+            let href = one(r, "td.num a").and_then(|a| a.get_attribute("href"));
+            (kind, href)
+        })
+        .collect();
+    assert!(
+        links.contains(&("mesh".into(), Some("#/mesh?node=1".into()))),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&("sensor".into(), Some("#/station/42".into()))),
+        "{links:?}"
+    );
     let dup = all(&root, "[data-testid=packet-row].dup");
     assert_eq!(dup.len(), 1, "the hex copy is marked as a duplicate");
     // Untrusted text is text: no element was created from the payload.

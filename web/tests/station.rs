@@ -515,6 +515,48 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
 }
 
 #[wasm_bindgen_test]
+async fn station_page_of_a_relay_points_to_the_mesh_graph() {
+    use iotdata::mesh::{MeshBody, MeshPacket};
+    let root = container();
+    let ctx = StoredValue::new_local(None::<Ctx>);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
+        view! { <StationPage id=0x104 /> }
+    });
+    settle().await;
+    let empty = one(&root, "[data-testid=station-empty]").expect("empty-page panel");
+    assert!(empty.text_content().unwrap().contains("Nothing heard"));
+    assert!(empty.query_selector("a").unwrap().is_none());
+    // Relay 0x104 reports its neighbours: a mesh node, not a sensor.
+    let report = MeshPacket {
+        sender_station: 0x104,
+        sender_seq: 7,
+        body: MeshBody::NeighbourReport {
+            parent_id: 0x002,
+            my_cost: 1,
+            gateway_id: 0x002,
+            neighbours: vec![],
+        },
+    }
+    .to_bytes()
+    .unwrap();
+    let ctx = ctx.get_value().unwrap();
+    ctx.ingest("iotdata/raw/0002", &report);
+    settle().await;
+    let empty = one(&root, "[data-testid=station-empty]").expect("empty-page panel");
+    assert!(
+        empty.text_content().unwrap().contains("is a mesh relay"),
+        "{:?}",
+        empty.text_content()
+    );
+    let link = empty.query_selector("a").unwrap().unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("#/mesh?node=260")
+    );
+}
+
+#[wasm_bindgen_test]
 fn field_rows_use_native_units() {
     let env = FieldValue::environment(-3.25, 990, 41).unwrap();
     let rows = field_rows("environment", &env, T0, None);

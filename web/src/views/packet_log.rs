@@ -212,7 +212,16 @@ fn LogRow(entry: LogEntry) -> impl IntoView {
                 <span class=format!("badge {kind}")>{kind}</span>
             </td>
             <td class="num">
-                {entry.station.map(|s| view! { <a href=format!("#/station/{s}")>{s}</a> })}
+                {entry.station.map(|s| {
+                    // Mesh packets come from relays and gateways: their
+                    // node in the mesh graph; sensor packets: the station.
+                    let href = if entry.kind == EntryKind::Mesh {
+                        format!("#/mesh?node={s}")
+                    } else {
+                        format!("#/station/{s}")
+                    };
+                    view! { <a href=href>{s}</a> }
+                })}
                 {origin}
             </td>
             <td class="topic mono">{entry.topic.to_string()}</td>

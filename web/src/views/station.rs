@@ -362,6 +362,19 @@ pub fn StationPage(id: u16) -> impl IntoView {
         ctx.live.stations_rev.track();
         ctx.live.with(|s| s.station(id).is_some())
     });
+    // A relay or gateway sends no sensor packets: say so and point to it in
+    // the mesh graph rather than showing an empty page.
+    let mesh_role = Memo::new(move |_| {
+        ctx.live.mesh_rev.track();
+        ctx.live.with(|s| {
+            s.receiver()
+                .topology()
+                .node(id)
+                .map(|n| n.role)
+                .filter(|r| *r != iotdata::receiver::Role::Sensor)
+                .map(|r| r.as_str())
+        })
+    });
     let summary = Memo::new(move |_| {
         rev.track();
         ctx.live.with(|s| s.station(id).map(|st| summary(s, st)))
@@ -463,7 +476,18 @@ pub fn StationPage(id: u16) -> impl IntoView {
             <Show
                 when=move || known.get()
                 fallback=move || view! {
-                    <div class="panel"><p class="muted">"Nothing heard from this station yet."</p></div>
+                    <div class="panel" data-testid="station-empty">
+                        {move || match mesh_role.get() {
+                            Some(role) => view! {
+                                <p>
+                                    {format!("Station {id} is a mesh {role}: it sends no sensor packets. ")}
+                                    <a href=format!("#/mesh?node={id}")>"Open it in the mesh graph"</a>
+                                </p>
+                            }
+                                .into_any(),
+                            None => view! { <p class="muted">"Nothing heard from this station yet."</p> }.into_any(),
+                        }}
+                    </div>
                 }
             >
                 <div class="st-grid">
