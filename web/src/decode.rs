@@ -16,7 +16,7 @@ use iotdata::frame::{self, Frame};
 use iotdata::{DecodeOptions, VariantMap};
 use serde_json::{Map, Value};
 
-use crate::payload::Payload;
+use crate::payload::{GatewayTopic, Payload};
 
 /// Decoding mode of the dashboard (lenient: unknown variants are flagged,
 /// not rejected).
@@ -280,21 +280,7 @@ pub fn decode_incoming(p: Payload, map: &VariantMap) -> Incoming {
             }
         }
         Payload::GatewayJson { topic, json } => {
-            let station = json_u64(&json, "station")
-                .filter(|s| *s < 4096)
-                .map(|s| s as u16)
-                .or(topic.as_ref().map(|t| t.station));
-            let variant = json_u64(&json, "variant").map(|v| v as u8);
-            let sequence = json_u64(&json, "sequence").map(|v| v as u16);
-            let header = station.map(|station| Header {
-                variant: variant.unwrap_or(0),
-                station,
-                sequence: sequence.unwrap_or(0),
-            });
-            let variant_name = topic
-                .as_ref()
-                .map(|t| t.variant_name.clone())
-                .or_else(|| variant.and_then(|v| map.get(v)).map(|v| v.name.clone()));
+            let (header, variant_name) = gateway_json_header(&json, topic.as_ref(), map);
             let mut value = Value::Object(json);
             // The gateway topic names the station when the JSON does not.
             if let (Some(h), Value::Object(m)) = (header, &mut value) {
@@ -320,26 +306,38 @@ fn json_u64(m: &Map<String, Value>, k: &str) -> Option<u64> {
     m.get(k).and_then(Value::as_u64)
 }
 
+/// The header of a reference-gateway JSON document (`station` from the JSON,
+/// else from the topic; `variant` and `sequence` 0 when missing) and its
+/// variant name (the topic's, else the map's); no header without a valid
+/// station.
+fn gateway_json_header(
+    json: &Map<String, Value>,
+    topic: Option<&GatewayTopic>,
+    map: &VariantMap,
+) -> (Option<Header>, Option<String>) {
+    let station = json_u64(json, "station")
+        .filter(|s| *s < 4096)
+        .map(|s| s as u16)
+        .or(topic.map(|t| t.station));
+    let variant = json_u64(json, "variant").map(|v| v as u8);
+    let sequence = json_u64(json, "sequence").map(|v| v as u16);
+    let header = station.map(|station| Header {
+        variant: variant.unwrap_or(0),
+        station,
+        sequence: sequence.unwrap_or(0),
+    });
+    let variant_name = topic
+        .map(|t| t.variant_name.clone())
+        .or_else(|| variant.and_then(|v| map.get(v)).map(|v| v.name.clone()));
+    (header, variant_name)
+}
+
 /// Decodes a classified payload.
 pub fn decode_payload(p: &Payload, map: &VariantMap) -> Decoded {
     match p {
         Payload::Frame { bytes, .. } => decode_frame(bytes, map),
         Payload::GatewayJson { topic, json } => {
-            let station = json_u64(json, "station")
-                .filter(|s| *s < 4096)
-                .map(|s| s as u16)
-                .or(topic.as_ref().map(|t| t.station));
-            let variant = json_u64(json, "variant").map(|v| v as u8);
-            let sequence = json_u64(json, "sequence").map(|v| v as u16);
-            let header = station.map(|station| Header {
-                variant: variant.unwrap_or(0),
-                station,
-                sequence: sequence.unwrap_or(0),
-            });
-            let variant_name = topic
-                .as_ref()
-                .map(|t| t.variant_name.clone())
-                .or_else(|| variant.and_then(|v| map.get(v)).map(|v| v.name.clone()));
+            let (header, variant_name) = gateway_json_header(json, topic.as_ref(), map);
             let mut d = Decoded::empty(if header.is_some() {
                 EntryKind::Sensor
             } else {
