@@ -110,7 +110,6 @@ pub const NEIGHBOUR_ENTRY_LEN: usize = 3;
 
 const MAX_ID: u32 = 0xFFF;
 const MAX_U4: u32 = 0xF;
-const MAX_U8: u32 = 0xFF;
 const MAX_U16: u32 = 0xFFFF;
 
 /// A decoded mesh control packet (variant 15).
@@ -325,6 +324,335 @@ impl MeshBody {
 }
 
 // ---------------------------------------------------------------------------
+// Control payloads: one description per type
+// ---------------------------------------------------------------------------
+
+/// How a member's value reads in the dump.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    /// The number.
+    Plain,
+    /// `1 <unit>` / `n <unit>s` (costs in hops, relay counts).
+    Count(&'static str),
+    /// BEACON flags: hex, and whether the gateway is accepting.
+    BeaconFlags,
+    /// ROUTE_ERROR reason: the number and its [`reason_name`].
+    Reason,
+    /// A parent id: the number, `(none, orphaned)` for [`PARENT_NONE`].
+    Parent,
+    /// A 4-bit RSSI code as dBm ([`q4_to_rssi`]).
+    Rssi,
+}
+
+/// One fixed-width member of a control payload. Its JSON key is also its
+/// dump name and the field named in errors; its wire range is `0 ..=
+/// 2^bits - 1`, reported as `quantity` when a value is out of it.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    name: &'static str,
+    bits: u32,
+    quantity: Quantity,
+    /// The dump's range text.
+    range: &'static str,
+    text: Text,
+    /// Derived from the body rather than stored (NEIGHBOUR_REPORT
+    /// `num_neighbours`): written and dumped, never range-checked or read
+    /// from JSON as a value.
+    derived: bool,
+}
+
+impl Member {
+    const fn new(
+        name: &'static str,
+        bits: u32,
+        quantity: Quantity,
+        range: &'static str,
+        text: Text,
+    ) -> Member {
+        Member {
+            name,
+            bits,
+            quantity,
+            range,
+            text,
+            derived: false,
+        }
+    }
+
+    /// The largest value the member holds.
+    fn max(&self) -> u32 {
+        (1u32 << self.bits) - 1
+    }
+
+    /// The member's value as the dump shows it.
+    fn decoded(&self, v: u32) -> String {
+        match self.text {
+            Text::Plain => v.to_string(),
+            Text::Count(unit) if v == 1 => format!("1 {unit}"),
+            Text::Count(unit) => format!("{v} {unit}s"),
+            Text::BeaconFlags => {
+                let accepting = if v & u32::from(FLAG_ACCEPTING) != 0 {
+                    "accepting"
+                } else {
+                    "not accepting"
+                };
+                format!("{v:#03x} ({accepting})")
+            }
+            Text::Reason => format!("{v} ({})", reason_name(v as u8)),
+            Text::Parent if v == u32::from(PARENT_NONE) => format!("{v} (none, orphaned)"),
+            Text::Parent => v.to_string(),
+            Text::Rssi => format!("{} dBm", q4_to_rssi(v as u8)),
+        }
+    }
+}
+
+/// An id member (12 bits).
+const fn id(name: &'static str) -> Member {
+    Member::new(name, 12, Quantity::Station, "0-4095", Text::Plain)
+}
+
+/// A byte member.
+const fn byte(name: &'static str, text: Text) -> Member {
+    Member::new(name, 8, Quantity::Flags, "0-255", text)
+}
+
+/// BEACON, 9-byte frame:
+/// ```text
+/// bit 36  gateway_id(12)    byte 4 low nibble + byte 5
+/// bit 48  cost(8)           byte 6
+/// bit 56  flags(4)          byte 7 high nibble (b0 accepting, b1-3 reserved)
+/// bit 60  generation(12)    byte 7 low nibble + byte 8
+/// ```
+const BEACON: &[Member] = &[
+    id("gateway_id"),
+    byte("cost", Text::Count("hop")),
+    Member::new(
+        "flags",
+        4,
+        Quantity::Flags,
+        "b0 accepting, b1-b3 reserved",
+        Text::BeaconFlags,
+    ),
+    Member::new(
+        "generation",
+        12,
+        Quantity::Sequence,
+        "0-4095 (mod 4096)",
+        Text::Plain,
+    ),
+];
+
+/// FORWARD, (6 + N)-byte frame, N >= 4 (the members before the inner
+/// packet; see [`read_forward`]):
+/// ```text
+/// bit 36  ttl(8)            byte 4 low nibble = ttl[7:4], byte 5 high nibble = ttl[3:0]
+/// bit 44  pad(4)            byte 5 low nibble, reserved (ignored, written 0)
+/// bit 48  inner packet      bytes 6.. (byte-aligned, opaque; N = frame length - 6)
+/// ```
+const FORWARD: &[Member] = &[byte("ttl", Text::Plain)];
+
+/// ACK, 8-byte frame:
+/// ```text
+/// bit 36  fwd_station(12)   byte 4 low nibble + byte 5
+/// bit 48  fwd_seq(16)       bytes 6-7, big-endian
+/// ```
+const ACK: &[Member] = &[
+    id("fwd_station"),
+    Member::new("fwd_seq", 16, Quantity::Sequence, "0-65535", Text::Plain),
+];
+
+/// ROUTE_ERROR, 5-byte frame:
+/// ```text
+/// bit 36  reason(4)         byte 4 low nibble
+/// ```
+const ROUTE_ERROR: &[Member] = &[Member::new(
+    "reason",
+    4,
+    Quantity::Flags,
+    "0-2 (3-15 reserved)",
+    Text::Reason,
+)];
+
+/// NEIGHBOUR_REPORT, the members before the entries (see
+/// [`read_neighbour_report`] for the two entry layouts):
+/// ```text
+/// bit 36  parent_id(12)       byte 4 low nibble + byte 5
+/// bit 48  my_cost(8)          byte 6
+/// bit 56  num_neighbours(6)   byte 7 bits 7-2
+/// bit 62  gateway_id(12)      byte 7 bits 1-0 = [11:10], byte 8 = [9:2], byte 9 bits 7-6 = [1:0]
+/// ```
+const NEIGHBOUR_REPORT: &[Member] = &[
+    Member::new(
+        "parent_id",
+        12,
+        Quantity::Station,
+        "0-4095 (4095 = none)",
+        Text::Parent,
+    ),
+    byte("my_cost", Text::Count("hop")),
+    Member {
+        derived: true,
+        ..Member::new("num_neighbours", 6, Quantity::Flags, "0-63", Text::Plain)
+    },
+    id("gateway_id"),
+];
+
+/// PING, 8-byte frame:
+/// ```text
+/// bit 36  target_id(12)     byte 4 low nibble + byte 5
+/// bit 48  ttl(8)            byte 6
+/// bit 56  ping_id(8)        byte 7
+/// ```
+const PING: &[Member] = &[
+    id("target_id"),
+    byte("ttl", Text::Plain),
+    byte("ping_id", Text::Plain),
+];
+
+/// PONG, 8-byte frame:
+/// ```text
+/// bit 36  gateway_id(12)    byte 4 low nibble + byte 5
+/// bit 48  relays(8)         byte 6
+/// bit 56  ping_id(8)        byte 7
+/// ```
+const PONG: &[Member] = &[
+    id("gateway_id"),
+    byte("relays", Text::Count("relay")),
+    byte("ping_id", Text::Plain),
+];
+
+/// The fixed members of a control type (none for reserved types).
+fn members_of(ctrl_type: u8) -> &'static [Member] {
+    match ctrl_type {
+        CTRL_BEACON => BEACON,
+        CTRL_FORWARD => FORWARD,
+        CTRL_ACK => ACK,
+        CTRL_ROUTE_ERROR => ROUTE_ERROR,
+        CTRL_NEIGHBOUR_REPORT => NEIGHBOUR_REPORT,
+        CTRL_PING => PING,
+        CTRL_PONG => PONG,
+        _ => &[],
+    }
+}
+
+/// Values of a control type's fixed members, in table order.
+type Values = [u32; 4];
+
+impl MeshBody {
+    /// The fixed members of this body and their values.
+    fn fixed(&self) -> (&'static [Member], Values) {
+        let (a, b, c, d) = match self {
+            MeshBody::Beacon {
+                gateway_id,
+                cost,
+                flags,
+                generation,
+            } => (
+                u32::from(*gateway_id),
+                u32::from(*cost),
+                u32::from(*flags),
+                u32::from(*generation),
+            ),
+            MeshBody::Forward { ttl, .. } => (u32::from(*ttl), 0, 0, 0),
+            MeshBody::Ack {
+                fwd_station,
+                fwd_seq,
+            } => (u32::from(*fwd_station), u32::from(*fwd_seq), 0, 0),
+            MeshBody::RouteError { reason } => (u32::from(*reason), 0, 0, 0),
+            MeshBody::NeighbourReport {
+                parent_id,
+                my_cost,
+                gateway_id,
+                neighbours,
+            } => (
+                u32::from(*parent_id),
+                u32::from(*my_cost),
+                neighbours.len() as u32,
+                u32::from(*gateway_id),
+            ),
+            MeshBody::Ping {
+                target_id,
+                ttl,
+                ping_id,
+            } => (
+                u32::from(*target_id),
+                u32::from(*ttl),
+                u32::from(*ping_id),
+                0,
+            ),
+            MeshBody::Pong {
+                gateway_id,
+                relays,
+                ping_id,
+            } => (
+                u32::from(*gateway_id),
+                u32::from(*relays),
+                u32::from(*ping_id),
+                0,
+            ),
+            MeshBody::Unknown { .. } => return (&[], Values::default()),
+        };
+        (members_of(self.ctrl_type()), [a, b, c, d])
+    }
+
+    /// The body of a type made of fixed members only (BEACON, ACK,
+    /// ROUTE_ERROR, PING, PONG) from its values (each within its member's
+    /// width, so the narrowing casts are exact).
+    fn from_fixed(ctrl_type: u8, v: Values) -> Option<MeshBody> {
+        let [a, b, c, d] = v;
+        Some(match ctrl_type {
+            CTRL_BEACON => MeshBody::Beacon {
+                gateway_id: a as u16,
+                cost: b as u8,
+                flags: c as u8,
+                generation: d as u16,
+            },
+            CTRL_ACK => MeshBody::Ack {
+                fwd_station: a as u16,
+                fwd_seq: b as u16,
+            },
+            CTRL_ROUTE_ERROR => MeshBody::RouteError { reason: a as u8 },
+            CTRL_PING => MeshBody::Ping {
+                target_id: a as u16,
+                ttl: b as u8,
+                ping_id: c as u8,
+            },
+            CTRL_PONG => MeshBody::Pong {
+                gateway_id: a as u16,
+                relays: b as u8,
+                ping_id: c as u8,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// One NEIGHBOUR_REPORT entry: `cost(8) | rssi_q4(4) | station_id(12)`; the
+/// names are prefixed with `neighbours[i].`.
+const NEIGHBOUR: &[Member] = &[
+    byte("cost", Text::Count("hop")),
+    Member::new(
+        "rssi_q4",
+        4,
+        Quantity::LinkRssi,
+        "0-15 (-120..-45 dBm, 5 dBm)",
+        Text::Rssi,
+    ),
+    id("station_id"),
+];
+
+impl Neighbour {
+    fn values(&self) -> Values {
+        [
+            u32::from(self.cost),
+            u32::from(self.rssi_q4),
+            u32::from(self.station_id),
+            0,
+        ]
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Decoding
 // ---------------------------------------------------------------------------
 
@@ -383,17 +711,15 @@ pub fn parse_with_layout(bytes: &[u8], layout: NeighbourLayout) -> Result<MeshPa
     let sender_seq = rd(&mut r, 16, "sender_seq")? as u16;
     let ctrl_type = rd(&mut r, 4, "ctrl_type")? as u8;
     let body = match ctrl_type {
-        CTRL_BEACON => read_beacon(&mut r)?,
         CTRL_FORWARD => read_forward(&mut r, bytes)?,
-        CTRL_ACK => read_ack(&mut r)?,
-        CTRL_ROUTE_ERROR => read_route_error(&mut r)?,
         CTRL_NEIGHBOUR_REPORT => read_neighbour_report(&mut r, layout)?,
-        CTRL_PING => read_ping(&mut r)?,
-        CTRL_PONG => read_pong(&mut r)?,
-        _ => MeshBody::Unknown {
-            ctrl_type,
-            payload: bytes.get(4..).unwrap_or(&[]).to_vec(),
-        },
+        _ => {
+            let values = read_members(&mut r, members_of(ctrl_type), "")?;
+            MeshBody::from_fixed(ctrl_type, values).unwrap_or_else(|| MeshBody::Unknown {
+                ctrl_type,
+                payload: bytes.get(4..).unwrap_or(&[]).to_vec(),
+            })
+        }
     };
     Ok(MeshPacket {
         sender_station,
@@ -402,30 +728,23 @@ pub fn parse_with_layout(bytes: &[u8], layout: NeighbourLayout) -> Result<MeshPa
     })
 }
 
-/// BEACON payload, 9-byte frame:
-/// ```text
-/// bit 36  gateway_id(12)    byte 4 low nibble + byte 5
-/// bit 48  cost(8)           byte 6
-/// bit 56  flags(4)          byte 7 high nibble (b0 accepting, b1-3 reserved)
-/// bit 60  generation(12)    byte 7 low nibble + byte 8
-/// ```
-fn read_beacon(r: &mut BitReader<'_>) -> Result<MeshBody, DecodeError> {
-    Ok(MeshBody::Beacon {
-        gateway_id: rd(r, 12, "gateway_id")? as u16,
-        cost: rd(r, 8, "cost")? as u8,
-        flags: rd(r, 4, "flags")? as u8,
-        generation: rd(r, 12, "generation")? as u16,
-    })
+/// Reads `members` in order (truncation errors name `prefix` + the member).
+fn read_members(
+    r: &mut BitReader<'_>,
+    members: &[Member],
+    prefix: &str,
+) -> Result<Values, DecodeError> {
+    let mut values = Values::default();
+    for (v, m) in values.iter_mut().zip(members) {
+        *v = rd_with(r, m.bits, || format!("{prefix}{}", m.name))?;
+    }
+    Ok(values)
 }
 
-/// FORWARD payload, (6 + N)-byte frame, N >= 4:
-/// ```text
-/// bit 36  ttl(8)            byte 4 low nibble = ttl[7:4], byte 5 high nibble = ttl[3:0]
-/// bit 44  pad(4)            byte 5 low nibble, reserved (ignored)
-/// bit 48  inner packet      bytes 6.. (byte-aligned, opaque; N = frame length - 6)
-/// ```
+/// FORWARD payload: the [`FORWARD`] members, the pad nibble, then the inner
+/// packet (at least [`FORWARD_MIN_INNER`] bytes) to the end of the frame.
 fn read_forward(r: &mut BitReader<'_>, bytes: &[u8]) -> Result<MeshBody, DecodeError> {
-    let ttl = rd(r, 8, "ttl")? as u8;
+    let [ttl, ..] = read_members(r, FORWARD, "")?;
     let _pad = rd(r, 4, "pad")?;
     let inner = bytes.get(FORWARD_HDR_LEN..).unwrap_or(&[]);
     if inner.len() < FORWARD_MIN_INNER {
@@ -437,39 +756,14 @@ fn read_forward(r: &mut BitReader<'_>, bytes: &[u8]) -> Result<MeshBody, DecodeE
         ));
     }
     Ok(MeshBody::Forward {
-        ttl,
+        ttl: ttl as u8,
         inner: inner.to_vec(),
     })
 }
 
-/// ACK payload, 8-byte frame:
+/// NEIGHBOUR_REPORT payload: the [`NEIGHBOUR_REPORT`] members (to bit 74),
+/// then the [`NEIGHBOUR`] entries in one of two layouts:
 /// ```text
-/// bit 36  fwd_station(12)   byte 4 low nibble + byte 5
-/// bit 48  fwd_seq(16)       bytes 6-7, big-endian
-/// ```
-fn read_ack(r: &mut BitReader<'_>) -> Result<MeshBody, DecodeError> {
-    Ok(MeshBody::Ack {
-        fwd_station: rd(r, 12, "fwd_station")? as u16,
-        fwd_seq: rd(r, 16, "fwd_seq")? as u16,
-    })
-}
-
-/// ROUTE_ERROR payload, 5-byte frame:
-/// ```text
-/// bit 36  reason(4)         byte 4 low nibble
-/// ```
-fn read_route_error(r: &mut BitReader<'_>) -> Result<MeshBody, DecodeError> {
-    Ok(MeshBody::RouteError {
-        reason: rd(r, 4, "reason")? as u8,
-    })
-}
-
-/// NEIGHBOUR_REPORT payload:
-/// ```text
-/// bit 36  parent_id(12)       byte 4 low nibble + byte 5
-/// bit 48  my_cost(8)          byte 6
-/// bit 56  num_neighbours(6)   byte 7 bits 7-2
-/// bit 62  gateway_id(12)      byte 7 bits 1-0 = [11:10], byte 8 = [9:2], byte 9 bits 7-6 = [1:0]
 /// Aligned (reference, 10 + 3N bytes):
 /// bit 74  reserved(6) = 0     byte 9 bits 5-0
 /// bit 80 + 24i  entry i: cost(8) | rssi_q4(4) | station_id(12)   bytes 10+3i .. 12+3i
@@ -480,10 +774,7 @@ fn read_neighbour_report(
     r: &mut BitReader<'_>,
     layout: NeighbourLayout,
 ) -> Result<MeshBody, DecodeError> {
-    let parent_id = rd(r, 12, "parent_id")? as u16;
-    let my_cost = rd(r, 8, "my_cost")? as u8;
-    let count = rd(r, 6, "num_neighbours")? as usize;
-    let gateway_id = rd(r, 12, "gateway_id")? as u16;
+    let [parent_id, my_cost, count, gateway_id] = read_members(r, NEIGHBOUR_REPORT, "")?;
     if layout == NeighbourLayout::Aligned {
         let at = r.pos();
         let reserved = rd(r, 6, "reserved")?;
@@ -498,50 +789,21 @@ fn read_neighbour_report(
         }
     }
     // count <= 63 (6-bit field): bounded allocation.
-    let mut neighbours = Vec::with_capacity(count);
+    let mut neighbours = Vec::with_capacity(count as usize);
     for i in 0..count {
-        let cost = rd_with(r, 8, || format!("neighbours[{i}].cost"))? as u8;
-        let rssi_q4 = rd_with(r, 4, || format!("neighbours[{i}].rssi_q4"))? as u8;
-        let station_id = rd_with(r, 12, || format!("neighbours[{i}].station_id"))? as u16;
+        let [cost, rssi_q4, station_id, _] =
+            read_members(r, NEIGHBOUR, &format!("neighbours[{i}]."))?;
         neighbours.push(Neighbour {
-            cost,
-            rssi_q4,
-            station_id,
+            cost: cost as u8,
+            rssi_q4: rssi_q4 as u8,
+            station_id: station_id as u16,
         });
     }
     Ok(MeshBody::NeighbourReport {
-        parent_id,
-        my_cost,
-        gateway_id,
+        parent_id: parent_id as u16,
+        my_cost: my_cost as u8,
+        gateway_id: gateway_id as u16,
         neighbours,
-    })
-}
-
-/// PING payload, 8-byte frame:
-/// ```text
-/// bit 36  target_id(12)     byte 4 low nibble + byte 5
-/// bit 48  ttl(8)            byte 6
-/// bit 56  ping_id(8)        byte 7
-/// ```
-fn read_ping(r: &mut BitReader<'_>) -> Result<MeshBody, DecodeError> {
-    Ok(MeshBody::Ping {
-        target_id: rd(r, 12, "target_id")? as u16,
-        ttl: rd(r, 8, "ttl")? as u8,
-        ping_id: rd(r, 8, "ping_id")? as u8,
-    })
-}
-
-/// PONG payload, 8-byte frame:
-/// ```text
-/// bit 36  gateway_id(12)    byte 4 low nibble + byte 5
-/// bit 48  relays(8)         byte 6
-/// bit 56  ping_id(8)        byte 7
-/// ```
-fn read_pong(r: &mut BitReader<'_>) -> Result<MeshBody, DecodeError> {
-    Ok(MeshBody::Pong {
-        gateway_id: rd(r, 12, "gateway_id")? as u16,
-        relays: rd(r, 8, "relays")? as u8,
-        ping_id: rd(r, 8, "ping_id")? as u8,
     })
 }
 
@@ -561,6 +823,30 @@ fn check_max(field: &str, value: u32, max: u32, quantity: Quantity) -> Result<()
     } else {
         Ok(())
     }
+}
+
+/// Writes `values` as `members`.
+fn write_members(w: &mut BitWriter, members: &[Member], values: &Values) {
+    for (m, v) in members.iter().zip(values) {
+        w.write(*v, m.bits);
+    }
+}
+
+/// Range-checks `values` against `members` (derived members excepted);
+/// errors name `prefix` + the member.
+fn check_members(members: &[Member], values: &Values, prefix: &str) -> Result<(), EncodeError> {
+    for (m, v) in members.iter().zip(values) {
+        if !m.derived && *v > m.max() {
+            return Err(EncodeError::range(
+                format!("{prefix}{}", m.name),
+                m.quantity,
+                Bound::High,
+                f64::from(*v),
+                f64::from(m.max()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl MeshPacket {
@@ -599,81 +885,28 @@ impl MeshPacket {
         w.write(u32::from(MESH_VARIANT), 4);
         w.write(u32::from(self.sender_station), 12);
         w.write(u32::from(self.sender_seq), 16);
+        if let MeshBody::Unknown { payload, .. } = &self.body {
+            // payload[0]'s high nibble is ctrl_type (checked by validate).
+            w.write_bytes(payload);
+            return Ok(w.into_bytes());
+        }
+        w.write(u32::from(self.ctrl_type()), 4);
+        let (members, values) = self.body.fixed();
+        write_members(&mut w, members, &values);
         match &self.body {
-            MeshBody::Beacon {
-                gateway_id,
-                cost,
-                flags,
-                generation,
-            } => {
-                w.write(u32::from(CTRL_BEACON), 4);
-                w.write(u32::from(*gateway_id), 12);
-                w.write(u32::from(*cost), 8);
-                w.write(u32::from(*flags), 4);
-                w.write(u32::from(*generation), 12);
-            }
-            MeshBody::Forward { ttl, inner } => {
-                w.write(u32::from(CTRL_FORWARD), 4);
-                w.write(u32::from(*ttl), 8);
-                w.write(0, 4);
+            MeshBody::Forward { inner, .. } => {
+                w.write(0, 4); // pad
                 w.write_bytes(inner);
             }
-            MeshBody::Ack {
-                fwd_station,
-                fwd_seq,
-            } => {
-                w.write(u32::from(CTRL_ACK), 4);
-                w.write(u32::from(*fwd_station), 12);
-                w.write(u32::from(*fwd_seq), 16);
-            }
-            MeshBody::RouteError { reason } => {
-                w.write(u32::from(CTRL_ROUTE_ERROR), 4);
-                w.write(u32::from(*reason), 4);
-            }
-            MeshBody::NeighbourReport {
-                parent_id,
-                my_cost,
-                gateway_id,
-                neighbours,
-            } => {
-                w.write(u32::from(CTRL_NEIGHBOUR_REPORT), 4);
-                w.write(u32::from(*parent_id), 12);
-                w.write(u32::from(*my_cost), 8);
-                w.write(neighbours.len() as u32, 6);
-                w.write(u32::from(*gateway_id), 12);
+            MeshBody::NeighbourReport { neighbours, .. } => {
                 if layout == NeighbourLayout::Aligned {
-                    w.write(0, 6);
+                    w.write(0, 6); // reserved
                 }
                 for n in neighbours {
-                    w.write(u32::from(n.cost), 8);
-                    w.write(u32::from(n.rssi_q4), 4);
-                    w.write(u32::from(n.station_id), 12);
+                    write_members(&mut w, NEIGHBOUR, &n.values());
                 }
             }
-            MeshBody::Ping {
-                target_id,
-                ttl,
-                ping_id,
-            } => {
-                w.write(u32::from(CTRL_PING), 4);
-                w.write(u32::from(*target_id), 12);
-                w.write(u32::from(*ttl), 8);
-                w.write(u32::from(*ping_id), 8);
-            }
-            MeshBody::Pong {
-                gateway_id,
-                relays,
-                ping_id,
-            } => {
-                w.write(u32::from(CTRL_PONG), 4);
-                w.write(u32::from(*gateway_id), 12);
-                w.write(u32::from(*relays), 8);
-                w.write(u32::from(*ping_id), 8);
-            }
-            MeshBody::Unknown { payload, .. } => {
-                // payload[0]'s high nibble is ctrl_type (checked by validate).
-                w.write_bytes(payload);
-            }
+            _ => {}
         }
         Ok(w.into_bytes())
     }
@@ -700,67 +933,19 @@ impl MeshPacket {
             MAX_ID,
             Quantity::Station,
         )?;
+        let (members, values) = self.body.fixed();
+        check_members(members, &values, "")?;
         match &self.body {
-            MeshBody::Beacon {
-                gateway_id,
-                flags,
-                generation,
-                ..
-            } => {
-                check_max(
-                    "gateway_id",
-                    u32::from(*gateway_id),
-                    MAX_ID,
-                    Quantity::Station,
-                )?;
-                check_max("flags", u32::from(*flags), MAX_U4, Quantity::Flags)?;
-                check_max(
-                    "generation",
-                    u32::from(*generation),
-                    MAX_ID,
-                    Quantity::Sequence,
-                )?;
+            MeshBody::Forward { inner, .. } if inner.len() < FORWARD_MIN_INNER => {
+                return Err(EncodeError::range(
+                    "inner",
+                    Quantity::TlvLength,
+                    Bound::Low,
+                    inner.len() as f64,
+                    FORWARD_MIN_INNER as f64,
+                ));
             }
-            MeshBody::Forward { inner, .. } => {
-                if inner.len() < FORWARD_MIN_INNER {
-                    return Err(EncodeError::range(
-                        "inner",
-                        Quantity::TlvLength,
-                        Bound::Low,
-                        inner.len() as f64,
-                        FORWARD_MIN_INNER as f64,
-                    ));
-                }
-            }
-            MeshBody::Ack { fwd_station, .. } => {
-                check_max(
-                    "fwd_station",
-                    u32::from(*fwd_station),
-                    MAX_ID,
-                    Quantity::Station,
-                )?;
-            }
-            MeshBody::RouteError { reason } => {
-                check_max("reason", u32::from(*reason), MAX_U4, Quantity::Flags)?;
-            }
-            MeshBody::NeighbourReport {
-                parent_id,
-                gateway_id,
-                neighbours,
-                ..
-            } => {
-                check_max(
-                    "parent_id",
-                    u32::from(*parent_id),
-                    MAX_ID,
-                    Quantity::Station,
-                )?;
-                check_max(
-                    "gateway_id",
-                    u32::from(*gateway_id),
-                    MAX_ID,
-                    Quantity::Station,
-                )?;
+            MeshBody::NeighbourReport { neighbours, .. } => {
                 if neighbours.len() > MAX_NEIGHBOURS {
                     return Err(EncodeError::range(
                         "neighbours",
@@ -771,41 +956,8 @@ impl MeshPacket {
                     ));
                 }
                 for (i, n) in neighbours.iter().enumerate() {
-                    if u32::from(n.rssi_q4) > MAX_U4 {
-                        return Err(EncodeError::range(
-                            format!("neighbours[{i}].rssi_q4"),
-                            Quantity::LinkRssi,
-                            Bound::High,
-                            f64::from(n.rssi_q4),
-                            f64::from(MAX_U4),
-                        ));
-                    }
-                    if u32::from(n.station_id) > MAX_ID {
-                        return Err(EncodeError::range(
-                            format!("neighbours[{i}].station_id"),
-                            Quantity::Station,
-                            Bound::High,
-                            f64::from(n.station_id),
-                            f64::from(MAX_ID),
-                        ));
-                    }
+                    check_members(NEIGHBOUR, &n.values(), &format!("neighbours[{i}]."))?;
                 }
-            }
-            MeshBody::Ping { target_id, .. } => {
-                check_max(
-                    "target_id",
-                    u32::from(*target_id),
-                    MAX_ID,
-                    Quantity::Station,
-                )?;
-            }
-            MeshBody::Pong { gateway_id, .. } => {
-                check_max(
-                    "gateway_id",
-                    u32::from(*gateway_id),
-                    MAX_ID,
-                    Quantity::Station,
-                )?;
             }
             MeshBody::Unknown { ctrl_type, payload } => {
                 if *ctrl_type <= CTRL_PONG {
@@ -848,6 +1000,7 @@ impl MeshPacket {
                     ));
                 }
             }
+            _ => {}
         }
         Ok(())
     }
@@ -920,20 +1073,12 @@ pub fn write_mesh_json(out: &mut String, p: &MeshPacket, inner_json: &dyn Fn(&[u
     out.push(',');
     write_key(out, "ctrl_name");
     write_str(out, p.ctrl_name());
+    let (members, values) = p.body.fixed();
+    for (m, v) in members.iter().zip(values) {
+        int_member(out, m.name, v);
+    }
     match &p.body {
-        MeshBody::Beacon {
-            gateway_id,
-            cost,
-            flags,
-            generation,
-        } => {
-            int_member(out, "gateway_id", *gateway_id);
-            int_member(out, "cost", *cost);
-            int_member(out, "flags", *flags);
-            int_member(out, "generation", *generation);
-        }
-        MeshBody::Forward { ttl, inner } => {
-            int_member(out, "ttl", *ttl);
+        MeshBody::Forward { inner, .. } => {
             out.push(',');
             write_key(out, "inner_hex");
             out.push('"');
@@ -943,29 +1088,12 @@ pub fn write_mesh_json(out: &mut String, p: &MeshPacket, inner_json: &dyn Fn(&[u
             write_key(out, "inner");
             inner_json(inner, out);
         }
-        MeshBody::Ack {
-            fwd_station,
-            fwd_seq,
-        } => {
-            int_member(out, "fwd_station", *fwd_station);
-            int_member(out, "fwd_seq", *fwd_seq);
-        }
         MeshBody::RouteError { reason } => {
-            int_member(out, "reason", *reason);
             out.push(',');
             write_key(out, "reason_name");
             write_str(out, reason_name(*reason));
         }
-        MeshBody::NeighbourReport {
-            parent_id,
-            my_cost,
-            gateway_id,
-            neighbours,
-        } => {
-            int_member(out, "parent_id", *parent_id);
-            int_member(out, "my_cost", *my_cost);
-            int_member(out, "num_neighbours", neighbours.len() as i64);
-            int_member(out, "gateway_id", *gateway_id);
+        MeshBody::NeighbourReport { neighbours, .. } => {
             out.push(',');
             write_key(out, "neighbours");
             out.push('[');
@@ -983,24 +1111,6 @@ pub fn write_mesh_json(out: &mut String, p: &MeshPacket, inner_json: &dyn Fn(&[u
             }
             out.push(']');
         }
-        MeshBody::Ping {
-            target_id,
-            ttl,
-            ping_id,
-        } => {
-            int_member(out, "target_id", *target_id);
-            int_member(out, "ttl", *ttl);
-            int_member(out, "ping_id", *ping_id);
-        }
-        MeshBody::Pong {
-            gateway_id,
-            relays,
-            ping_id,
-        } => {
-            int_member(out, "gateway_id", *gateway_id);
-            int_member(out, "relays", *relays);
-            int_member(out, "ping_id", *ping_id);
-        }
         MeshBody::Unknown { payload, .. } => {
             out.push(',');
             write_key(out, "payload_hex");
@@ -1008,6 +1118,7 @@ pub fn write_mesh_json(out: &mut String, p: &MeshPacket, inner_json: &dyn Fn(&[u
             push_hex(out, payload);
             out.push('"');
         }
+        _ => {}
     }
     out.push('}');
 }
@@ -1122,31 +1233,30 @@ fn json_ctrl_type(obj: &Map<String, Value>) -> Result<u8, EncodeError> {
 }
 
 fn json_neighbour(v: &Value, i: usize) -> Result<Neighbour, EncodeError> {
-    let field = |k: &str| format!("neighbours[{i}].{k}");
     let obj = v
         .as_object()
         .ok_or_else(|| json_invalid(format!("neighbours[{i}]"), "expected an object"))?;
-    let cost = json_uint(obj.get("cost"), &field("cost"), MAX_U8, Quantity::Flags)? as u8;
-    let rssi_q4 = match (obj.get("rssi_q4"), obj.get("rssi_dbm")) {
-        (Some(q), _) => json_uint(Some(q), &field("rssi_q4"), MAX_U4, Quantity::LinkRssi)? as u8,
-        (None, Some(dbm)) => {
-            let d = dbm
-                .as_i64()
-                .ok_or_else(|| json_invalid(field("rssi_dbm"), "expected an integer"))?;
-            rssi_to_q4(d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
-        }
-        (None, None) => return Err(EncodeError::JsonMissingField(field("rssi_q4"))),
-    };
-    let station_id = json_uint(
-        obj.get("station_id"),
-        &field("station_id"),
-        MAX_ID,
-        Quantity::Station,
-    )? as u16;
+    let mut values = Values::default();
+    for (slot, m) in values.iter_mut().zip(NEIGHBOUR) {
+        let key = format!("neighbours[{i}].{}", m.name);
+        *slot = match (m.name, obj.get(m.name), obj.get("rssi_dbm")) {
+            // `rssi_dbm` stands in for a missing `rssi_q4`.
+            ("rssi_q4", None, Some(dbm)) => {
+                let d = dbm.as_i64().ok_or_else(|| {
+                    json_invalid(format!("neighbours[{i}].rssi_dbm"), "expected an integer")
+                })?;
+                u32::from(rssi_to_q4(
+                    d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+                ))
+            }
+            (_, value, _) => json_uint(value, &key, m.max(), m.quantity)?,
+        };
+    }
+    let [cost, rssi_q4, station_id, _] = values;
     Ok(Neighbour {
-        cost,
-        rssi_q4,
-        station_id,
+        cost: cost as u8,
+        rssi_q4: rssi_q4 as u8,
+        station_id: station_id as u16,
     })
 }
 
@@ -1188,35 +1298,22 @@ pub fn mesh_from_json(v: &Value) -> Result<MeshPacket, EncodeError> {
         Quantity::Sequence,
     )? as u16;
     let ctrl_type = json_ctrl_type(obj)?;
-    let id = |key: &str| json_uint(obj.get(key), key, MAX_ID, Quantity::Station).map(|x| x as u16);
-    let byte = |key: &str| json_uint(obj.get(key), key, MAX_U8, Quantity::Flags).map(|x| x as u8);
+    let mut values = Values::default();
+    for (slot, m) in values.iter_mut().zip(members_of(ctrl_type)) {
+        if !m.derived {
+            *slot = json_uint(obj.get(m.name), m.name, m.max(), m.quantity)?;
+        }
+    }
     let body = match ctrl_type {
-        CTRL_BEACON => MeshBody::Beacon {
-            gateway_id: id("gateway_id")?,
-            cost: byte("cost")?,
-            flags: json_uint(obj.get("flags"), "flags", MAX_U4, Quantity::Flags)? as u8,
-            generation: json_uint(
-                obj.get("generation"),
-                "generation",
-                MAX_ID,
-                Quantity::Sequence,
-            )? as u16,
-        },
-        CTRL_FORWARD => MeshBody::Forward {
-            ttl: byte("ttl")?,
-            inner: json_hex(obj.get("inner_hex"), "inner_hex")?,
-        },
-        CTRL_ACK => MeshBody::Ack {
-            fwd_station: id("fwd_station")?,
-            fwd_seq: json_uint(obj.get("fwd_seq"), "fwd_seq", MAX_U16, Quantity::Sequence)? as u16,
-        },
-        CTRL_ROUTE_ERROR => MeshBody::RouteError {
-            reason: json_uint(obj.get("reason"), "reason", MAX_U4, Quantity::Flags)? as u8,
-        },
+        CTRL_FORWARD => {
+            let [ttl, ..] = values;
+            MeshBody::Forward {
+                ttl: ttl as u8,
+                inner: json_hex(obj.get("inner_hex"), "inner_hex")?,
+            }
+        }
         CTRL_NEIGHBOUR_REPORT => {
-            let parent_id = id("parent_id")?;
-            let my_cost = byte("my_cost")?;
-            let gateway_id = id("gateway_id")?;
+            let [parent_id, my_cost, _, gateway_id] = values;
             let list = obj
                 .get("neighbours")
                 .ok_or_else(|| EncodeError::JsonMissingField("neighbours".into()))?
@@ -1245,25 +1342,18 @@ pub fn mesh_from_json(v: &Value) -> Result<MeshPacket, EncodeError> {
                 .map(|(i, e)| json_neighbour(e, i))
                 .collect::<Result<Vec<_>, _>>()?;
             MeshBody::NeighbourReport {
-                parent_id,
-                my_cost,
-                gateway_id,
+                parent_id: parent_id as u16,
+                my_cost: my_cost as u8,
+                gateway_id: gateway_id as u16,
                 neighbours,
             }
         }
-        CTRL_PING => MeshBody::Ping {
-            target_id: id("target_id")?,
-            ttl: byte("ttl")?,
-            ping_id: byte("ping_id")?,
-        },
-        CTRL_PONG => MeshBody::Pong {
-            gateway_id: id("gateway_id")?,
-            relays: byte("relays")?,
-            ping_id: byte("ping_id")?,
-        },
-        _ => MeshBody::Unknown {
-            ctrl_type,
-            payload: json_hex(obj.get("payload_hex"), "payload_hex")?,
+        _ => match MeshBody::from_fixed(ctrl_type, values) {
+            Some(body) => body,
+            None => MeshBody::Unknown {
+                ctrl_type,
+                payload: json_hex(obj.get("payload_hex"), "payload_hex")?,
+            },
         },
     };
     let p = MeshPacket {
@@ -1278,14 +1368,6 @@ pub fn mesh_from_json(v: &Value) -> Result<MeshPacket, EncodeError> {
 // ---------------------------------------------------------------------------
 // Dump
 // ---------------------------------------------------------------------------
-
-fn hops(n: u8, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
-}
 
 /// Appends the packet's bit-level dump (reference NEIGHBOUR_REPORT layout):
 /// one entry per header part (`variant`, `station`, `sequence`,
@@ -1331,54 +1413,12 @@ pub fn dump_mesh(p: &MeshPacket, out: &mut Vec<DumpEntry>) {
         p.ctrl_name().into(),
         "0-6 (7-15 reserved)",
     ));
+    let mut at = 36;
+    let (members, values) = p.body.fixed();
+    dump_members(out, &mut at, members, &values, "");
     match &p.body {
-        MeshBody::Beacon {
-            gateway_id,
-            cost,
-            flags,
-            generation,
-        } => {
-            out.push(e(
-                36,
-                12,
-                "gateway_id",
-                u64::from(*gateway_id),
-                gateway_id.to_string(),
-                "0-4095",
-            ));
-            out.push(e(
-                48,
-                8,
-                "cost",
-                u64::from(*cost),
-                hops(*cost, "hop"),
-                "0-255",
-            ));
-            let accepting = if flags & FLAG_ACCEPTING != 0 {
-                "accepting"
-            } else {
-                "not accepting"
-            };
-            out.push(e(
-                56,
-                4,
-                "flags",
-                u64::from(*flags),
-                format!("{flags:#03x} ({accepting})"),
-                "b0 accepting, b1-b3 reserved",
-            ));
-            out.push(e(
-                60,
-                12,
-                "generation",
-                u64::from(*generation),
-                generation.to_string(),
-                "0-4095 (mod 4096)",
-            ));
-        }
-        MeshBody::Forward { ttl, inner } => {
-            out.push(e(36, 8, "ttl", u64::from(*ttl), ttl.to_string(), "0-255"));
-            out.push(e(44, 4, "pad", 0, "0".into(), "reserved, 0"));
+        MeshBody::Forward { inner, .. } => {
+            out.push(e(at, 4, "pad", 0, "0".into(), "reserved, 0"));
             let raw = if inner.len() <= 8 {
                 inner.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
             } else {
@@ -1389,7 +1429,7 @@ pub fn dump_mesh(p: &MeshPacket, out: &mut Vec<DumpEntry>) {
                 None => format!("{} bytes", inner.len()),
             };
             out.push(e(
-                48,
+                FORWARD_HDR_LEN * 8,
                 inner.len() * 8,
                 "inner",
                 raw,
@@ -1397,155 +1437,18 @@ pub fn dump_mesh(p: &MeshPacket, out: &mut Vec<DumpEntry>) {
                 "opaque iotdata packet",
             ));
         }
-        MeshBody::Ack {
-            fwd_station,
-            fwd_seq,
-        } => {
-            out.push(e(
-                36,
-                12,
-                "fwd_station",
-                u64::from(*fwd_station),
-                fwd_station.to_string(),
-                "0-4095",
-            ));
-            out.push(e(
-                48,
-                16,
-                "fwd_seq",
-                u64::from(*fwd_seq),
-                fwd_seq.to_string(),
-                "0-65535",
-            ));
-        }
-        MeshBody::RouteError { reason } => {
-            out.push(e(
-                36,
-                4,
-                "reason",
-                u64::from(*reason),
-                format!("{reason} ({})", reason_name(*reason)),
-                "0-2 (3-15 reserved)",
-            ));
-        }
-        MeshBody::NeighbourReport {
-            parent_id,
-            my_cost,
-            gateway_id,
-            neighbours,
-        } => {
-            let parent = if *parent_id == PARENT_NONE {
-                format!("{parent_id} (none, orphaned)")
-            } else {
-                parent_id.to_string()
-            };
-            out.push(e(
-                36,
-                12,
-                "parent_id",
-                u64::from(*parent_id),
-                parent,
-                "0-4095 (4095 = none)",
-            ));
-            out.push(e(
-                48,
-                8,
-                "my_cost",
-                u64::from(*my_cost),
-                hops(*my_cost, "hop"),
-                "0-255",
-            ));
-            let n = neighbours.len();
-            out.push(e(56, 6, "num_neighbours", n as u64, n.to_string(), "0-63"));
-            out.push(e(
-                62,
-                12,
-                "gateway_id",
-                u64::from(*gateway_id),
-                gateway_id.to_string(),
-                "0-4095",
-            ));
-            out.push(e(74, 6, "reserved", 0, "0".into(), "reserved, 0"));
+        MeshBody::NeighbourReport { neighbours, .. } => {
+            out.push(e(at, 6, "reserved", 0, "0".into(), "reserved, 0"));
+            at += 6;
             for (i, nb) in neighbours.iter().enumerate() {
-                let at = 80 + 24 * i;
-                out.push(e(
-                    at,
-                    8,
-                    &format!("neighbours[{i}].cost"),
-                    u64::from(nb.cost),
-                    hops(nb.cost, "hop"),
-                    "0-255",
-                ));
-                out.push(e(
-                    at + 8,
-                    4,
-                    &format!("neighbours[{i}].rssi_q4"),
-                    u64::from(nb.rssi_q4),
-                    format!("{} dBm", nb.rssi_dbm()),
-                    "0-15 (-120..-45 dBm, 5 dBm)",
-                ));
-                out.push(e(
-                    at + 12,
-                    12,
-                    &format!("neighbours[{i}].station_id"),
-                    u64::from(nb.station_id),
-                    nb.station_id.to_string(),
-                    "0-4095",
-                ));
+                dump_members(
+                    out,
+                    &mut at,
+                    NEIGHBOUR,
+                    &nb.values(),
+                    &format!("neighbours[{i}]."),
+                );
             }
-        }
-        MeshBody::Ping {
-            target_id,
-            ttl,
-            ping_id,
-        } => {
-            out.push(e(
-                36,
-                12,
-                "target_id",
-                u64::from(*target_id),
-                target_id.to_string(),
-                "0-4095",
-            ));
-            out.push(e(48, 8, "ttl", u64::from(*ttl), ttl.to_string(), "0-255"));
-            out.push(e(
-                56,
-                8,
-                "ping_id",
-                u64::from(*ping_id),
-                ping_id.to_string(),
-                "0-255",
-            ));
-        }
-        MeshBody::Pong {
-            gateway_id,
-            relays,
-            ping_id,
-        } => {
-            out.push(e(
-                36,
-                12,
-                "gateway_id",
-                u64::from(*gateway_id),
-                gateway_id.to_string(),
-                "0-4095",
-            ));
-            out.push(e(
-                48,
-                8,
-                "relays",
-                u64::from(*relays),
-                hops(*relays, "relay"),
-                "0-255",
-            ));
-            out.push(e(
-                56,
-                8,
-                "ping_id",
-                u64::from(*ping_id),
-                ping_id.to_string(),
-                "0-255",
-            ));
         }
         MeshBody::Unknown { payload, .. } => {
             // The payload's first nibble is ctrl_type; its bits start at 36.
@@ -1567,6 +1470,30 @@ pub fn dump_mesh(p: &MeshPacket, out: &mut Vec<DumpEntry>) {
                 "reserved control type, opaque",
             ));
         }
+        _ => {}
+    }
+}
+
+/// Appends one dump entry per member from bit `*at` on (advancing it);
+/// names are `prefix` + the member's.
+fn dump_members(
+    out: &mut Vec<DumpEntry>,
+    at: &mut usize,
+    members: &[Member],
+    values: &Values,
+    prefix: &str,
+) {
+    for (m, v) in members.iter().zip(values) {
+        let len = m.bits as usize;
+        out.push(DumpEntry::new(
+            *at,
+            len,
+            format!("{prefix}{}", m.name),
+            u64::from(*v),
+            m.decoded(*v),
+            m.range,
+        ));
+        *at += len;
     }
 }
 
@@ -1753,6 +1680,32 @@ mod tests {
         assert_eq!(err.kind(), "malformed");
         assert_eq!(err.bit_offset(), 74);
         assert_eq!(err.field(), "reserved");
+    }
+
+    #[test]
+    fn member_tables_fill_the_documented_layouts() {
+        let bits = |ms: &[Member]| ms.iter().map(|m| m.bits).sum::<u32>();
+        // Payloads start at bit 36; frame lengths as documented.
+        assert_eq!(36 + bits(BEACON), 9 * 8);
+        assert_eq!(36 + bits(FORWARD) + 4, FORWARD_HDR_LEN as u32 * 8);
+        assert_eq!(36 + bits(ACK), 8 * 8);
+        assert_eq!(36 + bits(ROUTE_ERROR), MIN_LEN as u32 * 8);
+        assert_eq!(
+            36 + bits(NEIGHBOUR_REPORT) + 6,
+            NEIGHBOUR_HDR_LEN as u32 * 8
+        );
+        assert_eq!(bits(NEIGHBOUR), NEIGHBOUR_ENTRY_LEN as u32 * 8);
+        assert_eq!(36 + bits(PING), 8 * 8);
+        assert_eq!(36 + bits(PONG), 8 * 8);
+        for ctrl in 0..16u8 {
+            let ms = members_of(ctrl);
+            assert!(ms.len() <= 4, "{ctrl}: at most four values");
+            let mut names: Vec<&str> = ms.iter().map(|m| m.name).collect();
+            names.dedup();
+            assert_eq!(names.len(), ms.len(), "{ctrl}: unique names");
+            assert_eq!(ms.is_empty(), ctrl > CTRL_PONG);
+        }
+        assert_eq!(NEIGHBOUR_REPORT.iter().filter(|m| m.derived).count(), 1);
     }
 
     #[test]
