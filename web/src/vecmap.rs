@@ -5,13 +5,14 @@
 //! but every key/value pair type instantiates its whole node machinery (and
 //! `collect` a stable sort) in the wasm bundle; these are a binary search and
 //! a `Vec` insert, with the same iteration order (ascending keys), so code
-//! written against `BTreeMap` behaves identically. Inserting is O(n), which is
-//! nothing at these sizes.
+//! written against `BTreeMap` behaves identically. Inserting one entry is
+//! O(n), nothing at these sizes; `collect` is O(n) for sorted input and one
+//! sort ([`sort_by`]) otherwise.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
 
-/// Sorts `v` by `cmp` (unstable: give `cmp` a total order).
+/// Sorts `v` by `cmp`, stably (equal elements keep their order).
 ///
 /// Every call shares one compiled sort (of `u32` indices, through a `&dyn`
 /// comparator) instead of instantiating the standard library's sort for
@@ -28,8 +29,8 @@ pub fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
         sort_indices(
             &mut order,
             &|a, b| match (items.get(a as usize), items.get(b as usize)) {
-                (Some(x), Some(y)) => cmp(x, y),
-                _ => Ordering::Equal,
+                (Some(x), Some(y)) => cmp(x, y).then(a.cmp(&b)),
+                _ => a.cmp(&b),
             },
         );
     }
@@ -213,13 +214,23 @@ impl<'a, K: Ord, V> Entry<'a, K, V> {
 }
 
 impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
-    /// Later duplicates replace earlier ones, as with `BTreeMap`.
+    /// Later duplicates replace earlier ones, as with `BTreeMap`. Sorted
+    /// input (the usual case) is taken as it is; other input is sorted once
+    /// (stably, so the last of equal keys is the one kept).
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let mut m = VecMap::new();
-        for (k, v) in iter {
-            m.insert(k, v);
+        let mut items: Vec<(K, V)> = iter.into_iter().collect();
+        if !items.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
+            sort_by(&mut items, |a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(K, V)> = Vec::with_capacity(items.len());
+            for (k, v) in items {
+                match out.last_mut() {
+                    Some(last) if last.0 == k => *last = (k, v),
+                    _ => out.push((k, v)),
+                }
+            }
+            items = out;
         }
-        m
+        VecMap { items }
     }
 }
 
@@ -307,11 +318,12 @@ impl<T: Ord> VecSet<T> {
 
 impl<T: Ord> FromIterator<T> for VecSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut s = VecSet::new();
-        for v in iter {
-            s.insert(v);
+        let mut items: Vec<T> = iter.into_iter().collect();
+        if !items.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
+            sort_by(&mut items, T::cmp);
+            items.dedup();
         }
-        s
+        VecSet { items }
     }
 }
 
@@ -339,7 +351,7 @@ mod tests {
     /// Same operations on a `VecMap` and a `BTreeMap`: same contents and
     /// order throughout.
     #[test]
-    fn sort_by_sorts_like_sort_unstable_by() {
+    fn sort_by_sorts_like_std_sort_by() {
         let mut a: Vec<(u8, String)> = (0..200u32)
             .map(|i| (((i * 7919) % 13) as u8, format!("s{}", (i * 31) % 97)))
             .collect();
@@ -347,9 +359,37 @@ mod tests {
         super::sort_by(&mut a, |x, y| x.0.cmp(&y.0).then_with(|| y.1.cmp(&x.1)));
         b.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| y.1.cmp(&x.1)));
         assert_eq!(a, b);
+        // Stable: equal keys keep their order, as with `slice::sort_by`.
+        let mut c: Vec<(u8, u32)> = (0..300u32).map(|i| (((i * 31) % 7) as u8, i)).collect();
+        let mut d = c.clone();
+        super::sort_by(&mut c, |x, y| x.0.cmp(&y.0));
+        d.sort_by_key(|x| x.0);
+        assert_eq!(c, d);
         let mut e: Vec<String> = Vec::new();
         super::sort_by(&mut e, |x, y| x.cmp(y));
         assert!(e.is_empty());
+    }
+
+    #[test]
+    fn collect_matches_btree_for_unsorted_input_with_duplicates() {
+        let pairs: Vec<(u16, u32)> = (0..500u32)
+            .map(|i| (((i * 7919) % 211) as u16, i))
+            .collect();
+        let v: VecMap<u16, u32> = pairs.iter().copied().collect();
+        let b: BTreeMap<u16, u32> = pairs.iter().copied().collect();
+        assert_eq!(
+            v.iter().map(|(k, x)| (*k, *x)).collect::<Vec<_>>(),
+            b.iter().map(|(k, x)| (*k, *x)).collect::<Vec<_>>()
+        );
+        let sv: VecSet<u16> = pairs.iter().map(|p| p.0).collect();
+        let sb: BTreeSet<u16> = pairs.iter().map(|p| p.0).collect();
+        assert_eq!(
+            sv.iter().copied().collect::<Vec<_>>(),
+            sb.iter().copied().collect::<Vec<_>>()
+        );
+        // Sorted input is kept as it is.
+        let sorted: VecMap<u16, u32> = b.iter().map(|(k, x)| (*k, *x)).collect();
+        assert_eq!(sorted, v);
     }
 
     #[test]
