@@ -50,7 +50,7 @@ pub fn sort_indices(order: &mut [u32], cmp: &dyn Fn(u32, u32) -> Ordering) {
 }
 
 /// An ordered map: entries sorted by key, unique keys.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VecMap<K, V> {
     items: Vec<(K, V)>,
 }
@@ -250,96 +250,84 @@ impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
     }
 }
 
-/// An ordered set: sorted, unique.
+/// An ordered set: sorted, unique (a [`VecMap`] with `()` values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VecSet<T> {
-    items: Vec<T>,
+    map: VecMap<T, ()>,
 }
 
 impl<T> Default for VecSet<T> {
     fn default() -> Self {
-        VecSet { items: Vec::new() }
+        VecSet {
+            map: VecMap::default(),
+        }
     }
 }
 
 impl<T: Ord> VecSet<T> {
     /// An empty set.
     pub fn new() -> Self {
-        VecSet { items: Vec::new() }
+        VecSet::default()
     }
 
     /// Number of members.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.map.len()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.map.is_empty()
     }
 
     /// Removes every member.
     pub fn clear(&mut self) {
-        self.items.clear();
+        self.map.clear();
     }
 
     /// Whether `v` is a member.
     pub fn contains(&self, v: &T) -> bool {
-        self.items.binary_search(v).is_ok()
+        self.map.contains_key(v)
     }
 
     /// Adds `v`; false if it was a member already.
     pub fn insert(&mut self, v: T) -> bool {
-        match self.items.binary_search(&v) {
-            Ok(_) => false,
-            Err(i) => {
-                self.items.insert(i, v);
-                true
-            }
-        }
+        // An existing member stays as it is (only its `()` is replaced).
+        self.map.insert(v, ()).is_none()
     }
 
     /// Removes `v`; false if it was not a member.
     pub fn remove(&mut self, v: &T) -> bool {
-        match self.items.binary_search(v) {
-            Ok(i) => {
-                self.items.remove(i);
-                true
-            }
-            Err(_) => false,
-        }
+        self.map.remove(v).is_some()
     }
 
     /// Members in ascending order.
-    pub fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.items.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.map.items.iter().map(|(v, ())| v)
     }
 }
 
 impl<T: Ord> FromIterator<T> for VecSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut items: Vec<T> = iter.into_iter().collect();
-        if !items.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
-            sort_by(&mut items, T::cmp);
-            items.dedup();
+        VecSet {
+            map: iter.into_iter().map(|v| (v, ())).collect(),
         }
-        VecSet { items }
     }
 }
 
 impl<T> IntoIterator for VecSet<T> {
     type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<(T, ())>, fn((T, ())) -> T>;
     fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
+        self.map.items.into_iter().map(|(v, ())| v)
     }
 }
 
 impl<'a, T> IntoIterator for &'a VecSet<T> {
     type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (T, ())>, fn(&'a (T, ())) -> &'a T>;
     fn into_iter(self) -> Self::IntoIter {
-        self.items.iter()
+        self.map.items.iter().map(|(v, ())| v)
     }
 }
 
