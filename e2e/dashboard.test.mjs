@@ -239,6 +239,30 @@ test('broker stopped and restarted: reconnecting, back to subscribed, new packet
     note(`${fresh} new packet rows after the restart`);
 }));
 
+// MQTT 5 (issue 4: "MQTT 3.1.1 (and 5 where the chosen library gives it)"):
+// the same broker, a second page asking for MQTT 5 in its link.
+test('?mqtt=5: an MQTT 5 session reaches "subscribed" and receives packets', { timeout: 90000 }, step(async () => {
+    const p = await newPage(browser, 'dashboard-mqtt5', { stack });
+    pages.push(p);
+    await recordConnStates(p.page);
+    const url = dashboardUrl(server.url, broker, 'mqtt=5');
+    note(`open ${url}`);
+    await p.page.goto(url, { waitUntil: 'load' });
+    await waitConnState(p.page, 'subscribed', 45000);
+    const detail = await p.page.locator('[data-testid="conn-detail"]').textContent();
+    assert.match(detail, /MQTT 5\b/, `conn-detail names the version: ${detail}`);
+    // mosquitto logs the protocol of every client: p5 for MQTT 5 (this
+    // page), p2 for MQTT 3.1.1 (the default: the first page).
+    const log = fs.readFileSync(broker.logFile, 'utf8');
+    const levels = [...log.matchAll(/ as (iotdata-web-[0-9a-f]{8}) \(p(\d),/g)].map((m) => m[2]);
+    note(`dashboard clients' protocols in the broker log (p2 = 3.1.1, p5 = 5): ${levels.join(', ')}`);
+    assert.ok(levels.includes('5'), 'an MQTT 5 (p5) dashboard client connected');
+    assert.ok(levels.includes('2'), 'the default dashboard client is MQTT 3.1.1 (p2)');
+    await goHash(p.page, '#/log');
+    await p.page.locator('[data-testid="packet-row"]').first().waitFor({ timeout: 30000 });
+    note(`${await p.page.locator('[data-testid="packet-row"]').count()} packet rows over MQTT 5`);
+}));
+
 // The demo feed runs the simulator library inside the page: no broker at all.
 // Both ways in: `?demo=1`, and the bare URL of a fresh profile (no broker
 // configured), which is what the README's serve command opens.

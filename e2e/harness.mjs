@@ -270,6 +270,11 @@ export class Mosquitto {
         );
     }
 
+    /** mosquitto's log (connections are logged: `... as <client id> (p5, c1, k30)`). */
+    get logFile() {
+        return path.join(LOG_DIR, `${this.name}.log`);
+    }
+
     /** `mqtt://127.0.0.1:<tcp>` for the simulator. */
     get mqttUrl() {
         return `mqtt://127.0.0.1:${this.tcpPort}`;

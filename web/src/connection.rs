@@ -67,6 +67,8 @@ pub enum ConnState {
     Subscribed {
         /// Broker URL.
         url: String,
+        /// The MQTT version spoken (`3.1.1` or `5`).
+        mqtt: &'static str,
         /// Filters the broker accepted.
         granted: Vec<String>,
         /// Filters the broker refused.
@@ -125,10 +127,11 @@ impl ConnState {
             ConnState::Connected { url } => format!("{url}, subscribing…"),
             ConnState::Subscribed {
                 url,
+                mqtt,
                 granted,
                 refused,
             } => {
-                let mut s = format!("{url} · {}", granted.join(", "));
+                let mut s = format!("{url} · MQTT {mqtt} · {}", granted.join(", "));
                 if !refused.is_empty() {
                     s.push_str(&format!(" · refused: {}", refused.join(", ")));
                 }
@@ -217,24 +220,6 @@ pub fn explain_close(c: &CloseInfo) -> (String, String) {
         format!("connection lost ({detail})"),
         "the broker stopped or the network dropped; retrying".into(),
     )
-}
-
-/// The CONNACK codes that retrying will not fix (bad credentials, not
-/// authorised, client id rejected, wrong protocol).
-pub fn refusal_is_final(code: u8) -> bool {
-    matches!(code, 1 | 2 | 4 | 5)
-}
-
-/// A hint for a refused CONNACK.
-pub fn refusal_hint(code: u8) -> &'static str {
-    match code {
-        1 => "the broker needs another MQTT version; this dashboard speaks MQTT 3.1.1",
-        2 => "the broker rejected the client id; reload the page for a new one",
-        3 => "the broker is up but not accepting connections; retrying",
-        4 => "check the user name and password in the settings",
-        5 => "check the user name and password (mosquitto answers 5 to bad credentials), or the broker's ACL for this user",
-        _ => "",
-    }
 }
 
 /// A random client id: `iotdata-web-` and 8 hex digits.
@@ -350,6 +335,7 @@ impl Connection {
             username: (!s.user.is_empty()).then(|| s.user.clone()),
             password: (!s.user.is_empty() && !s.password.is_empty()).then(|| s.password.clone()),
             topics: s.topics.clone(),
+            version: s.mqtt,
         };
         let session = match MqttClient::new(opts) {
             Ok(c) => c,
@@ -478,18 +464,28 @@ impl Connection {
                                     });
                                     return;
                                 }
+                                let mqtt = inner
+                                    .session
+                                    .as_ref()
+                                    .map_or("3.1.1", |c| c.options().version.label());
                                 inner.status.set(ConnState::Subscribed {
                                     url: url.clone(),
+                                    mqtt,
                                     granted,
                                     refused,
                                 });
                             }
-                            Output::Event(mqtt::Event::Refused { code, reason }) => {
-                                let hint = refusal_hint(code).to_string();
+                            Output::Event(mqtt::Event::Refused {
+                                code,
+                                reason,
+                                hint,
+                                is_final,
+                            }) => {
+                                let hint = hint.to_string();
                                 let reason = format!(
-                                    "the broker refused the connection: {reason} (CONNACK {code})"
+                                    "the broker refused the connection: {reason} (CONNACK 0x{code:02X})"
                                 );
-                                if refusal_is_final(code) {
+                                if is_final {
                                     inner.teardown(false);
                                     inner.status.set(ConnState::Error { reason, hint });
                                     return;

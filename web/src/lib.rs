@@ -3,7 +3,7 @@
 //! The live dashboard for iotdata, a Leptos (CSR) app built by trunk. Data
 //! flows one way, one file per step:
 //!
-//! `socket` (WebSocket, binary) → `mqtt` (MQTT 3.1.1 session over the
+//! `socket` (WebSocket, binary) → `mqtt` (MQTT 3.1.1 or 5 session over the
 //! `mqtt-proto` codec) → `connection` (state machine, backoff, hints) →
 //! `payload` (classify each message) → `decode` (the codec, once per frame)
 //! → `store` (the codec's `receiver`: dedup, sequences, loss, topology; then

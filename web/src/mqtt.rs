@@ -1,4 +1,4 @@
-//! Step 2 of the pipeline: a sans-I/O MQTT 3.1.1 client session.
+//! Step 2 of the pipeline: a sans-I/O MQTT client session, MQTT 3.1.1 or 5.0.
 //!
 //! Packet encoding and decoding come from the `mqtt-proto` crate (a small,
 //! `no_std`-capable codec for MQTT 3.1/3.1.1/5.0 with no I/O of its own).
@@ -7,25 +7,66 @@
 //! - reassembly: WebSocket frames are not MQTT packets, so bytes are buffered
 //!   and packets are cut out of the buffer by their fixed header, whether one
 //!   packet spans several frames or one frame packs several packets;
-//! - the session: CONNECT (optional username/password, clean session, the
-//!   caller's client id), CONNACK, SUBSCRIBE to every topic filter and SUBACK,
-//!   PUBLISH at QoS 0/1/2 with PUBACK / PUBREC+PUBCOMP, keepalive PINGREQ and
-//!   the PINGRESP/CONNACK time-outs.
+//! - the session: CONNECT (optional username/password, clean session/start,
+//!   the caller's client id), CONNACK, SUBSCRIBE to every topic filter and
+//!   SUBACK, PUBLISH at QoS 0/1/2 with PUBACK / PUBREC+PUBCOMP, keepalive
+//!   PINGREQ and the PINGRESP/CONNACK time-outs;
+//! - the protocol version ([`MqttVersion`]): both speak the same session; the
+//!   wire format differs. With MQTT 5 the CONNECT also tells the broker the
+//!   largest packet this client takes ([`MAX_PACKET_BYTES`]; the broker drops
+//!   bigger messages instead of breaking the connection), CONNACK/SUBACK/
+//!   DISCONNECT reason codes and reason strings are reported, and a Server
+//!   Keep Alive from the broker replaces the configured keepalive. A broker
+//!   that answers in the other version's CONNACK format is recognised and
+//!   reported as "choose MQTT x in the settings".
 //!
 //! Nothing here touches the network or a clock: the caller passes bytes and
 //! the current time in milliseconds and sends what [`Output::Send`] returns.
 
 use crate::vecmap::VecSet;
 
-use mqtt_proto::v3::{
-    Connack, Connect, ConnectReturnCode, Header, Packet, Publish, Subscribe, SubscribeReturnCode,
-};
-use mqtt_proto::{Pid, QoS, QosPid, TopicFilter};
+use mqtt_proto::{v3, v5};
+use mqtt_proto::{Encodable, Pid, QoS, QosPid, TopicFilter};
+use serde::{Deserialize, Serialize};
 
 /// Largest MQTT packet accepted (a frame is tens of bytes; 1 MiB is generous).
 pub const MAX_PACKET_BYTES: usize = 1024 * 1024;
 /// How long to wait for CONNACK after sending CONNECT.
 pub const CONNACK_TIMEOUT_MS: f64 = 10_000.0;
+
+/// The MQTT protocol version a session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MqttVersion {
+    /// MQTT 3.1.1 (protocol level 4): spoken by every broker; the default.
+    #[default]
+    #[serde(rename = "3.1.1")]
+    V311,
+    /// MQTT 5.0 (protocol level 5).
+    #[serde(rename = "5")]
+    V5,
+}
+
+impl MqttVersion {
+    /// Both versions, in the order the settings list them.
+    pub const ALL: [MqttVersion; 2] = [MqttVersion::V311, MqttVersion::V5];
+
+    /// Reads `3.1.1` (also `311`, `4`) or `5` (also `5.0`, `v5`).
+    pub fn parse(text: &str) -> Option<MqttVersion> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "3.1.1" | "311" | "4" | "v3.1.1" | "v311" => Some(MqttVersion::V311),
+            "5" | "5.0" | "v5" | "v5.0" => Some(MqttVersion::V5),
+            _ => None,
+        }
+    }
+
+    /// `3.1.1` or `5` (what [`MqttVersion::parse`] reads back).
+    pub fn label(self) -> &'static str {
+        match self {
+            MqttVersion::V311 => "3.1.1",
+            MqttVersion::V5 => "5",
+        }
+    }
+}
 
 /// What the session is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +81,8 @@ pub struct ClientOptions {
     pub password: Option<String>,
     /// Topic filters to subscribe to after CONNACK.
     pub topics: Vec<String>,
+    /// Protocol version.
+    pub version: MqttVersion,
 }
 
 /// One application message.
@@ -74,16 +117,21 @@ pub enum Event {
     },
     /// CONNACK refused the connection.
     Refused {
-        /// CONNACK return code (1..=5).
+        /// CONNACK return code (3.1.1: 1..=5) or reason code (5: 0x80..).
         code: u8,
-        /// Readable reason.
-        reason: &'static str,
+        /// Readable reason (with the broker's reason string, if it sent one).
+        reason: String,
+        /// What the user can do about it.
+        hint: &'static str,
+        /// True when retrying cannot help until the settings change.
+        is_final: bool,
     },
     /// SUBACK received for our SUBSCRIBE.
     Subscribed(Vec<Grant>),
     /// An application message.
     Message(Message),
-    /// The broker sent something that is not valid MQTT (the session is over).
+    /// The broker sent something that is not valid MQTT, or ended the
+    /// session (the session is over).
     ProtocolError(String),
 }
 
@@ -116,7 +164,7 @@ enum Phase {
     Closed,
 }
 
-/// An MQTT 3.1.1 client session over some byte stream.
+/// An MQTT 3.1.1 or 5.0 client session over some byte stream.
 #[derive(Debug)]
 pub struct MqttClient {
     opts: ClientOptions,
@@ -124,17 +172,19 @@ pub struct MqttClient {
     buf: Vec<u8>,
     phase: Phase,
     next_pid: u16,
+    /// The keepalive in force (a v5 Server Keep Alive replaces the option).
+    keep_alive_secs: u16,
     connect_sent_ms: f64,
     last_sent_ms: f64,
     ping_sent_ms: Option<f64>,
     qos2_pending: VecSet<u16>,
 }
 
-/// Readable text for a CONNACK return code.
+/// Readable text for an MQTT 3.1.1 CONNACK return code.
 pub fn connack_reason(code: u8) -> &'static str {
     match code {
         0 => "accepted",
-        1 => "unacceptable protocol version (the broker does not speak MQTT 3.1.1)",
+        1 => "unacceptable protocol version",
         2 => "client identifier rejected",
         3 => "server unavailable",
         4 => "bad user name or password",
@@ -143,12 +193,404 @@ pub fn connack_reason(code: u8) -> &'static str {
     }
 }
 
-fn encode(packet: &Packet) -> Vec<u8> {
-    match packet.encode() {
-        Ok(bytes) => bytes.as_ref().to_vec(),
+/// Readable text for an MQTT 5 reason code (CONNACK, SUBACK, DISCONNECT).
+pub fn reason_code_text(code: u8) -> &'static str {
+    match code {
+        0x00 => "success",
+        0x04 => "disconnect with will message",
+        0x80 => "unspecified error",
+        0x81 => "malformed packet",
+        0x82 => "protocol error",
+        0x83 => "implementation specific error",
+        0x84 => "unsupported protocol version",
+        0x85 => "client identifier not valid",
+        0x86 => "bad user name or password",
+        0x87 => "not authorised",
+        0x88 => "server unavailable",
+        0x89 => "server busy",
+        0x8A => "banned",
+        0x8B => "server shutting down",
+        0x8C => "bad authentication method",
+        0x8D => "keep alive timeout",
+        0x8E => "session taken over (another client connected with the same client id)",
+        0x8F => "topic filter invalid",
+        0x90 => "topic name invalid",
+        0x93 => "receive maximum exceeded",
+        0x94 => "topic alias invalid",
+        0x95 => "packet too large",
+        0x96 => "message rate too high",
+        0x97 => "quota exceeded",
+        0x98 => "administrative action",
+        0x99 => "payload format invalid",
+        0x9A => "retain not supported",
+        0x9B => "QoS not supported",
+        0x9C => "use another server",
+        0x9D => "server moved",
+        0x9E => "shared subscriptions not supported",
+        0x9F => "connection rate exceeded",
+        0xA0 => "maximum connect time",
+        0xA1 => "subscription identifiers not supported",
+        0xA2 => "wildcard subscriptions not supported",
+        _ => "unknown reason code",
+    }
+}
+
+/// What a refused CONNACK means for the user: (hint, final). `final` means
+/// retrying cannot help until the settings change (credentials, client id,
+/// protocol version, banned, moved).
+pub fn refusal_advice(version: MqttVersion, code: u8) -> (&'static str, bool) {
+    const CREDENTIALS: &str = "check the user name and password in the settings";
+    const ACL: &str = "check the user name and password (mosquitto answers \"not authorised\" to bad credentials), or the broker's ACL for this user";
+    const CLIENT_ID: &str = "the broker rejected the client id; reload the page for a new one";
+    const BUSY: &str = "the broker is up but not accepting connections; retrying";
+    match (version, code) {
+        (MqttVersion::V311, 1) => (
+            "the broker does not speak MQTT 3.1.1: choose MQTT 5 in the settings",
+            true,
+        ),
+        (MqttVersion::V311, 2) | (MqttVersion::V5, 0x85) => (CLIENT_ID, true),
+        (MqttVersion::V311, 3) | (MqttVersion::V5, 0x88 | 0x89 | 0x9F) => (BUSY, false),
+        (MqttVersion::V311, 4) | (MqttVersion::V5, 0x86) => (CREDENTIALS, true),
+        (MqttVersion::V311, 5) | (MqttVersion::V5, 0x87) => (ACL, true),
+        (MqttVersion::V5, 0x84) => (
+            "the broker does not speak MQTT 5: choose MQTT 3.1.1 in the settings",
+            true,
+        ),
+        (MqttVersion::V5, 0x8A) => ("this client is banned by the broker", true),
+        (MqttVersion::V5, 0x8C) => (
+            "the broker wants an authentication method this dashboard does not offer",
+            true,
+        ),
+        (MqttVersion::V5, 0x9C | 0x9D) => ("the broker points to another server", true),
+        _ => ("", false),
+    }
+}
+
+/// A normalised incoming packet (either version).
+enum Incoming {
+    Connack {
+        session_present: bool,
+        /// Return code (3.1.1) or reason code (5); 0 = accepted.
+        code: u8,
+        /// Readable reason.
+        reason: String,
+        server_keep_alive: Option<u16>,
+    },
+    Suback {
+        pid: u16,
+        granted: Vec<Option<u8>>,
+    },
+    Publish {
+        qos_pid: QosPid,
+        topic: String,
+        payload: Vec<u8>,
+        retain: bool,
+    },
+    Pubrel(Pid),
+    Pingresp,
+    /// Acknowledgements of things this client never sends (ignored).
+    Ignored,
+    Disconnect(String),
+    /// A packet only clients send, or one the session does not take.
+    Unexpected(&'static str),
+}
+
+/// Outgoing packets (either version).
+#[derive(Clone, Copy)]
+enum Outgoing<'a> {
+    Connect(&'a ClientOptions),
+    Subscribe(Pid, &'a [TopicFilter]),
+    Puback(Pid),
+    Pubrec(Pid),
+    Pubcomp(Pid),
+    Pingreq,
+    Disconnect,
+}
+
+fn with_reason_string(text: &str, reason_string: Option<&str>) -> String {
+    match reason_string {
+        Some(r) if !r.is_empty() => format!("{text}: {r}"),
+        _ => text.to_string(),
+    }
+}
+
+fn granted(code: u8) -> Option<u8> {
+    (code <= 2).then_some(code)
+}
+
+/// `control` byte, remaining length, then `body`: one whole packet.
+fn frame<E: Encodable>(control: u8, body: &E) -> Vec<u8> {
+    let len = body.encode_len();
+    let mut buf = Vec::with_capacity(len + 5);
+    buf.push(control);
+    let mut n = len;
+    loop {
+        let digit = (n % 128) as u8;
+        n /= 128;
+        buf.push(if n > 0 { digit | 0x80 } else { digit });
+        if n == 0 {
+            break;
+        }
+    }
+    match body.encode(&mut buf) {
+        Ok(()) => buf,
         // Only oversized strings can fail; they are validated beforehand.
         Err(_) => Vec::new(),
     }
+}
+
+/// A packet that is a packet identifier only (PUBACK, PUBREC, PUBCOMP). MQTT 5
+/// allows this same 2-byte form when the reason is "success" and there are no
+/// properties, so both versions send the same bytes.
+fn pid_only(control: u8, pid: Pid) -> Vec<u8> {
+    let [hi, lo] = pid.value().to_be_bytes();
+    vec![control, 0x02, hi, lo]
+}
+
+impl Outgoing<'_> {
+    /// Encodes with only the encoders a client needs (CONNECT and SUBSCRIBE
+    /// bodies come from mqtt-proto; the rest are fixed forms).
+    fn encode(&self, version: MqttVersion) -> Vec<u8> {
+        match (*self, version) {
+            (Outgoing::Connect(o), MqttVersion::V311) => {
+                let mut c = v3::Connect::new(o.client_id.as_str().into(), o.keep_alive_secs);
+                c.clean_session = true;
+                if let Some(user) = &o.username {
+                    c.username = Some(user.as_str().into());
+                    c.password = o.password.as_ref().map(|p| p.as_bytes().to_vec().into());
+                }
+                frame(0x10, &c)
+            }
+            (Outgoing::Connect(o), MqttVersion::V5) => {
+                let mut c = v5::Connect::new(o.client_id.as_str().into(), o.keep_alive_secs);
+                c.clean_start = true;
+                c.properties.max_packet_size = Some(MAX_PACKET_BYTES as u32);
+                if let Some(user) = &o.username {
+                    c.username = Some(user.as_str().into());
+                    c.password = o.password.as_ref().map(|p| p.as_bytes().to_vec().into());
+                }
+                frame(0x10, &c)
+            }
+            (Outgoing::Subscribe(pid, filters), MqttVersion::V311) => frame(
+                0x82,
+                &v3::Subscribe::new(
+                    pid,
+                    filters.iter().map(|f| (f.clone(), QoS::Level1)).collect(),
+                ),
+            ),
+            (Outgoing::Subscribe(pid, filters), MqttVersion::V5) => frame(
+                0x82,
+                &v5::Subscribe::new(
+                    pid,
+                    filters
+                        .iter()
+                        .map(|f| (f.clone(), v5::SubscriptionOptions::new(QoS::Level1)))
+                        .collect(),
+                ),
+            ),
+            (Outgoing::Puback(pid), _) => pid_only(0x40, pid),
+            (Outgoing::Pubrec(pid), _) => pid_only(0x50, pid),
+            (Outgoing::Pubcomp(pid), _) => pid_only(0x70, pid),
+            (Outgoing::Pingreq, _) => vec![0xC0, 0x00],
+            // MQTT 5: remaining length 0 = "normal disconnection", no properties.
+            (Outgoing::Disconnect, _) => vec![0xE0, 0x00],
+        }
+    }
+}
+
+/// The fixed header of the packet at the start of a buffer.
+#[derive(Debug, Clone, Copy)]
+struct Fixed {
+    /// First byte: packet type and flags.
+    first: u8,
+    /// Remaining length (the body).
+    remaining: usize,
+    /// Length of the fixed header (1 + the remaining-length bytes).
+    header: usize,
+}
+
+impl Fixed {
+    /// Reads the fixed header: `Ok(None)` while it is incomplete. The packet
+    /// type and flags are checked as soon as the header is there, so a
+    /// non-MQTT stream (an HTTP error page, say) fails at once instead of
+    /// waiting for a body that never comes.
+    fn read(version: MqttVersion, bytes: &[u8]) -> Result<Option<Fixed>, String> {
+        let Some(&first) = bytes.first() else {
+            return Ok(None);
+        };
+        let mut remaining = 0usize;
+        for i in 0..4 {
+            let Some(&b) = bytes.get(1 + i) else {
+                return Ok(None);
+            };
+            remaining |= usize::from(b & 0x7F) << (7 * i);
+            if b & 0x80 == 0 {
+                let fixed = Fixed {
+                    first,
+                    remaining,
+                    header: 2 + i,
+                };
+                fixed.check(version)?;
+                return Ok(Some(fixed));
+            }
+        }
+        Err("invalid MQTT remaining length (more than 4 bytes)".into())
+    }
+
+    fn total(self) -> usize {
+        self.header + self.remaining
+    }
+
+    fn check(self, version: MqttVersion) -> Result<(), String> {
+        let ok = match version {
+            MqttVersion::V311 => self.v3().map(|_| ()).map_err(|e| e.to_string()),
+            MqttVersion::V5 => self.v5().map(|_| ()).map_err(|e| e.to_string()),
+        };
+        ok.map_err(|e| format!("invalid MQTT fixed header: {e}"))
+    }
+
+    fn v3(self) -> Result<v3::Header, mqtt_proto::Error> {
+        v3::Header::new_with(self.first, self.remaining as u32, self.total() as u32)
+    }
+
+    fn v5(self) -> Result<v5::Header, v5::ErrorV5> {
+        v5::Header::new_with(self.first, self.remaining as u32, self.total() as u32)
+    }
+}
+
+/// A CONNACK in the *other* version's format, answering our CONNECT: a
+/// 3.1.1 broker answers an MQTT 5 CONNECT with the 2-byte 3.1.1 CONNACK
+/// (code 1), an MQTT 5-only broker a 3.1.1 CONNECT with reason 0x84.
+fn foreign_connack(version: MqttVersion, packet: &[u8]) -> Option<u8> {
+    match (version, packet) {
+        (MqttVersion::V5, [0x20, 0x02, _, code @ 1..=5]) => Some(*code),
+        (MqttVersion::V311, [0x20, _, _, code @ 0x80..=0xFF, ..]) => Some(*code),
+        _ => None,
+    }
+}
+
+/// The packet identifier that is the whole body of a PUBREL (3.1.1).
+fn body_pid(body: &[u8]) -> Result<Pid, String> {
+    match body {
+        [hi, lo] => Pid::try_from(u16::from_be_bytes([*hi, *lo])).map_err(|e| e.to_string()),
+        _ => Err("PUBREL must carry exactly a packet identifier".into()),
+    }
+}
+
+/// Decodes one whole 3.1.1 packet (`body` follows the fixed header), with
+/// the decoders of the packet types a broker sends to a client only.
+fn decode_v3(fixed: Fixed, body: &[u8]) -> Result<Incoming, String> {
+    use v3::PacketType as T;
+    let header = fixed.v3().map_err(|e| e.to_string())?;
+    let at = &mut 0usize;
+    let e = |e: mqtt_proto::Error| e.to_string();
+    Ok(match header.typ {
+        T::Connack => {
+            let c = v3::Connack::decode(body, at).map_err(e)?;
+            Incoming::Connack {
+                session_present: c.session_present,
+                code: c.code as u8,
+                reason: connack_reason(c.code as u8).to_string(),
+                server_keep_alive: None,
+            }
+        }
+        T::Suback => {
+            let s = v3::Suback::decode(body, at, header).map_err(e)?;
+            Incoming::Suback {
+                pid: s.pid.value(),
+                granted: s
+                    .topics
+                    .iter()
+                    .map(|c| match c {
+                        v3::SubscribeReturnCode::MaxLevel0 => Some(0),
+                        v3::SubscribeReturnCode::MaxLevel1 => Some(1),
+                        v3::SubscribeReturnCode::MaxLevel2 => Some(2),
+                        v3::SubscribeReturnCode::Failure => None,
+                    })
+                    .collect(),
+            }
+        }
+        T::Publish => {
+            let p = v3::Publish::decode(body, at, header).map_err(e)?;
+            Incoming::Publish {
+                qos_pid: p.qos_pid,
+                topic: p.topic_name.to_string(),
+                payload: p.payload.to_vec(),
+                retain: p.retain,
+            }
+        }
+        T::Pubrel => Incoming::Pubrel(body_pid(body)?),
+        T::Pingresp => Incoming::Pingresp,
+        T::Puback | T::Pubrec | T::Pubcomp | T::Unsuback => Incoming::Ignored,
+        T::Disconnect => Incoming::Disconnect("the broker sent DISCONNECT".into()),
+        T::Connect | T::Subscribe | T::Unsubscribe | T::Pingreq => {
+            Incoming::Unexpected("the broker sent a client-only packet")
+        }
+    })
+}
+
+/// Decodes one whole MQTT 5 packet, like [`decode_v3`].
+fn decode_v5(fixed: Fixed, body: &[u8]) -> Result<Incoming, String> {
+    use v5::PacketType as T;
+    let header = fixed.v5().map_err(|e| e.to_string())?;
+    let at = &mut 0usize;
+    let e = |e: v5::ErrorV5| e.to_string();
+    Ok(match header.typ {
+        T::Connack => {
+            let c = v5::Connack::decode(body, at, header).map_err(e)?;
+            let code = c.reason_code as u8;
+            Incoming::Connack {
+                session_present: c.session_present,
+                code,
+                reason: with_reason_string(
+                    reason_code_text(code),
+                    c.properties.reason_string.as_deref(),
+                ),
+                server_keep_alive: c.properties.server_keep_alive,
+            }
+        }
+        T::Suback => {
+            let s = v5::Suback::decode(body, at, header).map_err(e)?;
+            Incoming::Suback {
+                pid: s.pid.value(),
+                granted: s.topics.iter().map(|c| granted(*c as u8)).collect(),
+            }
+        }
+        T::Publish => {
+            let p = v5::Publish::decode(body, at, header).map_err(e)?;
+            // This client's CONNECT allows no topic aliases (Topic Alias
+            // Maximum absent = 0), so a broker must not use them.
+            if p.properties.topic_alias.is_some() {
+                return Err("the broker used a topic alias this client did not allow".into());
+            }
+            Incoming::Publish {
+                qos_pid: p.qos_pid,
+                topic: p.topic_name.to_string(),
+                payload: p.payload.to_vec(),
+                retain: p.retain,
+            }
+        }
+        T::Pubrel => Incoming::Pubrel(v5::Pubrel::decode(body, at, header).map_err(e)?.pid),
+        T::Pingresp => Incoming::Pingresp,
+        T::Puback | T::Pubrec | T::Pubcomp | T::Unsuback => Incoming::Ignored,
+        T::Disconnect => {
+            let d = v5::Disconnect::decode(body, at, header).map_err(e)?;
+            let code = d.reason_code as u8;
+            Incoming::Disconnect(with_reason_string(
+                &format!(
+                    "the broker sent DISCONNECT ({}, 0x{code:02X})",
+                    reason_code_text(code)
+                ),
+                d.properties.reason_string.as_deref(),
+            ))
+        }
+        T::Auth => Incoming::Unexpected(
+            "the broker asked for enhanced authentication (AUTH), which this dashboard does not offer",
+        ),
+        T::Connect | T::Subscribe | T::Unsubscribe | T::Pingreq => {
+            Incoming::Unexpected("the broker sent a client-only packet")
+        }
+    })
 }
 
 impl MqttClient {
@@ -165,6 +607,7 @@ impl MqttClient {
             filters.push(f);
         }
         Ok(MqttClient {
+            keep_alive_secs: opts.keep_alive_secs,
             opts,
             filters,
             buf: Vec::new(),
@@ -182,6 +625,12 @@ impl MqttClient {
         &self.opts
     }
 
+    /// The keepalive in force, in seconds: the configured one, or the
+    /// broker's Server Keep Alive (MQTT 5) once CONNACK carried one.
+    pub fn keep_alive_secs(&self) -> u16 {
+        self.keep_alive_secs
+    }
+
     /// True once SUBACK has arrived (or there was nothing to subscribe to).
     pub fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
@@ -197,29 +646,22 @@ impl MqttClient {
         self.buf.len()
     }
 
+    fn encode(&self, packet: Outgoing) -> Vec<u8> {
+        packet.encode(self.opts.version)
+    }
+
     /// The CONNECT packet; call once, right after the transport opened.
     pub fn connect(&mut self, now_ms: f64) -> Vec<u8> {
-        let mut c = Connect::new(
-            self.opts.client_id.as_str().into(),
-            self.opts.keep_alive_secs,
-        );
-        c.clean_session = true;
-        if let Some(user) = &self.opts.username {
-            c.username = Some(user.as_str().into());
-            if let Some(pass) = &self.opts.password {
-                c.password = Some(pass.as_bytes().to_vec().into());
-            }
-        }
         self.phase = Phase::AwaitingConnack;
         self.connect_sent_ms = now_ms;
         self.last_sent_ms = now_ms;
-        encode(&Packet::Connect(c))
+        self.encode(Outgoing::Connect(&self.opts))
     }
 
     /// A DISCONNECT packet (the session is closed afterwards).
     pub fn disconnect(&mut self) -> Vec<u8> {
         self.phase = Phase::Closed;
-        encode(&Packet::Disconnect)
+        self.encode(Outgoing::Disconnect)
     }
 
     fn take_pid(&mut self) -> Pid {
@@ -237,27 +679,19 @@ impl MqttClient {
             return out;
         }
         self.buf.extend_from_slice(chunk);
+        let version = self.opts.version;
         let mut consumed = 0usize;
         while consumed < self.buf.len() && self.phase != Phase::Closed {
             let rest = &self.buf[consumed..];
-            let header = match Header::decode(rest) {
-                Ok(h) => h,
-                Err(e) if e.is_eof() => break,
+            let fixed = match Fixed::read(version, rest) {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
                 Err(e) => {
-                    self.fail(&mut out, format!("invalid MQTT fixed header: {e}"));
+                    self.fail(&mut out, e);
                     break;
                 }
             };
-            // `Header::total_len` is not the packet length in mqtt-proto 0.4
-            // (it holds the length of the remaining-length field), so the
-            // packet length comes from the crate's `total_len`.
-            let total = match mqtt_proto::total_len(header.remaining_len as usize) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.fail(&mut out, format!("invalid MQTT remaining length: {e}"));
-                    break;
-                }
-            };
+            let total = fixed.total();
             if total > MAX_PACKET_BYTES {
                 self.fail(
                     &mut out,
@@ -265,15 +699,22 @@ impl MqttClient {
                 );
                 break;
             }
-            if rest.len() < total {
+            let (Some(bytes), Some(body)) = (rest.get(..total), rest.get(fixed.header..total))
+            else {
                 break;
-            }
-            let packet = match Packet::decode(&rest[..total]) {
-                Ok(Some(p)) => p,
-                Ok(None) => {
-                    self.fail(&mut out, "MQTT packet shorter than its length".into());
+            };
+            if self.phase == Phase::AwaitingConnack {
+                if let Some(code) = foreign_connack(version, bytes) {
+                    self.refuse_foreign(code, &mut out);
                     break;
                 }
+            }
+            let decoded = match version {
+                MqttVersion::V311 => decode_v3(fixed, body),
+                MqttVersion::V5 => decode_v5(fixed, body),
+            };
+            let packet = match decoded {
+                Ok(p) => p,
                 Err(e) => {
                     self.fail(&mut out, format!("invalid MQTT packet: {e}"));
                     break;
@@ -300,23 +741,60 @@ impl MqttClient {
         out.push(Output::Send(bytes));
     }
 
-    fn handle(&mut self, packet: Packet, now_ms: f64, out: &mut Vec<Output>) {
+    fn refuse(&mut self, out: &mut Vec<Output>, code: u8, reason: String) {
+        let (hint, is_final) = refusal_advice(self.opts.version, code);
+        self.phase = Phase::Closed;
+        out.push(Output::Event(Event::Refused {
+            code,
+            reason,
+            hint,
+            is_final,
+        }));
+    }
+
+    /// The broker answered in the other version's CONNACK format.
+    fn refuse_foreign(&mut self, code: u8, out: &mut Vec<Output>) {
+        let (reason, hint) = match self.opts.version {
+            MqttVersion::V5 => (
+                format!(
+                    "the broker answered with an MQTT 3.1.1 CONNACK ({})",
+                    connack_reason(code)
+                ),
+                "the broker does not speak MQTT 5: choose MQTT 3.1.1 in the settings",
+            ),
+            MqttVersion::V311 => (
+                format!(
+                    "the broker answered with an MQTT 5 CONNACK ({})",
+                    reason_code_text(code)
+                ),
+                "the broker does not speak MQTT 3.1.1: choose MQTT 5 in the settings",
+            ),
+        };
+        self.phase = Phase::Closed;
+        out.push(Output::Event(Event::Refused {
+            code,
+            reason,
+            hint,
+            is_final: true,
+        }));
+    }
+
+    fn handle(&mut self, packet: Incoming, now_ms: f64, out: &mut Vec<Output>) {
         match packet {
-            Packet::Connack(Connack {
+            Incoming::Connack {
                 session_present,
                 code,
-            }) => {
+                reason,
+                server_keep_alive,
+            } => {
                 if self.phase != Phase::AwaitingConnack {
                     return self.fail(out, "unexpected CONNACK".into());
                 }
-                if code != ConnectReturnCode::Accepted {
-                    let code = code as u8;
-                    self.phase = Phase::Closed;
-                    out.push(Output::Event(Event::Refused {
-                        code,
-                        reason: connack_reason(code),
-                    }));
-                    return;
+                if code != 0 {
+                    return self.refuse(out, code, reason);
+                }
+                if let Some(ka) = server_keep_alive {
+                    self.keep_alive_secs = ka;
                 }
                 out.push(Output::Event(Event::Connected { session_present }));
                 if self.filters.is_empty() {
@@ -324,18 +802,13 @@ impl MqttClient {
                     out.push(Output::Event(Event::Subscribed(Vec::new())));
                 } else {
                     let pid = self.take_pid();
-                    let topics = self
-                        .filters
-                        .iter()
-                        .map(|f| (f.clone(), QoS::Level1))
-                        .collect();
-                    let bytes = encode(&Packet::Subscribe(Subscribe::new(pid, topics)));
+                    let bytes = self.encode(Outgoing::Subscribe(pid, &self.filters));
                     self.phase = Phase::Subscribing(pid.value());
                     self.send(out, bytes, now_ms);
                 }
             }
-            Packet::Suback(s) => {
-                if self.phase != Phase::Subscribing(s.pid.value()) {
+            Incoming::Suback { pid, granted } => {
+                if self.phase != Phase::Subscribing(pid) {
                     return;
                 }
                 let grants = self
@@ -345,52 +818,50 @@ impl MqttClient {
                     .enumerate()
                     .map(|(i, filter)| Grant {
                         filter: filter.clone(),
-                        qos: match s.topics.get(i) {
-                            Some(SubscribeReturnCode::MaxLevel0) => Some(0),
-                            Some(SubscribeReturnCode::MaxLevel1) => Some(1),
-                            Some(SubscribeReturnCode::MaxLevel2) => Some(2),
-                            Some(SubscribeReturnCode::Failure) | None => None,
-                        },
+                        qos: granted.get(i).copied().flatten(),
                     })
                     .collect();
                 self.phase = Phase::Ready;
                 out.push(Output::Event(Event::Subscribed(grants)));
             }
-            Packet::Publish(p) => self.on_publish(p, now_ms, out),
-            Packet::Pubrel(pid) => {
+            Incoming::Publish {
+                qos_pid,
+                topic,
+                payload,
+                retain,
+            } => {
+                let (qos, deliver) = match qos_pid {
+                    QosPid::Level0 => (0, true),
+                    QosPid::Level1(pid) => {
+                        let ack = self.encode(Outgoing::Puback(pid));
+                        self.send(out, ack, now_ms);
+                        (1, true)
+                    }
+                    QosPid::Level2(pid) => {
+                        let fresh = self.qos2_pending.insert(pid.value());
+                        let rec = self.encode(Outgoing::Pubrec(pid));
+                        self.send(out, rec, now_ms);
+                        (2, fresh)
+                    }
+                };
+                if deliver {
+                    out.push(Output::Event(Event::Message(Message {
+                        topic,
+                        payload,
+                        qos,
+                        retain,
+                    })));
+                }
+            }
+            Incoming::Pubrel(pid) => {
                 self.qos2_pending.remove(&pid.value());
-                self.send(out, encode(&Packet::Pubcomp(pid)), now_ms);
+                let comp = self.encode(Outgoing::Pubcomp(pid));
+                self.send(out, comp, now_ms);
             }
-            Packet::Pingresp => self.ping_sent_ms = None,
-            Packet::Puback(_) | Packet::Pubrec(_) | Packet::Pubcomp(_) | Packet::Unsuback(_) => {}
-            Packet::Disconnect => self.fail(out, "the broker sent DISCONNECT".into()),
-            Packet::Connect(_)
-            | Packet::Subscribe(_)
-            | Packet::Unsubscribe(_)
-            | Packet::Pingreq => self.fail(out, "the broker sent a client-only packet".into()),
-        }
-    }
-
-    fn on_publish(&mut self, p: Publish, now_ms: f64, out: &mut Vec<Output>) {
-        let (qos, deliver) = match p.qos_pid {
-            QosPid::Level0 => (0, true),
-            QosPid::Level1(pid) => {
-                self.send(out, encode(&Packet::Puback(pid)), now_ms);
-                (1, true)
-            }
-            QosPid::Level2(pid) => {
-                let fresh = self.qos2_pending.insert(pid.value());
-                self.send(out, encode(&Packet::Pubrec(pid)), now_ms);
-                (2, fresh)
-            }
-        };
-        if deliver {
-            out.push(Output::Event(Event::Message(Message {
-                topic: p.topic_name.to_string(),
-                payload: p.payload.to_vec(),
-                qos,
-                retain: p.retain,
-            })));
+            Incoming::Pingresp => self.ping_sent_ms = None,
+            Incoming::Ignored => {}
+            Incoming::Disconnect(why) => self.fail(out, why),
+            Incoming::Unexpected(why) => self.fail(out, why.into()),
         }
     }
 
@@ -406,7 +877,7 @@ impl MqttClient {
                 Poll::Idle
             }
             Phase::Subscribing(_) | Phase::Ready => {
-                let ka = f64::from(self.opts.keep_alive_secs) * 1000.0;
+                let ka = f64::from(self.keep_alive_secs) * 1000.0;
                 if ka <= 0.0 {
                     return Poll::Idle;
                 }
@@ -419,7 +890,7 @@ impl MqttClient {
                 if now_ms - self.last_sent_ms >= ka * 0.75 {
                     self.ping_sent_ms = Some(now_ms);
                     self.last_sent_ms = now_ms;
-                    return Poll::Send(encode(&Packet::Pingreq));
+                    return Poll::Send(self.encode(Outgoing::Pingreq));
                 }
                 Poll::Idle
             }
@@ -428,26 +899,90 @@ impl MqttClient {
     }
 }
 
-/// Builds an encoded PUBLISH (used by tests and by a future "send" tool).
-pub fn encode_publish(topic: &str, payload: &[u8], qos: u8, pid: u16) -> Result<Vec<u8>, String> {
-    let topic = mqtt_proto::TopicName::try_from(topic).map_err(|e| e.to_string())?;
-    let qos_pid = match qos {
+fn qos_pid(qos: u8, pid: u16) -> Result<QosPid, String> {
+    Ok(match qos {
         0 => QosPid::Level0,
         1 => QosPid::Level1(Pid::try_from(pid).map_err(|e| e.to_string())?),
         _ => QosPid::Level2(Pid::try_from(pid).map_err(|e| e.to_string())?),
-    };
-    let p = Publish::new(qos_pid, topic, payload.to_vec().into());
-    Ok(encode(&Packet::Publish(p)))
+    })
 }
 
-/// Builds an encoded CONNACK (for tests).
+/// Builds an encoded MQTT 3.1.1 PUBLISH (for tests).
+pub fn encode_publish(topic: &str, payload: &[u8], qos: u8, pid: u16) -> Result<Vec<u8>, String> {
+    let topic = mqtt_proto::TopicName::try_from(topic).map_err(|e| e.to_string())?;
+    let p = v3::Publish::new(qos_pid(qos, pid)?, topic, payload.to_vec().into());
+    let bytes = v3::Packet::Publish(p).encode().map_err(|e| e.to_string())?;
+    Ok(bytes.as_ref().to_vec())
+}
+
+/// Builds an encoded MQTT 5 PUBLISH (for tests), optionally with a topic
+/// alias property.
+pub fn encode_publish_v5(
+    topic: &str,
+    payload: &[u8],
+    qos: u8,
+    pid: u16,
+    topic_alias: Option<u16>,
+) -> Result<Vec<u8>, String> {
+    let topic = mqtt_proto::TopicName::try_from(topic).map_err(|e| e.to_string())?;
+    let mut p = v5::Publish::new(qos_pid(qos, pid)?, topic, payload.to_vec().into());
+    p.properties.topic_alias = topic_alias;
+    let bytes = v5::Packet::Publish(p).encode().map_err(|e| e.to_string())?;
+    Ok(bytes.as_ref().to_vec())
+}
+
+/// Builds an encoded MQTT 3.1.1 CONNACK (for tests).
 pub fn encode_connack(code: u8) -> Vec<u8> {
     vec![0x20, 0x02, 0x00, code]
+}
+
+/// Builds an encoded MQTT 5 CONNACK (for tests) with an optional reason
+/// string and Server Keep Alive.
+pub fn encode_connack_v5(
+    reason_code: u8,
+    reason_string: Option<&str>,
+    server_keep_alive: Option<u16>,
+) -> Vec<u8> {
+    let code = v5::ConnectReasonCode::from_u8(reason_code)
+        .unwrap_or(v5::ConnectReasonCode::UnspecifiedError);
+    let mut c = v5::Connack::new(false, code);
+    c.properties.reason_string = reason_string.map(Into::into);
+    c.properties.server_keep_alive = server_keep_alive;
+    v5::Packet::Connack(c)
+        .encode()
+        .map(|b| b.as_ref().to_vec())
+        .unwrap_or_default()
+}
+
+/// Builds an encoded MQTT 5 DISCONNECT from the broker (for tests).
+pub fn encode_disconnect_v5(reason_code: u8, reason_string: Option<&str>) -> Vec<u8> {
+    let code = v5::DisconnectReasonCode::from_u8(reason_code)
+        .unwrap_or(v5::DisconnectReasonCode::UnspecifiedError);
+    let mut d = v5::Disconnect::new(code);
+    d.properties.reason_string = reason_string.map(Into::into);
+    v5::Packet::Disconnect(d)
+        .encode()
+        .map(|b| b.as_ref().to_vec())
+        .unwrap_or_default()
 }
 
 /// Builds an encoded SUBACK (for tests): `0x80` in `codes` is a failure.
 pub fn encode_suback(pid: u16, codes: &[u8]) -> Vec<u8> {
     let mut v = vec![0x90, (2 + codes.len()) as u8, (pid >> 8) as u8, pid as u8];
+    v.extend_from_slice(codes);
+    v
+}
+
+/// Builds an encoded MQTT 5 SUBACK (for tests): codes 0..=2 grant a QoS,
+/// 0x80 and above refuse the filter.
+pub fn encode_suback_v5(pid: u16, codes: &[u8]) -> Vec<u8> {
+    let mut v = vec![
+        0x90,
+        (3 + codes.len()) as u8,
+        (pid >> 8) as u8,
+        pid as u8,
+        0,
+    ];
     v.extend_from_slice(codes);
     v
 }
@@ -463,6 +998,7 @@ mod tests {
             username: Some("u".into()),
             password: Some("p".into()),
             topics: vec!["iotdata/#".into()],
+            version: MqttVersion::V311,
         })
         .unwrap()
     }
@@ -485,6 +1021,7 @@ mod tests {
             username: None,
             password: None,
             topics: vec!["a/#/b".into()],
+            version: MqttVersion::V5,
         });
         assert!(r.is_err());
     }

@@ -1,15 +1,18 @@
-//! Dashboard settings: broker URL, credentials, topic filters, tile URL.
+//! Dashboard settings: broker URL, credentials, topic filters, MQTT version,
+//! tile URL.
 //!
 //! Sources, later ones winning: built-in defaults, localStorage (key
 //! [`STORAGE_KEY`]), then the page's query string (`?broker=…&topic=…&user=…
-//! &tiles=…&demo=1`), so a link opens the dashboard pointed at a broker. The
-//! password is stored only when the user ticks "remember"; it is never read
-//! from the URL.
+//! &mqtt=5&tiles=…&demo=1`), so a link opens the dashboard pointed at a
+//! broker. The password is stored only when the user ticks "remember"; it is
+//! never read from the URL.
 //!
 //! Parsing and validation are pure functions (tested natively and in the
 //! browser); only [`load`] and [`save`] touch the browser.
 
 use serde::{Deserialize, Serialize};
+
+use crate::mqtt::MqttVersion;
 
 /// localStorage key of the persisted settings.
 pub const STORAGE_KEY: &str = "iotdata.settings.v1";
@@ -38,6 +41,8 @@ pub struct Settings {
     pub tile_url: String,
     /// Keepalive, seconds.
     pub keepalive: u16,
+    /// MQTT protocol version (3.1.1 unless the user picks 5).
+    pub mqtt: MqttVersion,
 }
 
 impl Default for Settings {
@@ -50,6 +55,7 @@ impl Default for Settings {
             topics: vec![DEFAULT_TOPIC.to_string()],
             tile_url: DEFAULT_TILE_URL.to_string(),
             keepalive: DEFAULT_KEEPALIVE_SECS,
+            mqtt: MqttVersion::V311,
         }
     }
 }
@@ -65,6 +71,8 @@ pub struct QueryOverrides {
     pub user: Option<String>,
     /// `tiles=`
     pub tile_url: Option<String>,
+    /// `mqtt=3.1.1` or `mqtt=5`
+    pub mqtt: Option<MqttVersion>,
     /// `demo=1` (or `true`, `yes`, empty)
     pub demo: bool,
 }
@@ -126,6 +134,7 @@ pub fn parse_query(query: &str) -> QueryOverrides {
             ),
             "user" | "username" => q.user = Some(v),
             "tiles" | "tile" => q.tile_url = Some(v.trim().to_string()),
+            "mqtt" | "protocol" => q.mqtt = MqttVersion::parse(&v).or(q.mqtt),
             "demo" => q.demo = matches!(v.as_str(), "" | "1" | "true" | "yes" | "on"),
             _ => {}
         }
@@ -152,6 +161,9 @@ impl Settings {
         }
         if let Some(t) = &q.tile_url {
             self.tile_url = t.clone();
+        }
+        if let Some(v) = q.mqtt {
+            self.mqtt = v;
         }
         self
     }
@@ -211,6 +223,9 @@ impl Settings {
         }
         if !self.user.is_empty() {
             parts.push(format!("user={}", percent_encode(&self.user)));
+        }
+        if self.mqtt != MqttVersion::default() {
+            parts.push(format!("mqtt={}", self.mqtt.label()));
         }
         if self.tile_url != DEFAULT_TILE_URL {
             parts.push(format!("tiles={}", percent_encode(&self.tile_url)));
@@ -344,12 +359,34 @@ mod tests {
     #[test]
     fn query() {
         let q = parse_query(
-            "?broker=ws%3A%2F%2F127.0.0.1%3A9001%2Fmqtt&topic=a/%23&topic=b/+&user=bob&demo=1",
+            "?broker=ws%3A%2F%2F127.0.0.1%3A9001%2Fmqtt&topic=a/%23&topic=b/+&user=bob&demo=1&mqtt=5",
         );
+        assert_eq!(q.mqtt, Some(MqttVersion::V5));
         assert_eq!(q.broker.as_deref(), Some("ws://127.0.0.1:9001/mqtt"));
         assert_eq!(q.topics, vec!["a/#", "b/+"]);
         assert_eq!(q.user.as_deref(), Some("bob"));
         assert!(q.demo);
+    }
+
+    #[test]
+    fn mqtt_version_from_link_and_storage() {
+        assert_eq!(parse_query("?mqtt=3.1.1").mqtt, Some(MqttVersion::V311));
+        assert_eq!(
+            parse_query("?mqtt=nine").mqtt,
+            None,
+            "unknown values are ignored"
+        );
+        let s = Settings::default().with_overrides(&parse_query("?mqtt=5"));
+        assert_eq!(s.mqtt, MqttVersion::V5);
+        assert!(s.share_query().contains("mqtt=5"));
+        assert!(!Settings::default().share_query().contains("mqtt="));
+        let back = Settings::from_json(&s.to_json());
+        assert_eq!(back.mqtt, MqttVersion::V5);
+        // Settings stored before the field existed read as 3.1.1.
+        assert_eq!(
+            Settings::from_json(r#"{"broker":"ws://h:1"}"#).mqtt,
+            MqttVersion::V311
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
-/// The WebSocket sub-protocol for MQTT (MQTT 3.1.1 § 6).
+/// The WebSocket sub-protocol for MQTT (MQTT 3.1.1 § 6; the same for MQTT 5).
 pub const MQTT_SUBPROTOCOL: &str = "mqtt";
 
 /// Something that happened on the socket.

@@ -9,7 +9,9 @@
 use iotdata_web::connection::{backoff_delay_ms, explain_close, CloseInfo, BACKOFF_MAX_MS};
 use iotdata_web::decode::{decode_payload, EntryKind};
 use iotdata_web::mqtt::{
-    encode_connack, encode_publish, encode_suback, ClientOptions, Event, MqttClient, Output, Poll,
+    encode_connack, encode_connack_v5, encode_disconnect_v5, encode_publish, encode_publish_v5,
+    encode_suback, encode_suback_v5, ClientOptions, Event, MqttClient, MqttVersion, Output, Poll,
+    MAX_PACKET_BYTES,
 };
 use iotdata_web::payload::{classify, parse_hex, FrameKind, FrameSource, Payload};
 use iotdata_web::settings::{check_broker_url, parse_query, Settings, DEFAULT_TOPIC};
@@ -33,17 +35,23 @@ fn decode_payload_c(p: &Payload) -> iotdata_web::decode::Decoded {
 // ---- MQTT framing ------------------------------------------------------------
 
 fn session(topics: &[&str]) -> MqttClient {
+    session_v(MqttVersion::V311, topics).0
+}
+
+/// A session of `version` that has sent CONNECT; returns it and the CONNECT.
+fn session_v(version: MqttVersion, topics: &[&str]) -> (MqttClient, Vec<u8>) {
     let mut c = MqttClient::new(ClientOptions {
         client_id: "test-client".into(),
         keep_alive_secs: 30,
         username: None,
         password: None,
         topics: topics.iter().map(|s| s.to_string()).collect(),
+        version,
     })
     .unwrap();
     let connect = c.connect(0.0);
     assert_eq!(connect[0], 0x10, "CONNECT first");
-    c
+    (c, connect)
 }
 
 fn events(out: &[Output]) -> Vec<Event> {
@@ -217,6 +225,279 @@ fn mqtt_connack_timeout_and_garbage() {
     // An HTTP error page is not MQTT.
     let out = c.receive(b"HTTP/1.1 404 Not Found\r\n", 1.0);
     assert!(matches!(&events(&out)[..], [Event::ProtocolError(_)]));
+}
+
+// ---- MQTT 5 -------------------------------------------------------------------
+
+/// An MQTT 5 session through CONNACK (with `server_keep_alive`) and SUBACK.
+fn ready_session_v5(server_keep_alive: Option<u16>) -> MqttClient {
+    let (mut c, _) = session_v(MqttVersion::V5, &["iotdata/#", "denied/#"]);
+    let out = c.receive(&encode_connack_v5(0, None, server_keep_alive), 1.0);
+    assert_eq!(
+        events(&out),
+        vec![Event::Connected {
+            session_present: false
+        }]
+    );
+    let sub = &sends(&out)[0];
+    assert_eq!(sub[0], 0x82, "SUBSCRIBE");
+    let pid = u16::from_be_bytes([sub[2], sub[3]]);
+    // MQTT 5 SUBSCRIBE: packet id, property length 0, then filter + options.
+    assert_eq!(sub[4], 0, "no SUBSCRIBE properties");
+    assert_eq!(&sub[5..7], &[0, 9]);
+    assert_eq!(&sub[7..16], b"iotdata/#");
+    assert_eq!(sub[16] & 0x03, 1, "maximum QoS 1");
+    let out = c.receive(&encode_suback_v5(pid, &[1, 0x87]), 2.0);
+    match &events(&out)[..] {
+        [Event::Subscribed(g)] => {
+            assert_eq!(g[0].qos, Some(1));
+            assert_eq!((g[1].filter.as_str(), g[1].qos), ("denied/#", None));
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(c.is_ready());
+    c
+}
+
+#[wasm_bindgen_test]
+fn mqtt5_connect_is_level_5_with_maximum_packet_size() {
+    let (_, connect) = session_v(MqttVersion::V5, &["iotdata/#"]);
+    // Fixed header (2 bytes), protocol name "MQTT", level 5.
+    assert_eq!(&connect[2..9], &[0, 4, b'M', b'Q', b'T', b'T', 5]);
+    assert_eq!(connect[9] & 0x02, 0x02, "clean start");
+    // Properties (after the 2-byte keepalive): Maximum Packet Size (0x27).
+    let props_len = connect[12] as usize;
+    let props = &connect[13..13 + props_len];
+    assert_eq!(props[0], 0x27);
+    assert_eq!(
+        u32::from_be_bytes([props[1], props[2], props[3], props[4]]) as usize,
+        MAX_PACKET_BYTES
+    );
+    let (_, connect311) = session_v(MqttVersion::V311, &["iotdata/#"]);
+    assert_eq!(connect311[8], 4, "3.1.1 is protocol level 4");
+}
+
+#[wasm_bindgen_test]
+fn mqtt5_publish_qos_flows_and_framing() {
+    let mut c = ready_session_v5(None);
+    // QoS 1: delivered and acknowledged with the same packet id.
+    let out = c.receive(
+        &encode_publish_v5("iotdata/a", b"x", 1, 77, None).unwrap(),
+        3.0,
+    );
+    assert_eq!(
+        messages(&out),
+        vec![("iotdata/a".to_string(), b"x".to_vec())]
+    );
+    let ack = &sends(&out)[0];
+    assert_eq!((ack[0], &ack[2..4]), (0x40, &[0u8, 77][..]), "PUBACK");
+    // QoS 2: PUBREC, a duplicate is not delivered twice, PUBREL -> PUBCOMP.
+    let p2 = encode_publish_v5("iotdata/b", b"y", 2, 9, None).unwrap();
+    let out = c.receive(&p2, 3.0);
+    assert_eq!(messages(&out).len(), 1);
+    assert_eq!(sends(&out)[0][0], 0x50, "PUBREC");
+    assert!(messages(&c.receive(&p2, 3.0)).is_empty());
+    let out = c.receive(&[0x62, 0x02, 0x00, 9], 3.0);
+    assert_eq!(&sends(&out)[0][..4], &[0x70, 0x02, 0x00, 9], "PUBCOMP");
+    // Packed into one frame and split across the next, as in 3.1.1.
+    let mut frame = Vec::new();
+    for i in 0..3u8 {
+        frame.extend(encode_publish_v5(&format!("iotdata/{i}"), &[i; 40], 0, 0, None).unwrap());
+    }
+    let last = encode_publish_v5("iotdata/3", &[3; 40], 0, 0, None).unwrap();
+    frame.extend_from_slice(&last[..5]);
+    assert_eq!(messages(&c.receive(&frame, 4.0)).len(), 3);
+    assert_eq!(
+        messages(&c.receive(&last[5..], 4.0)),
+        vec![("iotdata/3".to_string(), vec![3; 40])]
+    );
+    assert_eq!(c.buffered(), 0);
+}
+
+#[wasm_bindgen_test]
+fn mqtt5_server_keep_alive_replaces_the_configured_one() {
+    let mut c = ready_session_v5(Some(10));
+    assert_eq!(c.keep_alive_secs(), 10);
+    assert_eq!(c.poll(7_000.0), Poll::Idle);
+    assert_eq!(
+        c.poll(9_000.0),
+        Poll::Send(vec![0xC0, 0x00]),
+        "ping at 75 % of 10 s"
+    );
+    assert!(matches!(c.poll(19_500.0), Poll::Timeout(_)));
+    // Without one, the configured 30 s stays.
+    assert_eq!(ready_session_v5(None).keep_alive_secs(), 30);
+}
+
+#[wasm_bindgen_test]
+fn mqtt5_refusals_carry_reason_codes_and_strings() {
+    let (mut c, _) = session_v(MqttVersion::V5, &["x"]);
+    let out = c.receive(&encode_connack_v5(0x86, Some("unknown user"), None), 1.0);
+    match &events(&out)[..] {
+        [Event::Refused {
+            code: 0x86,
+            reason,
+            hint,
+            is_final: true,
+        }] => {
+            assert_eq!(reason, "bad user name or password: unknown user");
+            assert!(hint.contains("user name and password"), "{hint}");
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(c.receive(&encode_connack_v5(0, None, None), 2.0).is_empty());
+    // "Server busy" is worth retrying.
+    let (mut c, _) = session_v(MqttVersion::V5, &["x"]);
+    let out = c.receive(&encode_connack_v5(0x89, None, None), 1.0);
+    assert!(matches!(
+        &events(&out)[..],
+        [Event::Refused {
+            code: 0x89,
+            is_final: false,
+            ..
+        }]
+    ));
+}
+
+#[wasm_bindgen_test]
+fn mqtt_version_mismatch_is_recognised_both_ways() {
+    // A 3.1.1-only broker answers an MQTT 5 CONNECT with CONNACK code 1.
+    let (mut c, _) = session_v(MqttVersion::V5, &["x"]);
+    let out = c.receive(&encode_connack(1), 1.0);
+    match &events(&out)[..] {
+        [Event::Refused {
+            code: 1,
+            hint,
+            is_final: true,
+            ..
+        }] => assert!(hint.contains("choose MQTT 3.1.1"), "{hint}"),
+        e => panic!("{e:?}"),
+    }
+    // An MQTT 5-only broker answers a 3.1.1 CONNECT with reason 0x84.
+    let mut c = session(&["x"]);
+    let out = c.receive(&encode_connack_v5(0x84, None, None), 1.0);
+    match &events(&out)[..] {
+        [Event::Refused {
+            code: 0x84,
+            reason,
+            hint,
+            is_final: true,
+        }] => {
+            assert!(reason.contains("unsupported protocol version"), "{reason}");
+            assert!(hint.contains("choose MQTT 5"), "{hint}");
+        }
+        e => panic!("{e:?}"),
+    }
+    // And a 3.1.1 broker refusing a 3.1.1 CONNECT for the version.
+    let mut c = session(&["x"]);
+    let out = c.receive(&encode_connack(1), 1.0);
+    assert!(
+        matches!(&events(&out)[..], [Event::Refused { code: 1, hint, .. }] if hint.contains("choose MQTT 5"))
+    );
+}
+
+#[wasm_bindgen_test]
+fn mqtt5_broker_disconnect_and_topic_alias_end_the_session_with_a_reason() {
+    let mut c = ready_session_v5(None);
+    let out = c.receive(&encode_disconnect_v5(0x8E, Some("kicked")), 3.0);
+    match &events(&out)[..] {
+        [Event::ProtocolError(e)] => {
+            assert!(e.contains("session taken over"), "{e}");
+            assert!(e.contains("0x8E") && e.ends_with(": kicked"), "{e}");
+        }
+        e => panic!("{e:?}"),
+    }
+    // This client allows no topic aliases; a broker that uses one is wrong.
+    let mut c = ready_session_v5(None);
+    let out = c.receive(
+        &encode_publish_v5("iotdata/a", b"x", 0, 0, Some(1)).unwrap(),
+        3.0,
+    );
+    assert!(
+        matches!(&events(&out)[..], [Event::ProtocolError(e)] if e.contains("topic alias")),
+        "{out:?}"
+    );
+    assert!(messages(&out).is_empty());
+}
+
+fn xorshift(x: &mut u32) -> u8 {
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    *x as u8
+}
+
+/// The broker's bytes are untrusted: random bytes, and valid packets with
+/// random bytes changed, cut at random places, never panic either session,
+/// and once a session has failed it ignores further input.
+#[wasm_bindgen_test]
+fn mqtt_garbage_and_mutated_packets_never_panic() {
+    let mut x: u32 = 0x9E37_79B9;
+    let valid: Vec<(MqttVersion, Vec<u8>)> = vec![
+        (MqttVersion::V311, encode_connack(0)),
+        (MqttVersion::V311, encode_suback(1, &[1, 0x80])),
+        (
+            MqttVersion::V311,
+            encode_publish("iotdata/a", &[1; 40], 1, 5).unwrap(),
+        ),
+        (
+            MqttVersion::V5,
+            encode_connack_v5(0, Some("hello"), Some(20)),
+        ),
+        (MqttVersion::V5, encode_suback_v5(1, &[1, 0x87])),
+        (
+            MqttVersion::V5,
+            encode_publish_v5("iotdata/b", &[2; 40], 2, 6, None).unwrap(),
+        ),
+        (MqttVersion::V5, encode_disconnect_v5(0x8E, Some("bye"))),
+    ];
+    let mut failures = 0;
+    for round in 0..3_000u32 {
+        let (version, mut bytes) = if round % 3 == 0 {
+            let len = usize::from(xorshift(&mut x)) % 64;
+            let v = if round % 2 == 0 {
+                MqttVersion::V311
+            } else {
+                MqttVersion::V5
+            };
+            (v, (0..len).map(|_| xorshift(&mut x)).collect())
+        } else {
+            let (v, b) = &valid[round as usize % valid.len()];
+            (*v, b.clone())
+        };
+        // Change up to three bytes (the header too), and sometimes cut.
+        for _ in 0..(round % 4) {
+            if !bytes.is_empty() {
+                let i = usize::from(xorshift(&mut x)) % bytes.len();
+                bytes[i] = xorshift(&mut x);
+            }
+        }
+        if round % 5 == 0 && !bytes.is_empty() {
+            bytes.truncate(usize::from(xorshift(&mut x)) % bytes.len());
+        }
+        let (mut c, _) = session_v(version, &["iotdata/#"]);
+        if round % 2 == 1 {
+            // Past CONNACK, so the mutated packet meets a connected session.
+            let connack = match version {
+                MqttVersion::V311 => encode_connack(0),
+                MqttVersion::V5 => encode_connack_v5(0, None, None),
+            };
+            c.receive(&connack, 1.0);
+        }
+        let split = usize::from(xorshift(&mut x)) % (bytes.len() + 1);
+        let mut out = c.receive(&bytes[..split], 2.0);
+        out.extend(c.receive(&bytes[split..], 2.0));
+        assert!(c.buffered() <= bytes.len());
+        if events(&out)
+            .iter()
+            .any(|e| matches!(e, Event::ProtocolError(_) | Event::Refused { .. }))
+        {
+            failures += 1;
+            assert!(c.receive(&encode_connack(0), 3.0).is_empty(), "closed");
+        }
+    }
+    // The generator does produce broken sessions (the test is not vacuous).
+    assert!(failures > 300, "{failures} failed sessions");
 }
 
 // ---- payload classification ------------------------------------------------

@@ -1,6 +1,6 @@
 //! The connection state (always visible), the Demo button (shown while no
 //! broker is configured) and the settings panel (broker, credentials,
-//! topics, tiles, variant maps).
+//! topics, MQTT version, tiles, variant maps).
 //!
 //! Test hooks: `data-testid="conn-state"` holds exactly the state word
 //! (`connecting`, `connected`, `subscribed`, `reconnecting`, `error`, or
@@ -11,6 +11,7 @@
 use leptos::prelude::*;
 
 use crate::app::use_ctx;
+use crate::mqtt::MqttVersion;
 use crate::settings::{check_broker_url, page_protocol, Settings};
 
 /// State word + detail + hint, with Retry and Settings buttons.
@@ -95,6 +96,7 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
     let remember = RwSignal::new(s0.remember);
     let topics = RwSignal::new(s0.topics.join(", "));
     let tiles = RwSignal::new(s0.tile_url.clone());
+    let version = RwSignal::new(s0.mqtt);
     let problem = move || {
         let b = broker.get();
         if b.trim().is_empty() {
@@ -119,6 +121,7 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
             }
         },
         keepalive: ctx.settings.with_untracked(|s| s.keepalive),
+        mqtt: version.get_untracked(),
     };
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -191,6 +194,28 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                         "remember"
                     </label>
                 </span>
+                <label for="set-mqtt">"MQTT version"</label>
+                <select
+                    id="set-mqtt"
+                    data-testid="settings-mqtt"
+                    title="3.1.1 works with every broker; 5 adds reason codes and reason strings"
+                    on:change=move |e| {
+                        if let Some(v) = MqttVersion::parse(&event_target_value(&e)) {
+                            version.set(v);
+                        }
+                    }
+                >
+                    {MqttVersion::ALL
+                        .into_iter()
+                        .map(|v| {
+                            view! {
+                                <option value=v.label() prop:selected=move || version.get() == v>
+                                    {v.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
                 <label for="set-tiles">"Map tiles"</label>
                 <input
                     id="set-tiles"
