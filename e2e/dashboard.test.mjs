@@ -253,8 +253,16 @@ test('?mqtt=5: an MQTT 5 session reaches "subscribed" and receives packets', { t
     assert.match(detail, /MQTT 5\b/, `conn-detail names the version: ${detail}`);
     // mosquitto logs the protocol of every client: p5 for MQTT 5 (this
     // page), p2 for MQTT 3.1.1 (the default: the first page).
-    const log = fs.readFileSync(broker.logFile, 'utf8');
-    const levels = [...log.matchAll(/ as (iotdata-web-[0-9a-f]{8}) \(p(\d),/g)].map((m) => m[2]);
+    // (The log is written as mosquitto flushes it: poll for the new line.)
+    let levels = [];
+    await waitFor(
+        () => {
+            const log = fs.readFileSync(broker.logFile, 'utf8');
+            levels = [...log.matchAll(/ as (iotdata-web-[0-9a-f]{8}) \(p(\d),/g)].map((m) => m[2]);
+            return levels.includes('5');
+        },
+        { timeout: 15000, message: 'a p5 dashboard client in the broker log', describe: () => levels.join(', ') },
+    );
     note(`dashboard clients' protocols in the broker log (p2 = 3.1.1, p5 = 5): ${levels.join(', ')}`);
     assert.ok(levels.includes('5'), 'an MQTT 5 (p5) dashboard client connected');
     assert.ok(levels.includes('2'), 'the default dashboard client is MQTT 3.1.1 (p2)');

@@ -298,7 +298,9 @@ export class Mosquitto {
             attempt++;
             const out = logStream(`${this.name}.log`);
             fs.writeSync(out, `\n=== [${new Date().toISOString()}] start #${attempt}: ${MOSQUITTO} -c ${this.conf}\n`);
-            const child = track(spawn(MOSQUITTO, ['-c', this.conf], { stdio: ['ignore', out, out] }));
+            // Line-buffered (stdbuf execs mosquitto: same pid), so the log
+            // shows each connection as it happens, not when mosquitto exits.
+            const child = track(spawn('stdbuf', ['-oL', MOSQUITTO, '-c', this.conf], { stdio: ['ignore', out, out] }));
             fs.closeSync(out);
             this.child = child;
             const exit = exited(child);
@@ -697,11 +699,12 @@ export async function waitConnState(page, word, timeout = 30000) {
 /**
  * The link that opens the dashboard on `broker` (a `Mosquitto`) with the
  * topic filter `iotdata/#`: `<base>/?broker=ws://127.0.0.1:<ws>&topic=iotdata/%23`,
- * plus `&$IOTDATA_E2E_EXTRA_QUERY` when set (e.g. `map=sim`, for diagnosis).
+ * plus `&<query>` when given (e.g. `mqtt=5`), plus `&$IOTDATA_E2E_EXTRA_QUERY`
+ * when set (e.g. `map=sim`, for diagnosis).
  */
-export function dashboardUrl(base, broker) {
-    const extra = process.env.IOTDATA_E2E_EXTRA_QUERY;
-    return `${base}/?broker=${broker.wsUrl}&topic=iotdata/%23${extra ? `&${extra}` : ''}`;
+export function dashboardUrl(base, broker, query = '') {
+    const extra = [query, process.env.IOTDATA_E2E_EXTRA_QUERY].filter(Boolean).map((q) => `&${q}`).join('');
+    return `${base}/?broker=${broker.wsUrl}&topic=iotdata/%23${extra}`;
 }
 
 /** Sets `location.hash` (hash routes: no reload). */
