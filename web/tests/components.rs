@@ -9,8 +9,12 @@ mod common;
 use common::*;
 
 use iotdata_web::app::Ctx;
+use iotdata_web::mqtt::MqttVersion;
 use iotdata_web::settings::Settings;
-use iotdata_web::views::{inspector::Inspector, packet_log::PacketLog, stations::StationsTable};
+use iotdata_web::views::{
+    connection_bar::ConnectionBar, inspector::Inspector, packet_log::PacketLog,
+    stations::StationsTable,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -221,5 +225,61 @@ async fn demo_feed_fills_the_table_through_the_pipeline() {
     assert_eq!(
         ctx.live.with(|s| s.receiver().map().name.clone()),
         ctx.maps.current.with_untracked(|m| m.name.clone())
+    );
+}
+
+/// The settings panel shows the MQTT version from the settings (here as a
+/// `?mqtt=5` link would set it), and the shareable link follows the form as
+/// it is edited: the version and the broker.
+#[wasm_bindgen_test]
+async fn settings_panel_mqtt_version_and_live_share_link() {
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), || {
+        Ctx::provide(
+            Settings {
+                mqtt: MqttVersion::V5,
+                ..Settings::default()
+            },
+            false,
+        );
+        view! { <ConnectionBar /> }
+    });
+    settle().await;
+    let open = all(&root, "button")
+        .into_iter()
+        .find(|b| b.text_content().as_deref() == Some("Settings"))
+        .expect("Settings button");
+    mouse(&open, "click");
+    settle().await;
+    let select: web_sys::HtmlSelectElement = one(&root, "[data-testid=settings-mqtt]")
+        .expect("MQTT version select")
+        .unchecked_into();
+    assert_eq!(select.value(), "5");
+    let share = || one(&root, "code.share").unwrap().text_content().unwrap();
+    assert!(share().ends_with("&mqtt=5"), "{}", share());
+
+    select.set_value("3.1.1");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    settle().await;
+    assert!(
+        !share().contains("mqtt="),
+        "3.1.1 is the default: {}",
+        share()
+    );
+
+    let broker: web_sys::HtmlInputElement = one(&root, "[data-testid=settings-broker]")
+        .unwrap()
+        .unchecked_into();
+    broker.set_value("ws://broker.example:9001/mqtt");
+    broker
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    settle().await;
+    assert!(
+        share().contains("broker=ws%3A%2F%2Fbroker.example%3A9001%2Fmqtt"),
+        "{}",
+        share()
     );
 }

@@ -135,6 +135,12 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
         ctx.conn.with_value(|c| c.stop("disconnected"));
     };
     let share = move || {
+        // Follow the form as it is edited (collect() reads untracked).
+        broker.track();
+        topics.track();
+        user.track();
+        tiles.track();
+        version.track();
         let q = collect().share_query();
         let loc = window().location();
         format!(
@@ -210,7 +216,10 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                         .map(|v| {
                             view! {
                                 <option value=v.label() prop:selected=move || version.get() == v>
-                                    {v.label()}
+                                    {match v {
+                                        MqttVersion::V311 => "3.1.1 (default: every broker)",
+                                        MqttVersion::V5 => "5.0",
+                                    }}
                                 </option>
                             }
                         })
