@@ -3,7 +3,7 @@
 //!
 //! Sources, later ones winning: built-in defaults, localStorage (key
 //! [`STORAGE_KEY`]), then the page's query string (`?broker=…&topic=…&user=…
-//! &mqtt=5&tiles=…&demo=1`), so a link opens the dashboard pointed at a
+//! &mqtt=5&keepalive=60&tiles=…&demo=1`), so a link opens the dashboard pointed at a
 //! broker. The password is stored only when the user ticks "remember"; it is
 //! never read from the URL.
 //!
@@ -22,6 +22,17 @@ pub const DEFAULT_TOPIC: &str = "iotdata/#";
 pub const DEFAULT_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 /// Default keepalive, seconds.
 pub const DEFAULT_KEEPALIVE_SECS: u16 = 30;
+/// Shortest keepalive accepted, seconds (anything shorter is raised to it).
+pub const MIN_KEEPALIVE_SECS: u16 = 5;
+/// Longest keepalive accepted, seconds (a dead connection must be noticed).
+pub const MAX_KEEPALIVE_SECS: u16 = 3600;
+
+/// A keepalive from text (`60`, ` 60 `) within
+/// [`MIN_KEEPALIVE_SECS`]..=[`MAX_KEEPALIVE_SECS`]; `None` when not a number.
+pub fn parse_keepalive(text: &str) -> Option<u16> {
+    let n: u64 = text.trim().parse().ok()?;
+    Some(n.clamp(u64::from(MIN_KEEPALIVE_SECS), u64::from(MAX_KEEPALIVE_SECS)) as u16)
+}
 
 /// Everything the user can set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +84,8 @@ pub struct QueryOverrides {
     pub tile_url: Option<String>,
     /// `mqtt=3.1.1` or `mqtt=5`
     pub mqtt: Option<MqttVersion>,
+    /// `keepalive=` seconds
+    pub keepalive: Option<u16>,
     /// `demo=1` (or `true`, `yes`, empty)
     pub demo: bool,
 }
@@ -135,6 +148,7 @@ pub fn parse_query(query: &str) -> QueryOverrides {
             "user" | "username" => q.user = Some(v),
             "tiles" | "tile" => q.tile_url = Some(v.trim().to_string()),
             "mqtt" | "protocol" => q.mqtt = MqttVersion::parse(&v).or(q.mqtt),
+            "keepalive" | "keep_alive" => q.keepalive = parse_keepalive(&v).or(q.keepalive),
             "demo" => q.demo = matches!(v.as_str(), "" | "1" | "true" | "yes" | "on"),
             _ => {}
         }
@@ -165,6 +179,9 @@ impl Settings {
         if let Some(v) = q.mqtt {
             self.mqtt = v;
         }
+        if let Some(k) = q.keepalive {
+            self.keepalive = k;
+        }
         self
     }
 
@@ -186,9 +203,10 @@ impl Settings {
         if s.tile_url.trim().is_empty() {
             s.tile_url = DEFAULT_TILE_URL.to_string();
         }
-        if s.keepalive == 0 {
-            s.keepalive = DEFAULT_KEEPALIVE_SECS;
-        }
+        s.keepalive = match s.keepalive {
+            0 => DEFAULT_KEEPALIVE_SECS,
+            k => k.clamp(MIN_KEEPALIVE_SECS, MAX_KEEPALIVE_SECS),
+        };
         s
     }
 
@@ -226,6 +244,9 @@ impl Settings {
         }
         if self.mqtt != MqttVersion::default() {
             parts.push(format!("mqtt={}", self.mqtt.label()));
+        }
+        if self.keepalive != DEFAULT_KEEPALIVE_SECS {
+            parts.push(format!("keepalive={}", self.keepalive));
         }
         if self.tile_url != DEFAULT_TILE_URL {
             parts.push(format!("tiles={}", percent_encode(&self.tile_url)));
@@ -386,6 +407,29 @@ mod tests {
         assert_eq!(
             Settings::from_json(r#"{"broker":"ws://h:1"}"#).mqtt,
             MqttVersion::V311
+        );
+    }
+
+    #[test]
+    fn keepalive_from_link_is_clamped_and_shared() {
+        assert_eq!(parse_query("?keepalive=60").keepalive, Some(60));
+        assert_eq!(
+            parse_query("?keepalive=1").keepalive,
+            Some(MIN_KEEPALIVE_SECS)
+        );
+        assert_eq!(
+            parse_query("?keepalive=999999").keepalive,
+            Some(MAX_KEEPALIVE_SECS)
+        );
+        assert_eq!(parse_query("?keepalive=soon").keepalive, None);
+        let s = Settings::default().with_overrides(&parse_query("?keepalive=90"));
+        assert_eq!(s.keepalive, 90);
+        assert!(s.share_query().contains("keepalive=90"));
+        assert!(!Settings::default().share_query().contains("keepalive"));
+        assert_eq!(Settings::from_json(&s.to_json()).keepalive, 90);
+        assert_eq!(
+            Settings::from_json(r#"{"keepalive":2}"#).keepalive,
+            MIN_KEEPALIVE_SECS
         );
     }
 

@@ -282,4 +282,15 @@ async fn settings_panel_mqtt_version_and_live_share_link() {
         "{}",
         share()
     );
+
+    let keepalive: web_sys::HtmlInputElement = one(&root, "[data-testid=settings-keepalive]")
+        .expect("keepalive input")
+        .unchecked_into();
+    assert_eq!(keepalive.value(), "30");
+    keepalive.set_value("120");
+    keepalive
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    settle().await;
+    assert!(share().ends_with("&keepalive=120"), "{}", share());
 }

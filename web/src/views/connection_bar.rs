@@ -97,6 +97,7 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
     let topics = RwSignal::new(s0.topics.join(", "));
     let tiles = RwSignal::new(s0.tile_url.clone());
     let version = RwSignal::new(s0.mqtt);
+    let keepalive = RwSignal::new(s0.keepalive.to_string());
     let problem = move || {
         let b = broker.get();
         if b.trim().is_empty() {
@@ -120,7 +121,8 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                 t
             }
         },
-        keepalive: ctx.settings.with_untracked(|s| s.keepalive),
+        keepalive: crate::settings::parse_keepalive(&keepalive.get_untracked())
+            .unwrap_or(crate::settings::DEFAULT_KEEPALIVE_SECS),
         mqtt: version.get_untracked(),
     };
     let connect = move |ev: leptos::ev::SubmitEvent| {
@@ -141,6 +143,7 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
         user.track();
         tiles.track();
         version.track();
+        keepalive.track();
         let q = collect().share_query();
         let loc = window().location();
         format!(
@@ -225,6 +228,17 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                         })
                         .collect_view()}
                 </select>
+                <label for="set-keepalive">"Keepalive (s)"</label>
+                <input
+                    id="set-keepalive"
+                    data-testid="settings-keepalive"
+                    type="number"
+                    min=crate::settings::MIN_KEEPALIVE_SECS
+                    max=crate::settings::MAX_KEEPALIVE_SECS
+                    title="seconds between pings on a quiet connection; a broker that stops answering is noticed within this time"
+                    prop:value=keepalive
+                    on:input=move |e| keepalive.set(event_target_value(&e))
+                />
                 <label for="set-tiles">"Map tiles"</label>
                 <input
                     id="set-tiles"
