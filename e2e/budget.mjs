@@ -3,7 +3,7 @@
 // zlib. The TARGET is 400 KB (400,000 bytes); the table printed by every e2e
 // run says OK or OVER and by how much.
 //
-// The build is not within the target (about 529 kB: see the README's
+// The build is not within the target (about 530 kB: see the README's
 // "Bundle size"); until it is, the test fails only above CEILING, a ratchet
 // just over the measured size, so the bundle can shrink but not grow
 // unnoticed. Lower CEILING whenever the bundle shrinks; once the bundle is

@@ -16,6 +16,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use iotdata::frame::{decode_frame, encode_frame_json, Frame};
@@ -23,6 +24,14 @@ use iotdata::DecodeOptions;
 use iotdata_sim::{sim_map, SimConfig, Simulation, Truth};
 
 const SIM: &str = env!("CARGO_BIN_EXE_iotdata-sim");
+
+/// The tests that start brokers take turns: two brokers started at once could
+/// be handed the same free port, and a client of one test would then talk to
+/// the other test's broker (one refuses anonymous clients).
+fn one_broker_at_a_time() -> MutexGuard<'static, ()> {
+    static BROKERS: Mutex<()> = Mutex::new(());
+    BROKERS.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Kills and reaps the child processes it holds, and removes the temp dir.
 struct Guard {
@@ -116,7 +125,12 @@ fn start_broker(g: &mut Guard, anonymous: bool) -> u16 {
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return port;
+                // Ours, not another process that took the port first (then
+                // this mosquitto exits: "Address already in use").
+                std::thread::sleep(Duration::from_millis(50));
+                if matches!(g.child(i).try_wait(), Ok(None)) {
+                    return port;
+                }
             }
             if let Ok(Some(status)) = g.child(i).try_wait() {
                 let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -181,14 +195,19 @@ fn subscribe(g: &mut Guard, port: u16) -> Receiver<String> {
             ])
             .status()
             .expect("run mosquitto_pub");
-        assert!(status.success(), "mosquitto_pub failed: {status}");
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
-            assert_eq!(line, "iotdata/probe 70726f6265", "probe");
-            return rx;
+        // A failed probe is retried until the deadline (the broker may still
+        // be starting); the last status is in the failure message.
+        if status.success() {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+                assert_eq!(line, "iotdata/probe 70726f6265", "probe");
+                return rx;
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(200));
         }
         assert!(
             Instant::now() < deadline,
-            "the subscription never became active"
+            "the subscription never became active (last mosquitto_pub: {status})"
         );
     }
 }
@@ -245,6 +264,7 @@ fn read_truth(path: &Path) -> Truth {
 
 #[test]
 fn publishes_to_mosquitto() {
+    let _turn = one_broker_at_a_time();
     let t0 = Instant::now();
     let mut g = Guard::new("mqtt");
     let port = start_broker(&mut g, true);
@@ -435,6 +455,7 @@ fn publishes_to_mosquitto() {
 
 #[test]
 fn broker_refusal_and_absence_are_errors() {
+    let _turn = one_broker_at_a_time();
     let mut g = Guard::new("refuse");
     // Nothing listening.
     let port = free_port();
