@@ -743,39 +743,45 @@ impl MqttClient {
 
     fn refuse(&mut self, out: &mut Vec<Output>, code: u8, reason: String) {
         let (hint, is_final) = refusal_advice(self.opts.version, code);
-        self.phase = Phase::Closed;
-        out.push(Output::Event(Event::Refused {
-            code,
-            reason,
-            hint,
-            is_final,
-        }));
+        self.push_refusal(out, code, reason, hint, is_final);
     }
 
-    /// The broker answered in the other version's CONNACK format.
+    /// The broker answered in the other version's CONNACK format: the same
+    /// advice as that version's own "unsupported protocol version" code.
     fn refuse_foreign(&mut self, code: u8, out: &mut Vec<Output>) {
-        let (reason, hint) = match self.opts.version {
+        let (reason, (hint, _)) = match self.opts.version {
             MqttVersion::V5 => (
                 format!(
                     "the broker answered with an MQTT 3.1.1 CONNACK ({})",
                     connack_reason(code)
                 ),
-                "the broker does not speak MQTT 5: choose MQTT 3.1.1 in the settings",
+                refusal_advice(MqttVersion::V5, 0x84),
             ),
             MqttVersion::V311 => (
                 format!(
                     "the broker answered with an MQTT 5 CONNACK ({})",
                     reason_code_text(code)
                 ),
-                "the broker does not speak MQTT 3.1.1: choose MQTT 5 in the settings",
+                refusal_advice(MqttVersion::V311, 1),
             ),
         };
+        self.push_refusal(out, code, reason, hint, true);
+    }
+
+    fn push_refusal(
+        &mut self,
+        out: &mut Vec<Output>,
+        code: u8,
+        reason: String,
+        hint: &'static str,
+        is_final: bool,
+    ) {
         self.phase = Phase::Closed;
         out.push(Output::Event(Event::Refused {
             code,
             reason,
             hint,
-            is_final: true,
+            is_final,
         }));
     }
 
