@@ -629,8 +629,10 @@ export class ConsoleLog {
  * A fresh browser context (own storage: nothing remembered from another
  * test) at 1280x800, light colour scheme, every non-loopback request aborted,
  * and a page whose console is captured. Returns `{ context, page, log }`.
+ * Page errors fail the test (see "page errors fail the test" below) unless
+ * `allowPageErrors` is set.
  */
-export async function newPage(browser, name, { stack, colorScheme = 'light' } = {}) {
+export async function newPage(browser, name, { stack, colorScheme = 'light', allowPageErrors = false } = {}) {
     const context = await browser.newContext({
         viewport: VIEWPORT,
         deviceScaleFactor: 1,
@@ -642,6 +644,7 @@ export async function newPage(browser, name, { stack, colorScheme = 'light' } = 
     page.setDefaultTimeout(20000);
     const log = new ConsoleLog(name);
     log.attach(page);
+    watchPageErrors(page, log, { allow: allowPageErrors });
     stack?.defer(async () => {
         log.save();
         await context.close();
@@ -763,11 +766,13 @@ export function withConsoleOnFailure(logs, state) {
         state.running.add(t.name);
         try {
             await fn(t);
+            failOnPageErrors(logs());
             state.running.delete(t.name);
         } catch (e) {
             state.running.delete(t.name);
             state.failed = true;
             for (const l of logs()) l?.dump(`test "${t.name}" failed: ${e.message.split('\n')[0]}`);
+            failOnPageErrors(logs(), e);
             throw e;
         }
     };
@@ -828,4 +833,45 @@ export function missingHooks(what, ...ids) {
     if (process.env.IOTDATA_E2E_NO_SKIP === '1') return false;
     const missing = ids.filter((id) => !hasHook(id));
     return missing.length ? `${what} not built yet: web/src has no data-testid ${missing.map((m) => `"${m}"`).join(', ')}` : false;
+}
+
+// --- page errors fail the test ------------------------------------------------
+//
+// An uncaught exception in the page, a wasm trap (`RuntimeError`, e.g. after a
+// Rust panic) or a Rust panic message on the console is a defect. `newPage`
+// records them on `log.pageErrors`; `withConsoleOnFailure` fails the running
+// test with them. A test that provokes one on purpose opens its page with
+// `newPage(browser, name, { allowPageErrors: true })`: they are still
+// recorded (and logged), but fail nothing.
+
+/** Console errors that mean the wasm died. */
+const FATAL_CONSOLE = /RuntimeError|panicked at/;
+
+/** Records `page`'s uncaught errors, wasm traps and panics on `log.pageErrors`. */
+export function watchPageErrors(page, log, { allow = false } = {}) {
+    log.pageErrors = [];
+    log.allowPageErrors = allow;
+    const record = (what) => {
+        if (log.pageErrors.length < 50) log.pageErrors.push(what.slice(0, 2000));
+    };
+    page.on('pageerror', (e) => record(`uncaught ${e.name || 'error'}: ${e.message}`));
+    page.on('console', (m) => {
+        if (m.type() === 'error' && FATAL_CONSOLE.test(m.text())) record(`console.error: ${m.text()}`);
+    });
+    page.on('crash', () => record('page crashed'));
+}
+
+/**
+ * Throws when a page of `logs` (not opted out) recorded errors since the last
+ * call; `cause` (a failure already thrown) is named after them.
+ */
+export function failOnPageErrors(logs, cause) {
+    const errors = [];
+    for (const l of logs) {
+        if (!l?.pageErrors || l.allowPageErrors) continue;
+        errors.push(...l.pageErrors.splice(0).map((e) => `[${l.name}] ${e}`));
+    }
+    if (!errors.length) return;
+    const then = cause ? `\nthen: ${cause.message}` : '';
+    throw new Error(`page error(s) during the test:\n${errors.join('\n')}${then}`, { cause });
 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::connection::{ConnState, Connection};
 use crate::maps::Maps;
 use crate::router::{self, Route};
-use crate::settings::Settings;
+use crate::settings::{Settings, Startup};
 use crate::store::Live;
 use crate::views;
 use iotdata::VariantMap;
@@ -17,8 +17,10 @@ use iotdata::VariantMap;
 /// Shared state, provided as context. All fields are `Copy` handles.
 #[derive(Clone, Copy)]
 pub struct Ctx {
-    /// Current settings.
+    /// Current settings (this tab's).
     pub settings: RwSignal<Settings>,
+    /// The settings in effect came from a link and are not saved yet.
+    pub unsaved: RwSignal<bool>,
     /// Connection state.
     pub status: RwSignal<ConnState>,
     /// Received data.
@@ -74,6 +76,7 @@ impl Ctx {
         let conn = StoredValue::new_local(Connection::new(status, sink));
         let ctx = Ctx {
             settings: RwSignal::new(settings),
+            unsaved: RwSignal::new(false),
             status,
             live,
             clock,
@@ -105,8 +108,10 @@ impl Ctx {
     /// Saves `s`, makes it current and (re)connects (or goes idle without a
     /// broker).
     pub fn apply_settings(&self, s: Settings) {
+        let s = s.normalized();
         #[cfg(target_arch = "wasm32")]
         crate::settings::save(&s);
+        self.unsaved.set(false);
         if !s.broker.trim().is_empty() {
             self.stop_demo();
         }
@@ -122,6 +127,14 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// Saves the settings in effect (e.g. a link's) to localStorage, as they
+    /// are; the connection is left alone.
+    pub fn save_settings(&self) {
+        #[cfg(target_arch = "wasm32")]
+        self.settings.with_untracked(crate::settings::save);
+        self.unsaved.set(false);
+    }
+
     /// Starts the in-page demo feed (browser only; see [`crate::demo`]).
     pub fn start_demo(&self) {
         #[cfg(target_arch = "wasm32")]
@@ -136,22 +149,27 @@ impl Ctx {
 }
 
 /// Loads settings (browser only; defaults elsewhere).
-fn initial_settings() -> (Settings, bool) {
+fn initial_settings() -> Startup {
     #[cfg(target_arch = "wasm32")]
     {
         crate::settings::load()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        (Settings::default(), false)
+        Startup::resolve(Settings::default(), &Default::default())
     }
 }
 
 /// The whole dashboard.
 #[component]
 pub fn App() -> impl IntoView {
-    let (settings0, demo) = initial_settings();
+    let Startup {
+        settings: settings0,
+        unsaved,
+        demo,
+    } = initial_settings();
     let ctx = Ctx::provide(settings0.clone(), demo);
+    ctx.unsaved.set(unsaved);
     let Ctx {
         status,
         clock,

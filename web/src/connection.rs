@@ -321,7 +321,9 @@ impl Connection {
         let Some(s) = inner.settings.clone() else {
             return;
         };
-        let url = s.broker.trim().to_string();
+        // The URL without `user:pass@` (shown in every state); those
+        // credentials only go into CONNECT.
+        let (url, username, password) = s.connection_target();
         if let Err(p) = settings::check_broker_url(&url, &settings::page_protocol()) {
             inner.status.set(ConnState::Error {
                 reason: p.reason,
@@ -332,8 +334,8 @@ impl Connection {
         let opts = ClientOptions {
             client_id: inner.client_id.clone(),
             keep_alive_secs: s.keepalive,
-            username: (!s.user.is_empty()).then(|| s.user.clone()),
-            password: (!s.user.is_empty() && !s.password.is_empty()).then(|| s.password.clone()),
+            username,
+            password,
             topics: s.topics.clone(),
             version: s.mqtt,
         };

@@ -10,8 +10,9 @@
 //! the dashboard's bounded collections; UI updates once per animation frame)
 //! → `views`. `demo` feeds the simulator's frames into the same pipeline.
 //!
-//! `settings` (URL + localStorage), `maps` (variant maps) and `router` (hash
-//! routes) support them; `app` is the shell.
+//! `settings` (URL + localStorage), `tiles` (map tile templates), `maps`
+//! (variant maps) and `router` (hash routes) support them; `app` is the
+//! shell; `panic_banner` keeps a panic visible.
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -22,16 +23,21 @@ pub mod export;
 pub mod layout;
 pub mod maps;
 pub mod mqtt;
+pub mod panic_banner;
 pub mod payload;
 pub mod router;
 pub mod settings;
 pub mod socket;
 pub mod store;
+pub mod tiles;
 pub mod vecmap;
 pub mod views;
 
-/// Mounts the dashboard on `<body>` (browser entry point).
+/// Mounts the dashboard on `<body>` (browser entry point). A panic shows
+/// the panic banner.
 pub fn start() {
-    console_error_panic_hook::set_once();
+    panic_banner::install();
+    #[cfg(feature = "test-panic")]
+    panic_banner::arm_test_trigger();
     leptos::mount::mount_to_body(app::App);
 }

@@ -4,8 +4,17 @@
 //! Sources, later ones winning: built-in defaults, localStorage (key
 //! [`STORAGE_KEY`]), then the page's query string (`?broker=…&topic=…&user=…
 //! &mqtt=5&keepalive=60&tiles=…&demo=1`), so a link opens the dashboard pointed at a
-//! broker. The password is stored only when the user ticks "remember"; it is
-//! never read from the URL.
+//! broker. A link's settings are a proposal: they apply to the tab only and
+//! are written to localStorage when the user saves them or connects from
+//! the Settings panel ([`Startup::unsaved`]). A link that names another
+//! broker drops the stored user name and password ([`Settings::with_overrides`]).
+//! The password is stored only when the user ticks "remember"; it is never
+//! read from the query string.
+//!
+//! Credentials written into a broker URL (`ws://user:pass@host`) are taken
+//! out of it ([`Settings::normalized`]): they become the MQTT user name and
+//! password when none is configured, and the URL is shown and shared
+//! without them ([`without_credentials`]).
 //!
 //! Parsing and validation are pure functions (tested natively and in the
 //! browser); only [`load`] and [`save`] touch the browser.
@@ -13,6 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::mqtt::MqttVersion;
+use crate::tiles::check_tile_template;
 
 /// localStorage key of the persisted settings.
 pub const STORAGE_KEY: &str = "iotdata.settings.v1";
@@ -90,6 +100,54 @@ pub struct QueryOverrides {
     pub demo: bool,
 }
 
+/// The settings a page starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Startup {
+    /// The settings in effect in this tab (stored ones, then the link's).
+    pub settings: Settings,
+    /// The link changed the stored settings and the change is not saved.
+    pub unsaved: bool,
+    /// `demo=1` was asked for.
+    pub demo: bool,
+}
+
+impl Startup {
+    /// The tab's settings from the stored ones and the page's query: the
+    /// link wins for this tab; nothing is written anywhere.
+    pub fn resolve(stored: Settings, query: &QueryOverrides) -> Startup {
+        let settings = stored.clone().with_overrides(query);
+        Startup {
+            unsaved: settings != stored,
+            settings,
+            demo: query.demo,
+        }
+    }
+}
+
+/// Splits a URL's `user:pass@` out of its authority: the URL without it and
+/// the percent-decoded user name and password (empty when absent). Text
+/// that is not `scheme://…` is returned unchanged.
+pub fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+    let Some(scheme_end) = url.find("://") else {
+        return (url.to_string(), None);
+    };
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (url.to_string(), None);
+    };
+    let userinfo = &rest[..at];
+    let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let stripped = format!("{}{}", &url[..start], &rest[at + 1..]);
+    (stripped, Some((percent_decode(user), percent_decode(pass))))
+}
+
+/// The URL without any `user:pass@` (for showing and sharing).
+pub fn without_credentials(url: &str) -> String {
+    split_credentials(url).0
+}
+
 /// Decodes a percent-encoded query component (`%XX` is a byte; malformed
 /// escapes are kept literally). Unlike form encoding, `+` stays a `+`, so
 /// MQTT wildcards can be written as-is: `?topic=iotdata/+/002a`.
@@ -157,15 +215,20 @@ pub fn parse_query(query: &str) -> QueryOverrides {
 }
 
 impl Settings {
-    /// Applies URL overrides on top of these settings.
+    /// Applies URL overrides on top of these settings. A broker other than
+    /// the stored one (credentials aside) gets none of the stored
+    /// credentials: only a `user=` and a `user:pass@` of the link itself.
     pub fn with_overrides(mut self, q: &QueryOverrides) -> Settings {
         if let Some(b) = &q.broker {
-            if b != &self.broker {
-                // A different broker: a remembered password is not for it.
+            let (link_url, link_creds) = split_credentials(b);
+            if link_url.trim() != without_credentials(self.broker.trim()) {
+                self.user.clear();
                 self.password.clear();
                 self.remember = false;
+                self.broker = b.clone();
+            } else if link_creds.is_some() {
+                self.broker = b.clone();
             }
-            self.broker = b.clone();
         }
         if !q.topics.is_empty() {
             self.topics = q.topics.clone();
@@ -182,14 +245,44 @@ impl Settings {
         if let Some(k) = q.keepalive {
             self.keepalive = k;
         }
+        self.normalized()
+    }
+
+    /// These settings with the broker URL's `user:pass@` taken out: used as
+    /// the MQTT user name and password when no user name is configured,
+    /// dropped otherwise.
+    pub fn normalized(mut self) -> Settings {
+        let (url, creds) = split_credentials(self.broker.trim());
+        if let Some((user, pass)) = creds {
+            self.broker = url;
+            if self.user.is_empty() {
+                self.user = user;
+                self.password = pass;
+            }
+        }
         self
     }
 
-    /// What is written to localStorage (no password unless `remember`).
+    /// What the connection uses: the broker URL without credentials, the
+    /// user name and the password (the URL's `user:pass@` when no user name
+    /// is configured). Never shown.
+    pub fn connection_target(&self) -> (String, Option<String>, Option<String>) {
+        let s = self.clone().normalized();
+        let user = (!s.user.is_empty()).then(|| s.user.clone());
+        let password = (user.is_some() && !s.password.is_empty()).then(|| s.password.clone());
+        (s.broker.trim().to_string(), user, password)
+    }
+
+    /// What is written to localStorage: no password unless `remember`, no
+    /// credentials in the broker URL, and an invalid tile template replaced
+    /// by the default.
     pub fn to_persisted(&self) -> Settings {
-        let mut s = self.clone();
+        let mut s = self.clone().normalized();
         if !s.remember {
             s.password.clear();
+        }
+        if check_tile_template(&s.tile_url).is_err() {
+            s.tile_url = DEFAULT_TILE_URL.to_string();
         }
         s
     }
@@ -200,14 +293,14 @@ impl Settings {
         if s.topics.iter().all(|t| t.trim().is_empty()) {
             s.topics = vec![DEFAULT_TOPIC.to_string()];
         }
-        if s.tile_url.trim().is_empty() {
+        if s.tile_url.trim().is_empty() || check_tile_template(&s.tile_url).is_err() {
             s.tile_url = DEFAULT_TILE_URL.to_string();
         }
         s.keepalive = match s.keepalive {
             0 => DEFAULT_KEEPALIVE_SECS,
             k => k.clamp(MIN_KEEPALIVE_SECS, MAX_KEEPALIVE_SECS),
         };
-        s
+        s.normalized()
     }
 
     /// JSON for localStorage.
@@ -230,11 +323,15 @@ impl Settings {
         }
     }
 
-    /// A link that opens the dashboard with these settings (no password).
+    /// A link that opens the dashboard with these settings (no password,
+    /// no credentials in the broker URL, no invalid tile template).
     pub fn share_query(&self) -> String {
         let mut parts = Vec::new();
         if !self.broker.is_empty() {
-            parts.push(format!("broker={}", percent_encode(&self.broker)));
+            parts.push(format!(
+                "broker={}",
+                percent_encode(&without_credentials(&self.broker))
+            ));
         }
         for t in &self.topics {
             parts.push(format!("topic={}", percent_encode(t)));
@@ -248,7 +345,7 @@ impl Settings {
         if self.keepalive != DEFAULT_KEEPALIVE_SECS {
             parts.push(format!("keepalive={}", self.keepalive));
         }
-        if self.tile_url != DEFAULT_TILE_URL {
+        if self.tile_url != DEFAULT_TILE_URL && check_tile_template(&self.tile_url).is_ok() {
             parts.push(format!("tiles={}", percent_encode(&self.tile_url)));
         }
         if parts.is_empty() {
@@ -271,7 +368,8 @@ pub struct UrlProblem {
 /// Checks a broker URL before connecting. `page_protocol` is the page's
 /// `location.protocol` (`https:`, `http:`, `file:`).
 pub fn check_broker_url(url: &str, page_protocol: &str) -> Result<(), UrlProblem> {
-    let url = url.trim();
+    let url = without_credentials(url.trim());
+    let url = url.as_str();
     if url.is_empty() {
         return Err(UrlProblem {
             reason: "no broker configured".into(),
@@ -327,10 +425,10 @@ pub fn check_broker_url(url: &str, page_protocol: &str) -> Result<(), UrlProblem
     Ok(())
 }
 
-/// Loads settings: localStorage, then the page URL. Returns the settings and
-/// whether `demo=1` was asked for.
+/// Loads settings: localStorage, then the page URL (for this tab only:
+/// nothing is saved here).
 #[cfg(target_arch = "wasm32")]
-pub fn load() -> (Settings, bool) {
+pub fn load() -> Startup {
     let window = web_sys::window();
     let stored = window
         .as_ref()
@@ -342,13 +440,7 @@ pub fn load() -> (Settings, bool) {
         .as_ref()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    let q = parse_query(&query);
-    let merged = stored.clone().with_overrides(&q);
-    if merged != stored {
-        // A link's settings are remembered like typed ones.
-        save(&merged);
-    }
-    (merged, q.demo)
+    Startup::resolve(stored, &parse_query(&query))
 }
 
 /// Persists settings to localStorage (password only with `remember`).

@@ -2,6 +2,9 @@
 //! broker is configured) and the settings panel (broker, credentials,
 //! topics, MQTT version, tiles, variant maps).
 //!
+//! Broker URLs show without `user:pass@`; settings from a link carry a note
+//! with a Save button until saved ([`super::link_note`]).
+//!
 //! Test hooks: `data-testid="conn-state"` holds exactly the state word
 //! (`connecting`, `connected`, `subscribed`, `reconnecting`, `error`, or
 //! `idle` without a broker); `data-testid="conn-detail"` the detail
@@ -13,6 +16,7 @@ use leptos::prelude::*;
 use crate::app::use_ctx;
 use crate::mqtt::MqttVersion;
 use crate::settings::{check_broker_url, page_protocol, Settings};
+use crate::tiles::check_tile_template;
 
 /// State word + detail + hint, with Retry and Settings buttons.
 #[component]
@@ -79,6 +83,7 @@ pub fn ConnectionBar() -> impl IntoView {
             </button>
         </div>
         {move || hint().map(|h| view! { <div class="conn-hint" data-testid="conn-hint">{h}</div> })}
+        <super::link_note::UnsavedSettingsNote />
         <Show when=move || open.get()>
             <SettingsPanel on_done=move || open.set(false) />
         </Show>
@@ -89,7 +94,9 @@ pub fn ConnectionBar() -> impl IntoView {
 #[component]
 fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let ctx = use_ctx();
-    let s0 = ctx.settings.get_untracked();
+    // Credentials typed into a broker URL show in the user and password
+    // fields, never in the URL.
+    let s0 = ctx.settings.get_untracked().normalized();
     let broker = RwSignal::new(s0.broker.clone());
     let user = RwSignal::new(s0.user.clone());
     let password = RwSignal::new(s0.password.clone());
@@ -107,23 +114,26 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
             .err()
             .map(|p| format!("{} — {}", p.reason, p.hint))
     };
-    let collect = move || Settings {
-        broker: broker.get_untracked().trim().to_string(),
-        user: user.get_untracked().trim().to_string(),
-        password: password.get_untracked(),
-        remember: remember.get_untracked(),
-        topics: Settings::parse_topics(&topics.get_untracked()),
-        tile_url: {
-            let t = tiles.get_untracked().trim().to_string();
-            if t.is_empty() {
-                crate::settings::DEFAULT_TILE_URL.to_string()
-            } else {
-                t
-            }
-        },
-        keepalive: crate::settings::parse_keepalive(&keepalive.get_untracked())
-            .unwrap_or(crate::settings::DEFAULT_KEEPALIVE_SECS),
-        mqtt: version.get_untracked(),
+    let collect = move || {
+        Settings {
+            broker: broker.get_untracked().trim().to_string(),
+            user: user.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+            remember: remember.get_untracked(),
+            topics: Settings::parse_topics(&topics.get_untracked()),
+            tile_url: {
+                let t = tiles.get_untracked().trim().to_string();
+                if t.is_empty() {
+                    crate::settings::DEFAULT_TILE_URL.to_string()
+                } else {
+                    t
+                }
+            },
+            keepalive: crate::settings::parse_keepalive(&keepalive.get_untracked())
+                .unwrap_or(crate::settings::DEFAULT_KEEPALIVE_SECS),
+            mqtt: version.get_untracked(),
+        }
+        .normalized()
     };
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -152,6 +162,15 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
             loc.pathname().unwrap_or_default(),
             q
         )
+    };
+    let tiles_problem = move || {
+        let t = tiles.get();
+        if t.trim().is_empty() {
+            return None;
+        }
+        check_tile_template(&t)
+            .err()
+            .map(|p| format!("{p}: the map will show no tiles (and the URL is not saved)"))
     };
     let client_id = ctx.conn.with_value(|c| c.client_id());
 
@@ -249,6 +268,10 @@ fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                 />
             </div>
             {move || problem().map(|p| view! { <p class="warn">{p}</p> })}
+            {move || {
+                tiles_problem()
+                    .map(|p| view! { <p class="warn" data-testid="settings-tiles-problem">{p}</p> })
+            }}
             <crate::maps::MapsPanel />
             <div class="row actions">
                 <button class="btn primary" type="submit">

@@ -3,7 +3,7 @@
 //! popup with the latest readings and a link to the station. It fits to the
 //! data as positions appear until the user pans or zooms (then only the Fit
 //! button does). The tile URL comes from the settings (default
-//! OpenStreetMap). Markers live in Leaflet's marker pane above a plain
+//! OpenStreetMap; an invalid template draws no tiles: [`crate::tiles`]). Markers live in Leaflet's marker pane above a plain
 //! background, so they still show when tiles cannot load (offline, blocked).
 //!
 //! A toggle ("mesh links", remembered) draws the receiver's topology edges
@@ -24,7 +24,6 @@ use leptos_leaflet::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::app::{use_ctx, Ctx};
-use crate::settings::DEFAULT_TILE_URL;
 use crate::store::{battery_level, format_number, freshness, headline, Store};
 use iotdata::receiver::{EdgeKind, Role};
 
@@ -186,15 +185,7 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
                 set_view=true
                 map=set_map
             >
-                {move || {
-                    let url = ctx.settings.with(|s| s.tile_url.clone());
-                    let attribution = if url == DEFAULT_TILE_URL {
-                        "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"
-                    } else {
-                        ""
-                    };
-                    view! { <TileLayer url=url attribution=attribution /> }
-                }}
+                <crate::tiles::Tiles />
                 <For
                     each=move || links.get()
                     key=|l| (l.0, l.1, l.2, (l.3.0 * 1e6) as i64, (l.4.0 * 1e6) as i64)
@@ -209,6 +200,7 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
                     <StationMarker id=id />
                 </For>
             </MapContainer>
+            <crate::tiles::TilesProblem />
             <div class="map-overlay">
                 <span class="muted small">{move || format!("{} with a position", count())}</span>
                 <label class="check small" title="draw the mesh topology where both ends have a position">

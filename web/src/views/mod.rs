@@ -6,6 +6,7 @@ pub mod chart;
 pub mod connection_bar;
 pub mod gallery;
 pub mod inspector;
+pub mod link_note;
 pub mod map;
 pub mod mesh;
 pub mod packet_log;

@@ -28,13 +28,12 @@ use iotdata::receiver::{Receiver, Station};
 use iotdata::FieldValue;
 use leptos::prelude::*;
 use leptos_leaflet::leaflet;
-use leptos_leaflet::prelude::{MapContainer, Position, TileLayer};
+use leptos_leaflet::prelude::{MapContainer, Position};
 use wasm_bindgen::JsValue;
 
 use crate::app::use_ctx;
 use crate::export;
 use crate::router::Route;
-use crate::settings::DEFAULT_TILE_URL;
 use crate::store::{format_number, freshness, Store};
 use crate::views::chart::HistoryChart;
 use crate::views::thumbnail::Thumbnail;
@@ -724,16 +723,9 @@ fn StationMiniMap(id: u16) -> impl IntoView {
                 set_view=true
                 map=set_map
             >
-                {move || {
-                    let url = ctx.settings.with(|s| s.tile_url.clone());
-                    let attribution = if url == DEFAULT_TILE_URL {
-                        "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"
-                    } else {
-                        ""
-                    };
-                    view! { <TileLayer url=url attribution=attribution /> }
-                }}
+                <crate::tiles::Tiles />
             </MapContainer>
+            <crate::tiles::TilesProblem />
         </div>
     }
 }
