@@ -367,6 +367,8 @@ pub struct MqttClient {
     connect_sent_ms: f64,
     subscribe_sent_ms: f64,
     last_sent_ms: f64,
+    /// When bytes last arrived from the broker.
+    last_received_ms: f64,
     ping_sent_ms: Option<f64>,
     qos2_pending: VecSet<u16>,
 }
@@ -820,6 +822,7 @@ impl MqttClient {
             connect_sent_ms: 0.0,
             subscribe_sent_ms: 0.0,
             last_sent_ms: 0.0,
+            last_received_ms: 0.0,
             ping_sent_ms: None,
             qos2_pending: VecSet::new(),
         })
@@ -902,6 +905,9 @@ impl MqttClient {
     /// an oversize PUBLISH is discarded as it arrives.
     pub fn receive(&mut self, chunk: &[u8], now_ms: f64) -> Vec<Output> {
         let mut out = Vec::new();
+        if !chunk.is_empty() {
+            self.last_received_ms = now_ms;
+        }
         let mut input = chunk;
         while self.phase != Phase::Closed {
             if let Some(skip) = self.skip.as_mut() {
@@ -1193,7 +1199,9 @@ impl MqttClient {
     /// Call periodically (e.g. every second): returns a PINGREQ when the
     /// connection has been quiet for 75 % of [`MqttClient::ping_interval_secs`],
     /// or a time-out when CONNACK, SUBACK ([`SUBACK_TIMEOUT_MS`]) or
-    /// PINGRESP did not arrive in time.
+    /// PINGRESP did not arrive in time. While a PINGRESP is awaited, any
+    /// bytes from the broker (the pieces of a large message, say) count as
+    /// a sign of life: the time-out needs a whole interval of silence.
     pub fn poll(&mut self, now_ms: f64) -> Poll {
         match self.phase {
             Phase::AwaitingConnack => {
@@ -1210,7 +1218,9 @@ impl MqttClient {
                 }
                 let ka = f64::from(self.ping_interval_secs()) * 1000.0;
                 if let Some(sent) = self.ping_sent_ms {
-                    if now_ms - sent >= ka {
+                    // Any bytes from the broker show the connection is alive:
+                    // a PINGRESP queued behind a large message comes late.
+                    if now_ms - sent.max(self.last_received_ms) >= ka {
                         return Poll::Timeout("no answer to the keepalive ping");
                     }
                     return Poll::Idle;

@@ -615,6 +615,25 @@ fn mqtt5_server_keep_alive_0_keeps_the_dead_connection_check() {
     assert!(matches!(c.poll(1.75 * d + 2.0), Poll::Timeout(_)));
 }
 
+/// A PINGRESP queued behind a large message arrives late: bytes still
+/// streaming in keep the connection alive; a whole interval of silence after
+/// them ends it.
+#[wasm_bindgen_test]
+fn mqtt_bytes_streaming_in_count_as_alive_while_a_ping_waits() {
+    let mut c = ready_session();
+    let big = encode_publish("iotdata/big", &vec![0u8; MAX_PACKET_BYTES], 0, 0).unwrap();
+    assert_eq!(c.poll(23_000.0), Poll::Send(vec![0xC0, 0x00]));
+    let mut t = 23_000.0;
+    for piece in big.chunks(big.len() / 10) {
+        t += 5_000.0;
+        assert!(oversizes(&c.receive(piece, t)).len() <= 1);
+        assert_eq!(c.poll(t + 1.0), Poll::Idle, "alive at {t}");
+    }
+    assert!(t - 23_000.0 > 30_000.0, "longer than the keepalive");
+    assert_eq!(c.poll(t + 29_000.0), Poll::Idle);
+    assert!(matches!(c.poll(t + 30_000.0), Poll::Timeout(_)));
+}
+
 /// A user name or password longer than an MQTT string is refused with a
 /// clear message, never sent as an empty CONNECT.
 #[wasm_bindgen_test]
