@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::connection::{ConnState, Connection};
+use crate::connection::{ConnState, Connection, Delivery};
 use crate::maps::Maps;
 use crate::router::{self, Route};
 use crate::settings::{Settings, Startup};
@@ -71,8 +71,10 @@ impl Ctx {
         let status = RwSignal::new(ConnState::default());
         let clock = RwSignal::new(now_ms());
         let variant_map = StoredValue::new(map0);
-        let sink: crate::connection::MessageSink =
-            Rc::new(move |m: crate::mqtt::Message| ingest(live, now_ms(), &m.topic, &m.payload));
+        let sink: crate::connection::MessageSink = Rc::new(move |d| match d {
+            Delivery::Message(m) => ingest(live, now_ms(), &m.topic, &m.payload),
+            Delivery::Oversize(o) => live.record_oversize(now_ms(), &o.topic, o.size),
+        });
         let conn = StoredValue::new_local(Connection::new(status, sink));
         let ctx = Ctx {
             settings: RwSignal::new(settings),

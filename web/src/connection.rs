@@ -8,7 +8,17 @@
 //! a hint for the classic failures are part of the state, so the UI always
 //! says what is going on.
 //!
-//! The backoff schedule and the failure hints are pure functions; the
+//! The backoff starts again from 1 s only after a subscribed connection has
+//! stayed up for [`HEALTHY_AFTER_MS`] ([`Backoff`]): a broker that accepts
+//! the subscription and then drops the connection is retried ever more
+//! slowly, not every second.
+//!
+//! Each batch of session outputs (one WebSocket message, or a piece of one)
+//! becomes a [`Plan`]: what to send, what to deliver, and whether the
+//! session ends. Messages parsed before a failure in the same batch are
+//! delivered before the failure is handled.
+//!
+//! The backoff schedule, the plans and the failure hints are pure; the
 //! [`Connection`] driver ties the socket, the MQTT session and timers
 //! together in the browser.
 
@@ -28,6 +38,9 @@ pub const BACKOFF_MIN_MS: f64 = 1_000.0;
 pub const BACKOFF_MAX_MS: f64 = 60_000.0;
 /// Jitter: the delay is the nominal one times a factor in `[1 - J, 1 + J)`.
 pub const BACKOFF_JITTER: f64 = 0.2;
+/// How long a subscribed connection must stay up before a later failure
+/// retries from [`BACKOFF_MIN_MS`] again.
+pub const HEALTHY_AFTER_MS: f64 = 30_000.0;
 
 /// Delay before reconnect attempt number `attempt` (0 = the first retry):
 /// `1 s × 2^attempt`, capped at 60 s, with ±20 % jitter from `rand01` (a
@@ -41,6 +54,170 @@ pub fn backoff_delay_ms(attempt: u32, rand01: f64) -> f64 {
     };
     let factor = 1.0 - BACKOFF_JITTER + 2.0 * BACKOFF_JITTER * r;
     (nominal * factor).clamp(BACKOFF_MIN_MS, BACKOFF_MAX_MS)
+}
+
+/// The reconnect schedule: the attempt count grows with every failure and
+/// starts again from 0 only when the last subscribed connection stayed up
+/// for [`HEALTHY_AFTER_MS`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Backoff {
+    attempt: u32,
+    subscribed_at_ms: Option<f64>,
+}
+
+impl Backoff {
+    /// A fresh schedule (the next failure waits about 1 s).
+    pub fn new() -> Backoff {
+        Backoff::default()
+    }
+
+    /// Failures since the last healthy connection.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// A connection attempt starts (it is not healthy yet).
+    pub fn connecting(&mut self) {
+        self.subscribed_at_ms = None;
+    }
+
+    /// SUBACK arrived at `now_ms`.
+    pub fn subscribed(&mut self, now_ms: f64) {
+        self.subscribed_at_ms = Some(now_ms);
+    }
+
+    /// Whether the connection subscribed at least [`HEALTHY_AFTER_MS`]
+    /// before `now_ms`.
+    pub fn healthy(&self, now_ms: f64) -> bool {
+        self.subscribed_at_ms
+            .is_some_and(|t| now_ms - t >= HEALTHY_AFTER_MS)
+    }
+
+    /// The connection failed at `now_ms`: the delay before the next attempt
+    /// ([`backoff_delay_ms`], with `rand01` for the jitter) and that
+    /// attempt's number.
+    pub fn failed(&mut self, now_ms: f64, rand01: f64) -> (f64, u32) {
+        if self.healthy(now_ms) {
+            self.attempt = 0;
+        }
+        self.subscribed_at_ms = None;
+        let delay = backoff_delay_ms(self.attempt, rand01);
+        self.attempt = self.attempt.saturating_add(1);
+        (delay, self.attempt)
+    }
+}
+
+/// What the connection hands to the app, in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// An application message.
+    Message(mqtt::Message),
+    /// A PUBLISH too large to take (skipped; the session goes on).
+    Oversize(mqtt::Oversize),
+}
+
+/// A step forward the session made in one batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// CONNACK accepted.
+    Connected,
+    /// SUBACK: the filters granted and refused.
+    Subscribed {
+        /// Filters the broker accepted.
+        granted: Vec<String>,
+        /// Filters the broker refused.
+        refused: Vec<String>,
+    },
+}
+
+/// How a batch ends the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// Reconnect after the backoff delay.
+    Retry {
+        /// What went wrong.
+        reason: String,
+        /// What might fix it.
+        hint: String,
+    },
+    /// Stop: retrying cannot help until the settings change.
+    Stop {
+        /// What went wrong.
+        reason: String,
+        /// What might fix it.
+        hint: String,
+    },
+}
+
+/// What the driver does with one batch of session outputs, in this order:
+/// send [`Plan::send`], show [`Plan::progress`], hand [`Plan::deliver`] to
+/// the sink, then act on [`Plan::end`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Bytes for the broker (acknowledgements, SUBSCRIBE), in order.
+    pub send: Vec<Vec<u8>>,
+    /// The last step forward, if any.
+    pub progress: Option<Progress>,
+    /// Messages and oversize reports, in arrival order.
+    pub deliver: Vec<Delivery>,
+    /// Set when the session ended in this batch.
+    pub end: Option<End>,
+}
+
+/// Turns the outputs of one [`MqttClient::receive`] into a [`Plan`]. What
+/// came before a failure is kept (and delivered before the failure is
+/// handled); nothing after it is.
+pub fn plan(outputs: Vec<Output>) -> Plan {
+    let mut p = Plan::default();
+    for o in outputs {
+        if p.end.is_some() {
+            break;
+        }
+        match o {
+            Output::Send(b) => p.send.push(b),
+            Output::Event(mqtt::Event::Connected { .. }) => p.progress = Some(Progress::Connected),
+            Output::Event(mqtt::Event::Subscribed(grants)) => {
+                let (ok, bad): (Vec<_>, Vec<_>) = grants.into_iter().partition(|g| g.qos.is_some());
+                let granted: Vec<String> = ok.into_iter().map(|g| g.filter).collect();
+                let refused: Vec<String> = bad.into_iter().map(|g| g.filter).collect();
+                if granted.is_empty() && !refused.is_empty() {
+                    p.end = Some(End::Stop {
+                        reason: format!(
+                            "the broker refused every topic filter ({})",
+                            refused.join(", ")
+                        ),
+                        hint: "this user may not subscribe to these topics; check the broker's ACL or the filters".into(),
+                    });
+                } else {
+                    p.progress = Some(Progress::Subscribed { granted, refused });
+                }
+            }
+            Output::Event(mqtt::Event::Refused {
+                code,
+                reason,
+                hint,
+                is_final,
+            }) => {
+                let reason =
+                    format!("the broker refused the connection: {reason} (CONNACK 0x{code:02X})");
+                let hint = hint.to_string();
+                p.end = Some(if is_final {
+                    End::Stop { reason, hint }
+                } else {
+                    End::Retry { reason, hint }
+                });
+            }
+            Output::Event(mqtt::Event::ProtocolError(e)) => {
+                p.end = Some(End::Retry {
+                    reason: format!("protocol error: {e}"),
+                    hint: "is this URL an MQTT WebSocket endpoint?".into(),
+                });
+            }
+            Output::Event(mqtt::Event::Message(m)) => p.deliver.push(Delivery::Message(m)),
+            Output::Event(mqtt::Event::Oversize(o)) => p.deliver.push(Delivery::Oversize(o)),
+        }
+    }
+    p
 }
 
 /// The connection's state, as shown by the connection bar.
@@ -236,8 +413,8 @@ fn random() -> f64 {
     js_sys::Math::random()
 }
 
-/// Where received messages go.
-pub type MessageSink = Rc<dyn Fn(mqtt::Message)>;
+/// Where received messages (and oversize reports) go.
+pub type MessageSink = Rc<dyn Fn(Delivery)>;
 
 struct Inner {
     status: RwSignal<ConnState>,
@@ -247,7 +424,7 @@ struct Inner {
     socket: Option<Socket>,
     session: Option<MqttClient>,
     generation: u32,
-    attempt: u32,
+    backoff: Backoff,
     opened: bool,
     retry: Option<TimeoutHandle>,
     ticker: Option<IntervalHandle>,
@@ -272,7 +449,7 @@ impl Connection {
                 socket: None,
                 session: None,
                 generation: 0,
-                attempt: 0,
+                backoff: Backoff::new(),
                 opened: false,
                 retry: None,
                 ticker: None,
@@ -291,7 +468,7 @@ impl Connection {
         {
             let mut inner = self.inner.borrow_mut();
             inner.teardown(true);
-            inner.attempt = 0;
+            inner.backoff = Backoff::new();
             inner.settings = Some(s);
         }
         Self::attempt(&self.inner);
@@ -343,12 +520,13 @@ impl Connection {
             Ok(c) => c,
             Err(e) => {
                 inner.status.set(ConnState::Error {
-                    reason: e,
-                    hint: "fix the topic filters in the settings (e.g. iotdata/#)".into(),
+                    reason: e.to_string(),
+                    hint: e.hint().into(),
                 });
                 return;
             }
         };
+        inner.backoff.connecting();
         inner.generation = inner.generation.wrapping_add(1);
         let generation = inner.generation;
         let cb_weak = weak.clone();
@@ -364,7 +542,7 @@ impl Connection {
                 inner.opened = false;
                 inner.status.set(ConnState::Connecting {
                     url,
-                    attempt: inner.attempt,
+                    attempt: inner.backoff.attempt(),
                 });
                 let tick_weak = weak;
                 inner.ticker = set_interval_with_handle(
@@ -408,18 +586,18 @@ impl Connection {
             }
             Poll::Timeout(why) => {
                 drop(inner);
-                Self::schedule_retry(
-                    this,
-                    why.to_string(),
-                    "the broker or the network is not answering".into(),
-                );
+                let hint = if why.contains("SUBACK") {
+                    "the broker accepted the connection but did not answer the subscription; reconnecting"
+                } else {
+                    "the broker or the network is not answering"
+                };
+                Self::schedule_retry(this, why.to_string(), hint.into());
             }
         }
     }
 
     fn on_socket(this: &Rc<RefCell<Inner>>, generation: u32, ev: SocketEvent) {
-        let mut messages = Vec::new();
-        {
+        let batch = {
             let mut inner = this.borrow_mut();
             if inner.generation != generation {
                 return;
@@ -433,83 +611,18 @@ impl Connection {
                     if let (Some(session), Some(sock)) = (session.as_mut(), socket.as_ref()) {
                         let _ = sock.send(&session.connect(now_ms()));
                     }
+                    return;
                 }
                 SocketEvent::Data(bytes) => {
-                    let url = inner.socket.as_ref().map(Socket::url).unwrap_or_default();
                     let outputs = match inner.session.as_mut() {
                         Some(s) => s.receive(&bytes, now_ms()),
                         None => Vec::new(),
                     };
-                    for o in outputs {
-                        match o {
-                            Output::Send(b) => {
-                                if let Some(sock) = &inner.socket {
-                                    let _ = sock.send(&b);
-                                }
-                            }
-                            Output::Event(mqtt::Event::Connected { .. }) => {
-                                inner.status.set(ConnState::Connected { url: url.clone() });
-                            }
-                            Output::Event(mqtt::Event::Subscribed(grants)) => {
-                                inner.attempt = 0;
-                                let (ok, bad): (Vec<_>, Vec<_>) =
-                                    grants.into_iter().partition(|g| g.qos.is_some());
-                                let granted: Vec<String> =
-                                    ok.into_iter().map(|g| g.filter).collect();
-                                let refused: Vec<String> =
-                                    bad.into_iter().map(|g| g.filter).collect();
-                                if granted.is_empty() && !refused.is_empty() {
-                                    inner.teardown(false);
-                                    inner.status.set(ConnState::Error {
-                                        reason: format!("the broker refused every topic filter ({})", refused.join(", ")),
-                                        hint: "this user may not subscribe to these topics; check the broker's ACL or the filters".into(),
-                                    });
-                                    return;
-                                }
-                                let mqtt = inner
-                                    .session
-                                    .as_ref()
-                                    .map_or("3.1.1", |c| c.options().version.label());
-                                inner.status.set(ConnState::Subscribed {
-                                    url: url.clone(),
-                                    mqtt,
-                                    granted,
-                                    refused,
-                                });
-                            }
-                            Output::Event(mqtt::Event::Refused {
-                                code,
-                                reason,
-                                hint,
-                                is_final,
-                            }) => {
-                                let hint = hint.to_string();
-                                let reason = format!(
-                                    "the broker refused the connection: {reason} (CONNACK 0x{code:02X})"
-                                );
-                                if is_final {
-                                    inner.teardown(false);
-                                    inner.status.set(ConnState::Error { reason, hint });
-                                    return;
-                                }
-                                drop(inner);
-                                Self::schedule_retry(this, reason, hint);
-                                return;
-                            }
-                            Output::Event(mqtt::Event::ProtocolError(e)) => {
-                                drop(inner);
-                                Self::schedule_retry(
-                                    this,
-                                    format!("protocol error: {e}"),
-                                    "is this URL an MQTT WebSocket endpoint?".into(),
-                                );
-                                return;
-                            }
-                            Output::Event(mqtt::Event::Message(m)) => messages.push(m),
-                        }
-                    }
+                    let batch = plan(outputs);
+                    inner.carry_out(&batch);
+                    batch
                 }
-                SocketEvent::Error => {}
+                SocketEvent::Error => return,
                 SocketEvent::Closed { code, reason, .. } => {
                     let info = CloseInfo {
                         url: inner.socket.as_ref().map(Socket::url).unwrap_or_default(),
@@ -524,10 +637,23 @@ impl Connection {
                     return;
                 }
             }
-        }
+        };
+        // Deliver first: these messages arrived before whatever ended the
+        // session (their acknowledgements are already sent).
         let sink = this.borrow().sink.clone();
-        for m in messages {
-            sink(m);
+        for d in batch.deliver {
+            sink(d);
+        }
+        match batch.end {
+            None => {}
+            Some(End::Retry { reason, hint }) => Self::schedule_retry(this, reason, hint),
+            Some(End::Stop { reason, hint }) => {
+                let mut inner = this.borrow_mut();
+                if inner.generation == generation {
+                    inner.teardown(false);
+                    inner.status.set(ConnState::Error { reason, hint });
+                }
+            }
         }
     }
 
@@ -538,9 +664,7 @@ impl Connection {
         if inner.settings.is_none() {
             return;
         }
-        let delay = backoff_delay_ms(inner.attempt, random());
-        let attempt = inner.attempt + 1;
-        inner.attempt = attempt;
+        let (delay, attempt) = inner.backoff.failed(now_ms(), random());
         inner.status.set(ConnState::Reconnecting {
             retry_at_ms: now_ms() + delay,
             attempt,
@@ -560,6 +684,34 @@ impl Connection {
 }
 
 impl Inner {
+    /// Sends a plan's bytes and shows its progress (not its end: that comes
+    /// after delivery).
+    fn carry_out(&mut self, plan: &Plan) {
+        if let Some(sock) = &self.socket {
+            for b in &plan.send {
+                let _ = sock.send(b);
+            }
+        }
+        let url = self.socket.as_ref().map(Socket::url).unwrap_or_default();
+        match &plan.progress {
+            None => {}
+            Some(Progress::Connected) => self.status.set(ConnState::Connected { url }),
+            Some(Progress::Subscribed { granted, refused }) => {
+                self.backoff.subscribed(now_ms());
+                let mqtt = self
+                    .session
+                    .as_ref()
+                    .map_or("3.1.1", |c| c.options().version.label());
+                self.status.set(ConnState::Subscribed {
+                    url,
+                    mqtt,
+                    granted: granted.clone(),
+                    refused: refused.clone(),
+                });
+            }
+        }
+    }
+
     /// Drops the socket, session and timers. With `polite`, a DISCONNECT is
     /// sent first when the session is up.
     fn teardown(&mut self, polite: bool) {

@@ -44,25 +44,29 @@ pub enum EntryKind {
     Unrecognised,
     /// Looked like a frame but did not decode.
     Error,
+    /// An MQTT message too large to take, skipped unread.
+    Oversize,
 }
 
 impl EntryKind {
-    /// `sensor`, `mesh`, `unrecognised` or `error` (`data-kind`).
+    /// `sensor`, `mesh`, `unrecognised`, `error` or `oversize` (`data-kind`).
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::Sensor => "sensor",
             EntryKind::Mesh => "mesh",
             EntryKind::Unrecognised => "unrecognised",
             EntryKind::Error => "error",
+            EntryKind::Oversize => "oversize",
         }
     }
 
     /// All kinds, for filters.
-    pub const ALL: [EntryKind; 4] = [
+    pub const ALL: [EntryKind; 5] = [
         EntryKind::Sensor,
         EntryKind::Mesh,
         EntryKind::Unrecognised,
         EntryKind::Error,
+        EntryKind::Oversize,
     ];
 }
 

@@ -35,7 +35,7 @@ pub struct PacketRecord {
     pub rx_ms: f64,
     /// MQTT topic.
     pub topic: String,
-    /// Packet-log kind (`sensor`, `mesh`, `unrecognised`, `error`).
+    /// Packet-log kind (`sensor`, `mesh`, `unrecognised`, `error`, `oversize`).
     pub kind: String,
     /// Station, when known.
     pub station: Option<u16>,

@@ -6,17 +6,24 @@
 //!
 //! - reassembly: WebSocket frames are not MQTT packets, so bytes are buffered
 //!   and packets are cut out of the buffer by their fixed header, whether one
-//!   packet spans several frames or one frame packs several packets;
+//!   packet spans several frames or one frame packs several packets. At most
+//!   one packet of at most [`MAX_PACKET_BYTES`] is buffered: a PUBLISH that
+//!   declares more is skipped by its declared length as its bytes stream in
+//!   (acknowledged at QoS 1/2, reported as [`Event::Oversize`] with its topic)
+//!   and the session goes on;
 //! - the session: CONNECT (optional username/password, clean session/start,
 //!   the caller's client id), CONNACK, SUBSCRIBE to every topic filter and
-//!   SUBACK, PUBLISH at QoS 0/1/2 with PUBACK / PUBREC+PUBCOMP, keepalive
-//!   PINGREQ and the PINGRESP/CONNACK time-outs;
+//!   SUBACK, PUBLISH at QoS 0/1/2 with PUBACK / PUBREC+PUBCOMP (a PUBLISH
+//!   before CONNACK is a protocol error), keepalive PINGREQ and the
+//!   CONNACK/SUBACK/PINGRESP time-outs;
 //! - the protocol version ([`MqttVersion`]): both speak the same session; the
 //!   wire format differs. With MQTT 5 the CONNECT also tells the broker the
 //!   largest packet this client takes ([`MAX_PACKET_BYTES`]; the broker drops
 //!   bigger messages instead of breaking the connection), CONNACK/SUBACK/
 //!   DISCONNECT reason codes and reason strings are reported, and a Server
-//!   Keep Alive from the broker replaces the configured keepalive. A broker
+//!   Keep Alive from the broker replaces the configured keepalive (a Server
+//!   Keep Alive of 0 still leaves the dead-connection ping running, see
+//!   [`MqttClient::ping_interval_secs`]). A broker
 //!   that answers in the other version's CONNACK format is recognised and
 //!   reported as "choose MQTT x in the settings".
 //!
@@ -33,6 +40,18 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PACKET_BYTES: usize = 1024 * 1024;
 /// How long to wait for CONNACK after sending CONNECT.
 pub const CONNACK_TIMEOUT_MS: f64 = 10_000.0;
+/// How long to wait for SUBACK after sending SUBSCRIBE.
+pub const SUBACK_TIMEOUT_MS: f64 = 10_000.0;
+/// The dead-connection ping interval when neither the broker nor the
+/// settings give a keepalive (both 0): MQTT lets a client send PINGREQ at any
+/// time, so a silent dead connection is still noticed.
+pub const DEAD_CONNECTION_DEFAULT_SECS: u16 = 60;
+/// Bytes of an oversize PUBLISH's topic kept for its report (longer topics
+/// are cut and end with `…`).
+pub const OVERSIZE_TOPIC_BYTES: usize = 256;
+/// Longest MQTT string (client id, user name) and binary field (password):
+/// they carry a 2-byte length.
+pub const MAX_MQTT_STRING_BYTES: usize = 65_535;
 
 /// The MQTT protocol version a session speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -73,7 +92,9 @@ impl MqttVersion {
 pub struct ClientOptions {
     /// Client identifier (random per tab).
     pub client_id: String,
-    /// Keepalive in seconds (0 disables pings).
+    /// Keepalive in seconds, sent in CONNECT. 0 tells the broker to expect
+    /// no pings; the dead-connection ping then runs every
+    /// [`DEAD_CONNECTION_DEFAULT_SECS`] all the same.
     pub keep_alive_secs: u16,
     /// Optional user name.
     pub username: Option<String>,
@@ -93,6 +114,19 @@ pub struct Message {
     /// Payload bytes.
     pub payload: Vec<u8>,
     /// QoS it was delivered with.
+    pub qos: u8,
+    /// Retained message.
+    pub retain: bool,
+}
+
+/// A PUBLISH larger than [`MAX_PACKET_BYTES`], skipped unread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oversize {
+    /// Declared size of the whole packet in bytes.
+    pub size: usize,
+    /// Its topic (lossy UTF-8), cut to [`OVERSIZE_TOPIC_BYTES`] with `…`.
+    pub topic: String,
+    /// QoS from the fixed header.
     pub qos: u8,
     /// Retained message.
     pub retain: bool,
@@ -130,6 +164,9 @@ pub enum Event {
     Subscribed(Vec<Grant>),
     /// An application message.
     Message(Message),
+    /// A PUBLISH too large to take, skipped (and acknowledged at QoS 1/2);
+    /// the session goes on.
+    Oversize(Oversize),
     /// The broker sent something that is not valid MQTT, or ended the
     /// session (the session is over).
     ProtocolError(String),
@@ -151,7 +188,7 @@ pub enum Poll {
     Idle,
     /// Send this PINGREQ.
     Send(Vec<u8>),
-    /// The broker did not answer in time (CONNACK or PINGRESP).
+    /// The broker did not answer in time (CONNACK, SUBACK or PINGRESP).
     Timeout(&'static str),
 }
 
@@ -164,18 +201,174 @@ enum Phase {
     Closed,
 }
 
+/// Why [`MqttClient::new`] refused its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionsError {
+    /// The client id is empty or longer than [`MAX_MQTT_STRING_BYTES`].
+    ClientId(usize),
+    /// The user name (its length in bytes) does not fit an MQTT string.
+    UserName(usize),
+    /// The password (its length in bytes) does not fit an MQTT field.
+    Password(usize),
+    /// Not a valid MQTT topic filter.
+    TopicFilter(String),
+}
+
+impl OptionsError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            OptionsError::ClientId(_) => "reload the page for a new client id",
+            OptionsError::UserName(_) => "shorten the user name in the settings",
+            OptionsError::Password(_) => "shorten the password in the settings",
+            OptionsError::TopicFilter(_) => {
+                "fix the topic filters in the settings (e.g. iotdata/#)"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX: usize = MAX_MQTT_STRING_BYTES;
+        match self {
+            OptionsError::ClientId(n) => {
+                write!(f, "the client id is {n} bytes; MQTT takes 1 to {MAX}")
+            }
+            OptionsError::UserName(n) => write!(
+                f,
+                "the user name is {n} bytes; MQTT cannot send more than {MAX}"
+            ),
+            OptionsError::Password(n) => write!(
+                f,
+                "the password is {n} bytes; MQTT cannot send more than {MAX}"
+            ),
+            OptionsError::TopicFilter(t) => write!(f, "'{t}' is not a valid MQTT topic filter"),
+        }
+    }
+}
+
+impl std::error::Error for OptionsError {}
+
+/// A PUBLISH over [`MAX_PACKET_BYTES`] whose body is being discarded as it
+/// arrives; keeps only its topic (cut) and packet identifier.
+#[derive(Debug)]
+struct Skip {
+    /// Declared size of the whole packet.
+    total: usize,
+    qos: u8,
+    retain: bool,
+    /// Body bytes still to discard.
+    left: usize,
+    /// Body bytes seen so far.
+    seen: usize,
+    /// The first body bytes: topic length and up to
+    /// [`OVERSIZE_TOPIC_BYTES`] of the topic.
+    head: Vec<u8>,
+    /// The packet identifier's two bytes (QoS 1/2), caught as they pass.
+    pid: [Option<u8>; 2],
+}
+
+impl Skip {
+    fn new(fixed: Fixed) -> Skip {
+        Skip {
+            total: fixed.total(),
+            qos: (fixed.first >> 1) & 0x03,
+            retain: fixed.first & 0x01 != 0,
+            left: fixed.remaining,
+            seen: 0,
+            head: Vec::new(),
+            pid: [None; 2],
+        }
+    }
+
+    fn topic_len(&self) -> Option<usize> {
+        match self.head.get(..2) {
+            Some(&[hi, lo]) => Some(usize::from(u16::from_be_bytes([hi, lo]))),
+            _ => None,
+        }
+    }
+
+    /// Takes (and drops) up to `left` body bytes from the front of `bytes`;
+    /// returns how many it took.
+    fn eat(&mut self, bytes: &[u8]) -> usize {
+        let n = self.left.min(bytes.len());
+        let Some(piece) = bytes.get(..n) else {
+            return 0;
+        };
+        let start = self.seen;
+        let keep = 2 + OVERSIZE_TOPIC_BYTES;
+        if start < keep {
+            let k = (keep - start).min(n);
+            self.head
+                .extend_from_slice(piece.get(..k).unwrap_or_default());
+        }
+        if let Some(len) = self.topic_len() {
+            for (i, slot) in self.pid.iter_mut().enumerate() {
+                let at = 2 + len + i;
+                if at >= start && at < start + n {
+                    *slot = piece.get(at - start).copied();
+                }
+            }
+        }
+        self.seen += n;
+        self.left -= n;
+        n
+    }
+
+    fn report(&self) -> Oversize {
+        let len = self.topic_len().unwrap_or(0);
+        let shown = len.min(OVERSIZE_TOPIC_BYTES);
+        let bytes = self.head.get(2..2 + shown).unwrap_or_default();
+        let mut topic = String::from_utf8_lossy(bytes).into_owned();
+        if len > shown {
+            topic.push('…');
+        }
+        Oversize {
+            size: self.total,
+            topic,
+            qos: self.qos,
+            retain: self.retain,
+        }
+    }
+
+    fn pid(&self) -> Option<Pid> {
+        match self.pid {
+            [Some(hi), Some(lo)] => Pid::try_from(u16::from_be_bytes([hi, lo])).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// What [`MqttClient::step`] did with the bytes at a packet boundary.
+enum Step {
+    /// Took this many bytes (a whole packet, or the fixed header of a
+    /// packet now being skipped).
+    Took(usize),
+    /// The packet is not complete yet.
+    Incomplete,
+    /// The session ended.
+    Closed,
+}
+
 /// An MQTT 3.1.1 or 5.0 client session over some byte stream.
 #[derive(Debug)]
 pub struct MqttClient {
     opts: ClientOptions,
     filters: Vec<TopicFilter>,
+    /// The start of one packet of at most [`MAX_PACKET_BYTES`].
     buf: Vec<u8>,
+    /// The oversize PUBLISH being skipped.
+    skip: Option<Skip>,
     phase: Phase,
     next_pid: u16,
     /// The keepalive in force (a v5 Server Keep Alive replaces the option).
     keep_alive_secs: u16,
     connect_sent_ms: f64,
+    subscribe_sent_ms: f64,
     last_sent_ms: f64,
+    /// When bytes last arrived from the broker.
+    last_received_ms: f64,
     ping_sent_ms: Option<f64>,
     qos2_pending: VecSet<u16>,
 }
@@ -595,15 +788,27 @@ fn decode_v5(fixed: Fixed, body: &[u8]) -> Result<Incoming, String> {
 
 impl MqttClient {
     /// Checks the options (topic filters must be valid MQTT filters, the
-    /// client id non-empty) and builds a session.
-    pub fn new(opts: ClientOptions) -> Result<MqttClient, String> {
-        if opts.client_id.is_empty() || opts.client_id.len() > 65535 {
-            return Err("client id must be 1 to 65535 bytes".into());
+    /// client id non-empty, client id, user name and password at most
+    /// [`MAX_MQTT_STRING_BYTES`]) and builds a session.
+    pub fn new(opts: ClientOptions) -> Result<MqttClient, OptionsError> {
+        let id = opts.client_id.len();
+        if id == 0 || id > MAX_MQTT_STRING_BYTES {
+            return Err(OptionsError::ClientId(id));
+        }
+        if let Some(n) = opts.username.as_ref().map(String::len) {
+            if n > MAX_MQTT_STRING_BYTES {
+                return Err(OptionsError::UserName(n));
+            }
+        }
+        if let Some(n) = opts.password.as_ref().map(String::len) {
+            if n > MAX_MQTT_STRING_BYTES {
+                return Err(OptionsError::Password(n));
+            }
         }
         let mut filters = Vec::with_capacity(opts.topics.len());
         for t in &opts.topics {
             let f = TopicFilter::try_from(t.as_str())
-                .map_err(|_| format!("'{t}' is not a valid MQTT topic filter"))?;
+                .map_err(|_| OptionsError::TopicFilter(t.clone()))?;
             filters.push(f);
         }
         Ok(MqttClient {
@@ -611,10 +816,13 @@ impl MqttClient {
             opts,
             filters,
             buf: Vec::new(),
+            skip: None,
             phase: Phase::New,
             next_pid: 1,
             connect_sent_ms: 0.0,
+            subscribe_sent_ms: 0.0,
             last_sent_ms: 0.0,
+            last_received_ms: 0.0,
             ping_sent_ms: None,
             qos2_pending: VecSet::new(),
         })
@@ -631,6 +839,19 @@ impl MqttClient {
         self.keep_alive_secs
     }
 
+    /// Seconds of the dead-connection check (a PINGREQ after 75 % of it
+    /// without sending, a time-out when its PINGRESP takes all of it): the
+    /// keepalive in force, or when that is 0 (a Server Keep Alive of 0, or
+    /// 0 configured) the configured keepalive, or else
+    /// [`DEAD_CONNECTION_DEFAULT_SECS`]. A keepalive of 0 only tells the
+    /// broker not to expect pings; this client may still send them.
+    pub fn ping_interval_secs(&self) -> u16 {
+        [self.keep_alive_secs, self.opts.keep_alive_secs]
+            .into_iter()
+            .find(|&s| s > 0)
+            .unwrap_or(DEAD_CONNECTION_DEFAULT_SECS)
+    }
+
     /// True once SUBACK has arrived (or there was nothing to subscribe to).
     pub fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
@@ -641,9 +862,15 @@ impl MqttClient {
         matches!(self.phase, Phase::Subscribing(_) | Phase::Ready)
     }
 
-    /// Bytes buffered waiting for the rest of a packet.
+    /// Bytes buffered waiting for the rest of a packet (at most
+    /// [`MAX_PACKET_BYTES`]; a skipped packet's bytes are not kept).
     pub fn buffered(&self) -> usize {
         self.buf.len()
+    }
+
+    /// Bytes of an oversize packet still to be skipped (0 when none).
+    pub fn skipping(&self) -> usize {
+        self.skip.as_ref().map_or(0, |s| s.left)
     }
 
     fn encode(&self, packet: Outgoing) -> Vec<u8> {
@@ -672,63 +899,154 @@ impl MqttClient {
 
     /// Feeds bytes received from the transport (any split). Returns what to
     /// send and what happened, in order. After a protocol error or a refused
-    /// CONNACK, further input is ignored.
+    /// CONNACK, further input is ignored. Memory stays bounded whatever the
+    /// input: whole packets are parsed straight from `chunk`, only an
+    /// incomplete packet's bytes (at most [`MAX_PACKET_BYTES`]) are kept, and
+    /// an oversize PUBLISH is discarded as it arrives.
     pub fn receive(&mut self, chunk: &[u8], now_ms: f64) -> Vec<Output> {
         let mut out = Vec::new();
-        if self.phase == Phase::Closed {
-            return out;
+        if !chunk.is_empty() {
+            self.last_received_ms = now_ms;
         }
-        self.buf.extend_from_slice(chunk);
-        let version = self.opts.version;
-        let mut consumed = 0usize;
-        while consumed < self.buf.len() && self.phase != Phase::Closed {
-            let rest = &self.buf[consumed..];
-            let fixed = match Fixed::read(version, rest) {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    self.fail(&mut out, e);
+        let mut input = chunk;
+        while self.phase != Phase::Closed {
+            if let Some(skip) = self.skip.as_mut() {
+                let n = skip.eat(input);
+                input = input.get(n..).unwrap_or_default();
+                if skip.left > 0 {
                     break;
                 }
-            };
-            let total = fixed.total();
-            if total > MAX_PACKET_BYTES {
-                self.fail(
-                    &mut out,
-                    format!("MQTT packet of {total} bytes is too large"),
-                );
-                break;
+                if let Some(skip) = self.skip.take() {
+                    self.skipped(&skip, now_ms, &mut out);
+                }
+                continue;
             }
-            let (Some(bytes), Some(body)) = (rest.get(..total), rest.get(fixed.header..total))
-            else {
-                break;
-            };
-            if self.phase == Phase::AwaitingConnack {
-                if let Some(code) = foreign_connack(version, bytes) {
-                    self.refuse_foreign(code, &mut out);
+            if self.buf.is_empty() {
+                if input.is_empty() {
                     break;
                 }
+                match self.step(input, now_ms, &mut out) {
+                    Step::Took(n) => input = input.get(n..).unwrap_or_default(),
+                    Step::Incomplete => {
+                        // Bounded: less than one packet of at most
+                        // MAX_PACKET_BYTES, or an incomplete fixed header.
+                        self.buf.extend_from_slice(input);
+                        break;
+                    }
+                    Step::Closed => break,
+                }
+                continue;
             }
-            let decoded = match version {
-                MqttVersion::V311 => decode_v3(fixed, body),
-                MqttVersion::V5 => decode_v5(fixed, body),
+            // Complete the buffered packet from the input, taking no more
+            // than it needs (one byte at a time while its header is cut).
+            let mut buf = std::mem::take(&mut self.buf);
+            let want = match Fixed::read(self.opts.version, &buf) {
+                Ok(Some(f)) if f.total() <= MAX_PACKET_BYTES => f.total().saturating_sub(buf.len()),
+                Ok(Some(_)) | Err(_) => 0,
+                Ok(None) => 1,
             };
-            let packet = match decoded {
-                Ok(p) => p,
-                Err(e) => {
-                    self.fail(&mut out, format!("invalid MQTT packet: {e}"));
-                    break;
+            let n = want.min(input.len());
+            buf.extend_from_slice(input.get(..n).unwrap_or_default());
+            input = input.get(n..).unwrap_or_default();
+            match self.step(&buf, now_ms, &mut out) {
+                Step::Took(used) => {
+                    let rest = buf.get(used..).unwrap_or_default();
+                    // Only the body of a packet now skipped can follow.
+                    if let Some(skip) = self.skip.as_mut() {
+                        skip.eat(rest);
+                    }
+                    buf.clear();
+                    self.buf = buf;
                 }
-            };
-            consumed += total;
-            self.handle(packet, now_ms, &mut out);
+                Step::Incomplete => {
+                    self.buf = buf;
+                    if input.is_empty() {
+                        break;
+                    }
+                }
+                Step::Closed => break,
+            }
         }
         if self.phase == Phase::Closed {
-            self.buf.clear();
-        } else {
-            self.buf.drain(..consumed);
+            self.buf = Vec::new();
+            self.skip = None;
         }
         out
+    }
+
+    /// Handles the packet at the start of `bytes` (a packet boundary).
+    fn step(&mut self, bytes: &[u8], now_ms: f64, out: &mut Vec<Output>) -> Step {
+        let version = self.opts.version;
+        let fixed = match Fixed::read(version, bytes) {
+            Ok(Some(f)) => f,
+            Ok(None) => return Step::Incomplete,
+            Err(e) => {
+                self.fail(out, e);
+                return Step::Closed;
+            }
+        };
+        let total = fixed.total();
+        if total > MAX_PACKET_BYTES {
+            if fixed.first >> 4 != 3 {
+                self.fail(
+                    out,
+                    format!("MQTT packet of {total} bytes is too large (not a PUBLISH)"),
+                );
+                return Step::Closed;
+            }
+            if !self.is_connected() {
+                self.fail(out, "the broker sent PUBLISH before CONNACK".into());
+                return Step::Closed;
+            }
+            self.skip = Some(Skip::new(fixed));
+            return Step::Took(fixed.header);
+        }
+        let (Some(packet), Some(body)) = (bytes.get(..total), bytes.get(fixed.header..total))
+        else {
+            return Step::Incomplete;
+        };
+        if self.phase == Phase::AwaitingConnack {
+            if let Some(code) = foreign_connack(version, packet) {
+                self.refuse_foreign(code, out);
+                return Step::Closed;
+            }
+        }
+        let decoded = match version {
+            MqttVersion::V311 => decode_v3(fixed, body),
+            MqttVersion::V5 => decode_v5(fixed, body),
+        };
+        match decoded {
+            Ok(p) => self.handle(p, now_ms, out),
+            Err(e) => self.fail(out, format!("invalid MQTT packet: {e}")),
+        }
+        if self.phase == Phase::Closed {
+            Step::Closed
+        } else {
+            Step::Took(total)
+        }
+    }
+
+    /// An oversize PUBLISH was skipped to its end: acknowledge it (QoS 1/2,
+    /// so the broker does not send it again) and report it.
+    fn skipped(&mut self, skip: &Skip, now_ms: f64, out: &mut Vec<Output>) {
+        match (skip.qos, skip.pid()) {
+            (1, Some(pid)) => {
+                let ack = self.encode(Outgoing::Puback(pid));
+                self.send(out, ack, now_ms);
+            }
+            (2, Some(pid)) => {
+                let rec = self.encode(Outgoing::Pubrec(pid));
+                self.send(out, rec, now_ms);
+            }
+            (0, _) => {}
+            _ => {
+                return self.fail(
+                    out,
+                    "oversize PUBLISH without a valid packet identifier".into(),
+                )
+            }
+        }
+        out.push(Output::Event(Event::Oversize(skip.report())));
     }
 
     fn fail(&mut self, out: &mut Vec<Output>, msg: String) {
@@ -810,6 +1128,7 @@ impl MqttClient {
                     let pid = self.take_pid();
                     let bytes = self.encode(Outgoing::Subscribe(pid, &self.filters));
                     self.phase = Phase::Subscribing(pid.value());
+                    self.subscribe_sent_ms = now_ms;
                     self.send(out, bytes, now_ms);
                 }
             }
@@ -836,6 +1155,9 @@ impl MqttClient {
                 payload,
                 retain,
             } => {
+                if !self.is_connected() {
+                    return self.fail(out, "the broker sent PUBLISH before CONNACK".into());
+                }
                 let (qos, deliver) = match qos_pid {
                     QosPid::Level0 => (0, true),
                     QosPid::Level1(pid) => {
@@ -860,6 +1182,9 @@ impl MqttClient {
                 }
             }
             Incoming::Pubrel(pid) => {
+                if !self.is_connected() {
+                    return self.fail(out, "the broker sent PUBREL before CONNACK".into());
+                }
                 self.qos2_pending.remove(&pid.value());
                 let comp = self.encode(Outgoing::Pubcomp(pid));
                 self.send(out, comp, now_ms);
@@ -872,8 +1197,11 @@ impl MqttClient {
     }
 
     /// Call periodically (e.g. every second): returns a PINGREQ when the
-    /// connection has been quiet for the keepalive period, or a time-out when
-    /// CONNACK or PINGRESP did not arrive in time.
+    /// connection has been quiet for 75 % of [`MqttClient::ping_interval_secs`],
+    /// or a time-out when CONNACK, SUBACK ([`SUBACK_TIMEOUT_MS`]) or
+    /// PINGRESP did not arrive in time. While a PINGRESP is awaited, any
+    /// bytes from the broker (the pieces of a large message, say) count as
+    /// a sign of life: the time-out needs a whole interval of silence.
     pub fn poll(&mut self, now_ms: f64) -> Poll {
         match self.phase {
             Phase::AwaitingConnack => {
@@ -883,12 +1211,16 @@ impl MqttClient {
                 Poll::Idle
             }
             Phase::Subscribing(_) | Phase::Ready => {
-                let ka = f64::from(self.keep_alive_secs) * 1000.0;
-                if ka <= 0.0 {
-                    return Poll::Idle;
+                if matches!(self.phase, Phase::Subscribing(_))
+                    && now_ms - self.subscribe_sent_ms >= SUBACK_TIMEOUT_MS
+                {
+                    return Poll::Timeout("no SUBACK from the broker within 10 s");
                 }
+                let ka = f64::from(self.ping_interval_secs()) * 1000.0;
                 if let Some(sent) = self.ping_sent_ms {
-                    if now_ms - sent >= ka {
+                    // Any bytes from the broker show the connection is alive:
+                    // a PINGRESP queued behind a large message comes late.
+                    if now_ms - sent.max(self.last_received_ms) >= ka {
                         return Poll::Timeout("no answer to the keepalive ping");
                     }
                     return Poll::Idle;

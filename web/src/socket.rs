@@ -1,7 +1,12 @@
 //! Step 1 of the pipeline: a browser WebSocket in binary mode.
 //!
 //! Opens `url` with the `mqtt` sub-protocol (what MQTT-over-WebSocket brokers
-//! expect), receives ArrayBuffers and hands every event to one callback. The
+//! expect), receives ArrayBuffers and hands every event to one callback. A
+//! message's size is read before anything is copied into wasm memory: one
+//! larger than [`WS_CHUNK_BYTES`] is handed over as several
+//! [`SocketEvent::Data`] pieces of at most that size (the MQTT session
+//! reassembles or skips packets across pieces as across messages), so no
+//! message is ever copied whole. The
 //! handlers are detached and the socket closed when the [`Socket`] is dropped,
 //! so a stale socket can never report into a newer connection.
 
@@ -11,13 +16,16 @@ use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 /// The WebSocket sub-protocol for MQTT (MQTT 3.1.1 § 6; the same for MQTT 5).
 pub const MQTT_SUBPROTOCOL: &str = "mqtt";
+/// Largest piece of a WebSocket message copied into wasm memory at once.
+pub const WS_CHUNK_BYTES: usize = 64 * 1024;
 
 /// Something that happened on the socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SocketEvent {
     /// The connection is open.
     Open,
-    /// A message (binary, or the UTF-8 bytes of a text frame).
+    /// A message, or a piece of at most [`WS_CHUNK_BYTES`] of one (binary,
+    /// or the UTF-8 bytes of a text frame).
     Data(Vec<u8>),
     /// The browser reported an error (always followed by `Closed`).
     Error,
@@ -69,15 +77,37 @@ impl Socket {
         let cb = on_event.clone();
         let on_open: Handler = Closure::new(move |_: Event| cb(SocketEvent::Open));
         let cb = on_event.clone();
+        let this = ws.clone();
         let on_message: Handler = Closure::new(move |e: Event| {
             let Some(e) = e.dyn_ref::<MessageEvent>() else {
                 return;
             };
             let data = e.data();
+            // Stop handing over pieces once the socket is closed (the
+            // session failed on an earlier piece).
+            let open = || this.ready_state() == WebSocket::OPEN;
             if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-                cb(SocketEvent::Data(js_sys::Uint8Array::new(buf).to_vec()));
-            } else if let Some(text) = data.as_string() {
-                cb(SocketEvent::Data(text.into_bytes()));
+                let view = js_sys::Uint8Array::new(buf);
+                let len = view.length();
+                let mut at = 0u32;
+                while at < len && open() {
+                    let end = at.saturating_add(WS_CHUNK_BYTES as u32).min(len);
+                    cb(SocketEvent::Data(view.subarray(at, end).to_vec()));
+                    at = end;
+                }
+            } else if let Some(text) = data.dyn_ref::<js_sys::JsString>() {
+                // Not MQTT (which is binary), but passed on as UTF-8 for the
+                // session to reject; a UTF-8 piece is at most 3 bytes per
+                // UTF-16 unit.
+                let len = text.length();
+                let step = (WS_CHUNK_BYTES / 3) as u32;
+                let mut at = 0u32;
+                while at < len && open() {
+                    let end = at.saturating_add(step).min(len);
+                    let piece: String = text.slice(at, end).into();
+                    cb(SocketEvent::Data(piece.into_bytes()));
+                    at = end;
+                }
             }
         });
         let cb = on_event.clone();

@@ -435,7 +435,7 @@ pub struct Store {
     /// Messages ingested since start (including dropped log entries).
     pub total_messages: u64,
     /// Messages per kind since start, indexed like [`EntryKind::ALL`].
-    pub kind_counts: [u64; 4],
+    pub kind_counts: [u64; EntryKind::ALL.len()],
 }
 
 impl Default for Store {
@@ -488,7 +488,7 @@ impl Store {
             frame_bytes: 0,
             frame_bytes_cap: MAX_FRAME_BYTES_TOTAL,
             total_messages: 0,
-            kind_counts: [0; 4],
+            kind_counts: [0; EntryKind::ALL.len()],
         }
     }
 
@@ -1002,6 +1002,40 @@ fn push_point(
     !full
 }
 
+impl Store {
+    /// Records an MQTT message that was too large to take (skipped by the
+    /// MQTT session, never read): an `oversize` log entry "oversize N bytes
+    /// on <topic>" (`topic` is already cut to a bound by the session).
+    pub fn record_oversize(&mut self, rx_ms: f64, topic: &str, size: usize) {
+        self.total_messages += 1;
+        let shown = if topic.is_empty() {
+            "(no topic)"
+        } else {
+            topic
+        };
+        let entry = LogEntry {
+            id: self.next_id,
+            rx_ms,
+            topic: self.topic(topic),
+            kind: EntryKind::Oversize,
+            station: None,
+            origin: None,
+            sequence: None,
+            duplicate: false,
+            size,
+            first_bytes: Vec::new(),
+            frame: None,
+            summary: format!("oversize {size} bytes on {shown}"),
+        };
+        self.next_id += 1;
+        self.kind_counts[kind_index(entry.kind)] += 1;
+        if self.log.len() >= LOG_CAPACITY {
+            self.log.pop_back();
+        }
+        self.log.push_front(entry);
+    }
+}
+
 /// The store as the UI sees it: data plus revision signals bumped at most once
 /// per animation frame. `Copy`, so views can capture it freely.
 #[derive(Clone, Copy)]
@@ -1095,6 +1129,13 @@ impl Live {
             .try_update_value(|s| s.ingest(rx_ms, topic, payload))
             .unwrap_or_default();
         self.mark(change);
+    }
+
+    /// Records an oversize MQTT message (see [`Store::record_oversize`]).
+    pub fn record_oversize(&self, rx_ms: f64, topic: &str, size: usize) {
+        self.store
+            .try_update_value(|s| s.record_oversize(rx_ms, topic, size));
+        self.mark(Change::default());
     }
 
     fn mark(&self, change: Change) {

@@ -6,12 +6,16 @@
 //! wasm32-unknown-unknown`, with scripts/env.sh sourced) and natively
 //! (`cargo test -p iotdata-web`).
 
-use iotdata_web::connection::{backoff_delay_ms, explain_close, CloseInfo, BACKOFF_MAX_MS};
+use iotdata_web::connection::{
+    backoff_delay_ms, explain_close, plan, Backoff, CloseInfo, Delivery, End, Progress,
+    BACKOFF_MAX_MS, HEALTHY_AFTER_MS,
+};
 use iotdata_web::decode::{decode_payload, EntryKind};
 use iotdata_web::mqtt::{
     encode_connack, encode_connack_v5, encode_disconnect_v5, encode_publish, encode_publish_v5,
-    encode_suback, encode_suback_v5, ClientOptions, Event, MqttClient, MqttVersion, Output, Poll,
-    MAX_PACKET_BYTES,
+    encode_suback, encode_suback_v5, ClientOptions, Event, MqttClient, MqttVersion, OptionsError,
+    Output, Oversize, Poll, DEAD_CONNECTION_DEFAULT_SECS, MAX_PACKET_BYTES, OVERSIZE_TOPIC_BYTES,
+    SUBACK_TIMEOUT_MS,
 };
 use iotdata_web::payload::{classify, parse_hex, FrameKind, FrameSource, Payload};
 use iotdata_web::settings::{check_broker_url, parse_query, Settings, DEFAULT_TOPIC};
@@ -418,6 +422,342 @@ fn mqtt5_broker_disconnect_and_topic_alias_end_the_session_with_a_reason() {
         "{out:?}"
     );
     assert!(messages(&out).is_empty());
+}
+
+// ---- hostile broker input -------------------------------------------------------
+
+fn oversizes(out: &[Output]) -> Vec<Oversize> {
+    events(out)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Oversize(o) => Some(o),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A PUBLISH of 1.5 MB (over the 1 MiB limit), split into many WebSocket
+/// frames (the first bytes one at a time, through the fixed header and the
+/// topic), is skipped without being buffered: it is acknowledged, reported
+/// with its topic, and the normal PUBLISH packed after it in the last frame
+/// is delivered.
+#[wasm_bindgen_test]
+fn mqtt_oversize_publish_is_skipped_across_split_frames() {
+    for version in MqttVersion::ALL {
+        let mut c = match version {
+            MqttVersion::V311 => ready_session(),
+            MqttVersion::V5 => ready_session_v5(None),
+        };
+        let payload = vec![0xA5u8; 1_500_000];
+        let big = match version {
+            MqttVersion::V311 => encode_publish("iotdata/big", &payload, 1, 42),
+            MqttVersion::V5 => encode_publish_v5("iotdata/big", &payload, 1, 42, None),
+        }
+        .unwrap();
+        assert!(big.len() > MAX_PACKET_BYTES);
+        let small = encode_publish_v5("iotdata/raw/0001", b"after", 0, 0, None).unwrap();
+        let small = match version {
+            MqttVersion::V311 => encode_publish("iotdata/raw/0001", b"after", 0, 0).unwrap(),
+            MqttVersion::V5 => small,
+        };
+        let mut cuts: Vec<usize> = (1..=20).collect();
+        cuts.extend(
+            (1..)
+                .map(|i| 20 + i * 40_000)
+                .take_while(|&c| c < big.len()),
+        );
+        let mut at = 0;
+        for cut in cuts {
+            let out = c.receive(&big[at..cut], 3.0);
+            assert!(
+                out.is_empty(),
+                "{version:?}: output before the end ({cut}): {out:?}"
+            );
+            assert!(
+                c.buffered() <= 5,
+                "{version:?}: {} bytes buffered",
+                c.buffered()
+            );
+            at = cut;
+        }
+        assert!(c.skipping() > 0);
+        let mut last = big[at..].to_vec();
+        last.extend_from_slice(&small);
+        let out = c.receive(&last, 4.0);
+        assert_eq!(sends(&out), vec![vec![0x40, 0x02, 0x00, 42]], "PUBACK");
+        assert_eq!(
+            oversizes(&out),
+            vec![Oversize {
+                size: big.len(),
+                topic: "iotdata/big".into(),
+                qos: 1,
+                retain: false,
+            }]
+        );
+        assert_eq!(
+            messages(&out),
+            vec![("iotdata/raw/0001".to_string(), b"after".to_vec())]
+        );
+        assert_eq!((c.buffered(), c.skipping()), (0, 0));
+        assert!(c.is_ready(), "the session goes on");
+    }
+}
+
+/// One frame holding most of an oversize PUBLISH is not buffered; QoS 2 is
+/// answered with PUBREC; a long topic is cut with a marker; the next packet
+/// in the following frame is delivered.
+#[wasm_bindgen_test]
+fn mqtt_oversize_in_one_frame_qos2_and_long_topic() {
+    let mut c = ready_session();
+    let topic = format!("iotdata/{}", "x".repeat(400));
+    let big = encode_publish(&topic, &vec![1u8; MAX_PACKET_BYTES + 10], 2, 7).unwrap();
+    let out = c.receive(&big[..big.len() - 1], 3.0);
+    assert!(out.is_empty());
+    assert_eq!((c.buffered(), c.skipping()), (0, 1));
+    let mut rest = big[big.len() - 1..].to_vec();
+    rest.extend(encode_publish("iotdata/a", b"y", 0, 0).unwrap());
+    let out = c.receive(&rest, 3.0);
+    assert_eq!(sends(&out), vec![vec![0x50, 0x02, 0x00, 7]], "PUBREC");
+    let o = &oversizes(&out)[0];
+    assert_eq!(o.qos, 2);
+    assert!(o.topic.ends_with('…'), "{}", o.topic);
+    assert_eq!(o.topic.len(), OVERSIZE_TOPIC_BYTES + '…'.len_utf8());
+    assert!(o.topic.starts_with("iotdata/xxx"));
+    assert_eq!(messages(&out).len(), 1);
+    // A retained QoS 0 one: no acknowledgement.
+    let mut big0 = encode_publish("r", &vec![0u8; MAX_PACKET_BYTES], 0, 0).unwrap();
+    big0[0] |= 0x01;
+    let out = c.receive(&big0, 4.0);
+    assert!(sends(&out).is_empty());
+    assert!(matches!(&oversizes(&out)[..], [o] if o.retain && o.topic == "r"));
+}
+
+/// Only a PUBLISH is skipped: any other packet over the limit, or an
+/// oversize PUBLISH before CONNACK, ends the session.
+#[wasm_bindgen_test]
+fn mqtt_oversize_other_packets_and_before_connack_fail() {
+    let mut c = ready_session();
+    // SUBACK declaring 2 MB.
+    let out = c.receive(&[0x90, 0x80, 0x80, 0x80, 0x01, 0, 1], 3.0);
+    assert!(matches!(&events(&out)[..], [Event::ProtocolError(e)] if e.contains("too large")));
+    let mut c = session(&["iotdata/#"]);
+    let big = encode_publish("t", &vec![0u8; MAX_PACKET_BYTES], 0, 0).unwrap();
+    let out = c.receive(&big[..100], 1.0);
+    assert!(matches!(&events(&out)[..], [Event::ProtocolError(e)] if e.contains("before CONNACK")));
+}
+
+/// A PUBLISH (or PUBREL) before CONNACK is a protocol error, and nothing is
+/// delivered; CONNACK and PUBLISH in one frame are fine.
+#[wasm_bindgen_test]
+fn mqtt_publish_before_connack_is_a_protocol_error() {
+    let mut c = session(&["iotdata/#"]);
+    let out = c.receive(&encode_publish("iotdata/a", b"x", 1, 3).unwrap(), 1.0);
+    assert!(
+        matches!(&events(&out)[..], [Event::ProtocolError(e)] if e.contains("PUBLISH before CONNACK")),
+        "{out:?}"
+    );
+    assert!(sends(&out).is_empty(), "not acknowledged");
+    let mut c = session(&["iotdata/#"]);
+    let out = c.receive(&[0x62, 0x02, 0x00, 9], 1.0);
+    assert!(matches!(&events(&out)[..], [Event::ProtocolError(_)]));
+    let mut c = session(&["iotdata/#"]);
+    let mut frame = encode_connack(0);
+    frame.extend(encode_publish("iotdata/a", b"x", 0, 0).unwrap());
+    let out = c.receive(&frame, 1.0);
+    assert_eq!(messages(&out).len(), 1);
+}
+
+/// SUBSCRIBE without SUBACK for 10 s times out (then the driver reconnects
+/// with backoff); a SUBACK in time stops the clock.
+#[wasm_bindgen_test]
+fn mqtt_suback_timeout() {
+    let mut c = session(&["iotdata/#"]);
+    let out = c.receive(&encode_connack(0), 1_000.0);
+    assert_eq!(sends(&out).len(), 1, "SUBSCRIBE");
+    assert_eq!(c.poll(1_000.0 + SUBACK_TIMEOUT_MS - 1.0), Poll::Idle);
+    match c.poll(1_000.0 + SUBACK_TIMEOUT_MS) {
+        Poll::Timeout(why) => assert!(why.contains("no SUBACK"), "{why}"),
+        p => panic!("{p:?}"),
+    }
+    let mut c = ready_session();
+    assert_eq!(c.poll(SUBACK_TIMEOUT_MS + 5.0), Poll::Idle);
+}
+
+/// A Server Keep Alive of 0 (MQTT 5) is taken, but the dead-connection
+/// check keeps running at the configured keepalive; with 0 everywhere it
+/// runs at the default.
+#[wasm_bindgen_test]
+fn mqtt5_server_keep_alive_0_keeps_the_dead_connection_check() {
+    let mut c = ready_session_v5(Some(0));
+    assert_eq!(c.keep_alive_secs(), 0);
+    assert_eq!(c.ping_interval_secs(), 30);
+    assert_eq!(c.poll(20_000.0), Poll::Idle);
+    assert_eq!(c.poll(23_000.0), Poll::Send(vec![0xC0, 0x00]));
+    assert!(
+        matches!(c.poll(53_000.0), Poll::Timeout(_)),
+        "dead connection noticed"
+    );
+    let mut c = MqttClient::new(ClientOptions {
+        client_id: "k0".into(),
+        keep_alive_secs: 0,
+        username: None,
+        password: None,
+        topics: vec![],
+        version: MqttVersion::V5,
+    })
+    .unwrap();
+    c.connect(0.0);
+    c.receive(&encode_connack_v5(0, None, Some(0)), 1.0);
+    assert!(c.is_ready());
+    assert_eq!(c.ping_interval_secs(), DEAD_CONNECTION_DEFAULT_SECS);
+    let d = f64::from(DEAD_CONNECTION_DEFAULT_SECS) * 1000.0;
+    assert_eq!(c.poll(0.75 * d + 1.0), Poll::Send(vec![0xC0, 0x00]));
+    assert!(matches!(c.poll(1.75 * d + 2.0), Poll::Timeout(_)));
+}
+
+/// A PINGRESP queued behind a large message arrives late: bytes still
+/// streaming in keep the connection alive; a whole interval of silence after
+/// them ends it.
+#[wasm_bindgen_test]
+fn mqtt_bytes_streaming_in_count_as_alive_while_a_ping_waits() {
+    let mut c = ready_session();
+    let big = encode_publish("iotdata/big", &vec![0u8; MAX_PACKET_BYTES], 0, 0).unwrap();
+    assert_eq!(c.poll(23_000.0), Poll::Send(vec![0xC0, 0x00]));
+    let mut t = 23_000.0;
+    for piece in big.chunks(big.len() / 10) {
+        t += 5_000.0;
+        assert!(oversizes(&c.receive(piece, t)).len() <= 1);
+        assert_eq!(c.poll(t + 1.0), Poll::Idle, "alive at {t}");
+    }
+    assert!(t - 23_000.0 > 30_000.0, "longer than the keepalive");
+    assert_eq!(c.poll(t + 29_000.0), Poll::Idle);
+    assert!(matches!(c.poll(t + 30_000.0), Poll::Timeout(_)));
+}
+
+/// A user name or password longer than an MQTT string is refused with a
+/// clear message, never sent as an empty CONNECT.
+#[wasm_bindgen_test]
+fn mqtt_long_user_name_and_password_are_refused() {
+    let opts = |user: usize, pass: usize| ClientOptions {
+        client_id: "c".into(),
+        keep_alive_secs: 30,
+        username: Some("u".repeat(user)),
+        password: Some("p".repeat(pass)),
+        topics: vec!["iotdata/#".into()],
+        version: MqttVersion::V311,
+    };
+    let e = MqttClient::new(opts(65_536, 1)).unwrap_err();
+    assert_eq!(e, OptionsError::UserName(65_536));
+    assert!(e.to_string().contains("user name is 65536 bytes"), "{e}");
+    assert!(e.hint().contains("user name"));
+    let e = MqttClient::new(opts(1, 70_000)).unwrap_err();
+    assert_eq!(e, OptionsError::Password(70_000));
+    assert!(e.hint().contains("password"));
+    // The longest allowed ones make a real CONNECT.
+    let mut c = MqttClient::new(opts(65_535, 65_535)).unwrap();
+    let connect = c.connect(0.0);
+    assert!(connect.len() > 2 * 65_535, "{}", connect.len());
+}
+
+// ---- the driver's plan: deliver before failing -----------------------------
+
+/// Messages parsed before a failure in the same frame are acknowledged and
+/// delivered before the failure ends the session; nothing after it is.
+#[wasm_bindgen_test]
+fn deliver_then_fail() {
+    let mut c = ready_session();
+    let mut frame = encode_publish("iotdata/a", b"1", 1, 5).unwrap();
+    frame.extend(encode_publish("iotdata/b", b"2", 0, 0).unwrap());
+    frame.extend(encode_publish("iotdata/c", &vec![0; MAX_PACKET_BYTES], 0, 0).unwrap());
+    frame.extend([0xE0, 0x00]); // DISCONNECT from the broker
+    frame.extend(encode_publish("iotdata/d", b"4", 0, 0).unwrap());
+    let p = plan(c.receive(&frame, 3.0));
+    assert_eq!(p.send, vec![vec![0x40, 0x02, 0x00, 5]], "PUBACK sent");
+    let topics: Vec<String> = p
+        .deliver
+        .iter()
+        .map(|d| match d {
+            Delivery::Message(m) => m.topic.clone(),
+            Delivery::Oversize(o) => format!("oversize {}", o.topic),
+        })
+        .collect();
+    assert_eq!(topics, vec!["iotdata/a", "iotdata/b", "oversize iotdata/c"]);
+    assert!(
+        matches!(&p.end, Some(End::Retry { reason, .. }) if reason.contains("DISCONNECT")),
+        "{:?}",
+        p.end
+    );
+    // A refusal stops (final) or retries, with nothing delivered.
+    let mut c = session(&["x"]);
+    let p = plan(c.receive(&encode_connack(4), 1.0));
+    assert!(matches!(&p.end, Some(End::Stop { reason, .. }) if reason.contains("0x04")));
+    let mut c = session(&["x"]);
+    let p = plan(c.receive(&encode_connack(3), 1.0));
+    assert!(matches!(&p.end, Some(End::Retry { .. })));
+    // SUBACK: progress, or a stop when every filter was refused.
+    let mut c = session(&["a", "b"]);
+    let p = plan(c.receive(&encode_connack(0), 1.0));
+    assert_eq!(p.progress, Some(Progress::Connected));
+    assert_eq!(p.send.len(), 1);
+    let pid = u16::from_be_bytes([p.send[0][2], p.send[0][3]]);
+    let mut c2 = session(&["a", "b"]);
+    let _ = c2.receive(&encode_connack(0), 1.0);
+    let p = plan(c.receive(&encode_suback(pid, &[1, 0x80]), 2.0));
+    assert_eq!(
+        p.progress,
+        Some(Progress::Subscribed {
+            granted: vec!["a".into()],
+            refused: vec!["b".into()]
+        })
+    );
+    let p = plan(c2.receive(&encode_suback(pid, &[0x80, 0x80]), 2.0));
+    assert!(matches!(&p.end, Some(End::Stop { reason, .. }) if reason.contains("refused every")));
+}
+
+/// The backoff does not start again at every SUBACK: only a connection that
+/// stayed subscribed for HEALTHY_AFTER_MS resets it.
+#[wasm_bindgen_test]
+fn backoff_after_suback_resets_only_when_healthy() {
+    let mut b = Backoff::new();
+    assert_eq!(b.failed(0.0, 0.5), (1_000.0, 1));
+    b.connecting();
+    b.subscribed(2_000.0);
+    // Dropped 1 s after SUBACK: the delay keeps growing.
+    assert_eq!(b.failed(3_000.0, 0.5), (2_000.0, 2));
+    b.connecting();
+    b.subscribed(10_000.0);
+    assert!(!b.healthy(10_000.0 + HEALTHY_AFTER_MS - 1.0));
+    assert_eq!(
+        b.failed(10_000.0 + HEALTHY_AFTER_MS - 1.0, 0.5),
+        (4_000.0, 3)
+    );
+    // Up for the whole healthy period: back to 1 s.
+    b.connecting();
+    b.subscribed(100_000.0);
+    assert!(b.healthy(100_000.0 + HEALTHY_AFTER_MS));
+    assert_eq!(b.failed(100_000.0 + HEALTHY_AFTER_MS, 0.5), (1_000.0, 1));
+    // A failure before SUBACK never resets, whatever the time.
+    b.connecting();
+    assert_eq!(b.failed(1e9, 0.5), (2_000.0, 2));
+    // Many failures stay within the cap.
+    for _ in 0..100 {
+        b.failed(1e9, 0.999);
+    }
+    assert!(b.failed(1e9, 0.999).0 <= BACKOFF_MAX_MS);
+}
+
+/// An oversize report reaches the packet log as an `oversize` row.
+#[wasm_bindgen_test]
+fn oversize_report_reaches_the_log() {
+    let mut s = iotdata_web::store::Store::new();
+    s.record_oversize(5.0, "iotdata/big", 1_500_007);
+    let e = s.log().next().unwrap();
+    assert_eq!(e.kind, EntryKind::Oversize);
+    assert_eq!(e.kind.as_str(), "oversize");
+    assert_eq!(e.summary, "oversize 1500007 bytes on iotdata/big");
+    assert_eq!((&*e.topic, e.size), ("iotdata/big", 1_500_007));
+    assert!(e.frame.is_none());
+    assert!(EntryKind::ALL.contains(&EntryKind::Oversize));
 }
 
 fn xorshift(x: &mut u32) -> u8 {

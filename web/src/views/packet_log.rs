@@ -4,7 +4,7 @@
 //! in the inspector (`#hex=…`). Topics and summaries are rendered as text.
 //!
 //! Test hook: `data-testid="packet-row"` with `data-kind` = `sensor`, `mesh`,
-//! `unrecognised` or `error` (and `data-station` when known).
+//! `unrecognised`, `error` or `oversize` (and `data-station` when known).
 
 use leptos::prelude::*;
 
