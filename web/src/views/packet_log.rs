@@ -67,6 +67,43 @@ pub fn entry_matches(e: &LogEntry, station: &str, kind: &str) -> bool {
     LogFilter::new(station, kind).matches(e)
 }
 
+/// The table follows the log at most this often (ms): at thousands of
+/// packets a second every row would be new at every frame, faster than
+/// anyone reads; the count in the heading follows every frame.
+pub const LOG_REFRESH_MS: f64 = 200.0;
+
+/// A revision that follows `source` at most every [`LOG_REFRESH_MS`]: at
+/// once after a quiet spell, else when the interval is up.
+fn throttled(source: RwSignal<u64>) -> RwSignal<u64> {
+    let out = RwSignal::new(source.get_untracked());
+    let last = StoredValue::new(f64::NEG_INFINITY);
+    let waiting = StoredValue::new(false);
+    Effect::new(move |_| {
+        source.track();
+        let now = js_sys::Date::now();
+        let due = last.get_value() + LOG_REFRESH_MS;
+        if now >= due {
+            last.set_value(now);
+            out.set(source.get_untracked());
+        } else if !waiting.get_value() {
+            waiting.set_value(true);
+            let wait = std::time::Duration::from_millis((due - now).max(0.0) as u64);
+            set_timeout(
+                move || {
+                    // The view may be gone by now: every access is `try_`.
+                    waiting.try_update_value(|w| *w = false);
+                    last.try_update_value(|l| *l = js_sys::Date::now());
+                    if let Some(rev) = source.try_get_untracked() {
+                        out.try_set(rev);
+                    }
+                },
+                wait,
+            );
+        }
+    });
+    out
+}
+
 /// The rows shown: ids of the window of matching entries, with the number
 /// of entries above and below it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -91,6 +128,7 @@ pub fn PacketLog(
     let frozen = StoredValue::new(Vec::<LogEntry>::new());
     let limit = limit.unwrap_or(crate::store::LOG_CAPACITY);
     let vp = Viewport::new();
+    let log_rev = throttled(ctx.live.log_rev);
 
     let ids = Memo::new(move |_| {
         let f = station.with(|st| kind.with(|k| LogFilter::new(st, k)));
@@ -103,7 +141,7 @@ pub fn PacketLog(
                     .collect::<Vec<_>>()
             });
         }
-        ctx.live.log_rev.track();
+        log_rev.track();
         ctx.live.with(|s| {
             s.log()
                 .filter(|e| f.matches(e))

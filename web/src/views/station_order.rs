@@ -131,9 +131,11 @@ impl SortedStations {
 
     fn resort(&mut self) {
         let mut order = std::mem::take(&mut self.order);
-        order.sort_unstable_by(|&a, &b| match (self.rank_of(a), self.rank_of(b)) {
-            (Some(ra), Some(rb)) => self.cmp_ranks(ra, a, rb, b),
-            _ => a.cmp(&b),
+        crate::vecmap::sort_by(&mut order, |&a, &b| {
+            match (self.rank_of(a), self.rank_of(b)) {
+                (Some(ra), Some(rb)) => self.cmp_ranks(ra, a, rb, b),
+                _ => a.cmp(&b),
+            }
         });
         self.order = order;
     }
