@@ -10,9 +10,7 @@
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::store::{Live, Store};
 use iotdata_web::views::packet_log::LogFilter;
-use iotdata_web::views::station_order::{
-    filtered, rank, SortKey, SortedStations, StationFilter,
-};
+use iotdata_web::views::station_order::{filtered, rank, SortKey, SortedStations, StationFilter};
 use iotdata_web::views::stations::sorted_ids;
 use iotdata_web::views::virtual_list::{widen, window, MIN_WINDOW_ROWS, ROW_HEIGHT_PX};
 use leptos::prelude::GetUntracked;
@@ -49,8 +47,11 @@ fn weather(station: u16, seq: u16, battery: u8) -> Vec<u8> {
     let mut enc = Encoder::new(&map, 0, station, seq).unwrap();
     enc.add(FieldValue::battery(battery, false).unwrap())
         .unwrap();
-    enc.set("environment", FieldValue::environment(5.0, 1013, 40).unwrap())
-        .unwrap();
+    enc.set(
+        "environment",
+        FieldValue::environment(5.0, 1013, 40).unwrap(),
+    )
+    .unwrap();
     enc.finish().unwrap()
 }
 

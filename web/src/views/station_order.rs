@@ -142,10 +142,11 @@ impl SortedStations {
 
     /// Where `(r, id)` belongs in the order.
     fn position(&self, r: &Rank, id: u16) -> usize {
-        self.order.partition_point(|&other| match self.rank_of(other) {
-            Some(ro) => self.cmp_ranks(ro, other, r, id) == Ordering::Less,
-            None => other < id,
-        })
+        self.order
+            .partition_point(|&other| match self.rank_of(other) {
+                Some(ro) => self.cmp_ranks(ro, other, r, id) == Ordering::Less,
+                None => other < id,
+            })
     }
 
     /// Sets the value of station `id` (`None`: the station is gone) and

@@ -20,8 +20,8 @@ use leptos::prelude::*;
 use crate::app::use_ctx;
 use crate::store::{battery_level, format_number, freshness, headline, Store};
 use crate::views::relative_time;
-use crate::views::station_order::{filtered, SortedStations, StationFilter};
 pub use crate::views::station_order::SortKey;
+use crate::views::station_order::{filtered, SortedStations, StationFilter};
 use crate::views::virtual_list::{SpacerRow, Viewport};
 use iotdata::receiver::Station;
 
