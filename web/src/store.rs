@@ -51,6 +51,9 @@
 //! [`Live::gallery_rev`] (thumbnails), [`Live::map_rev`] (variant map
 //! replaced). Ingest only marks what changed; the signals are bumped once per
 //! `requestAnimationFrame`, however many messages arrive.
+//! [`Live::stations_changed_since`]`(rev)` names the stations behind the
+//! latest `stations_rev` bump, so a view can keep its own index (the
+//! stations table's order) by updating only those.
 //!
 //! **Bounds**: log [`LOG_CAPACITY`], [`HISTORY_POINTS`] per series and
 //! [`MAX_SERIES_PER_STATION`] series, at most [`MAX_HISTORY_POINTS_TOTAL`]
