@@ -51,6 +51,9 @@
 //! [`Live::gallery_rev`] (thumbnails), [`Live::map_rev`] (variant map
 //! replaced). Ingest only marks what changed; the signals are bumped once per
 //! `requestAnimationFrame`, however many messages arrive.
+//! [`Live::stations_changed_since`]`(rev)` names the stations behind the
+//! latest `stations_rev` bump, so a view can keep its own index (the
+//! stations table's order) by updating only those.
 //!
 //! **Bounds**: log [`LOG_CAPACITY`], [`HISTORY_POINTS`] per series and
 //! [`MAX_SERIES_PER_STATION`] series, at most [`MAX_HISTORY_POINTS_TOTAL`]
@@ -805,6 +808,13 @@ impl Store {
         self.log.iter()
     }
 
+    /// The log entry with `id`, while the log holds it (binary search: the
+    /// log is newest first, ids increase).
+    pub fn log_entry(&self, id: u64) -> Option<&LogEntry> {
+        let i = self.log.binary_search_by(|e| id.cmp(&e.id)).ok()?;
+        self.log.get(i)
+    }
+
     /// Number of log entries.
     pub fn log_len(&self) -> usize {
         self.log.len()
@@ -1056,9 +1066,21 @@ pub struct Live {
     pub map_rev: RwSignal<u64>,
     station_revs: StoredValue<VecMap<u16, RwSignal<u64>>>,
     pending: StoredValue<Pending>,
+    published: StoredValue<Published>,
     /// The owner the per-station signals belong to (the store's own), so a
     /// view that asks first does not take them down when it unmounts.
     owner: StoredValue<Option<Owner>>,
+}
+
+/// The stations that changed at the latest [`Live::stations_rev`] bump.
+#[derive(Default)]
+struct Published {
+    /// The value `stations_rev` took.
+    rev: u64,
+    /// Every station may have changed (cleared, map replaced).
+    all: bool,
+    /// The stations that changed.
+    ids: Vec<u16>,
 }
 
 #[derive(Default)]
@@ -1097,6 +1119,7 @@ impl Live {
             map_rev: RwSignal::new(0),
             station_revs: StoredValue::new(VecMap::new()),
             pending: StoredValue::new(Pending::default()),
+            published: StoredValue::new(Published::default()),
             owner: StoredValue::new(Owner::current()),
         }
     }
@@ -1119,6 +1142,23 @@ impl Live {
             m.insert(id, s);
         });
         s
+    }
+
+    /// The stations that changed after `stations_rev` was `rev`, for a view
+    /// that keeps its own index up to date: empty when `rev` is current,
+    /// the changed ids when `rev` is one bump behind, `None` (rebuild from
+    /// the store) when further behind or when every station may have
+    /// changed.
+    pub fn stations_changed_since(&self, rev: u64) -> Option<Vec<u16>> {
+        self.published.with_value(|p| {
+            if p.rev == rev {
+                Some(Vec::new())
+            } else if p.rev == rev.wrapping_add(1) && !p.all {
+                Some(p.ids.clone())
+            } else {
+                None
+            }
+        })
     }
 
     /// The whole pipeline for one message (see [`Store::ingest`]); the UI
@@ -1222,7 +1262,13 @@ impl Live {
             rev.update(|r| *r += 1);
         }
         if p.stations {
-            self.stations_rev.update(|r| *r += 1);
+            let rev = self.stations_rev.get_untracked().wrapping_add(1);
+            self.published.set_value(Published {
+                rev,
+                all: p.all_stations,
+                ids: dirty,
+            });
+            self.stations_rev.set(rev);
         }
         if p.log {
             self.log_rev.update(|r| *r += 1);

@@ -228,6 +228,106 @@ async fn demo_feed_fills_the_table_through_the_pipeline() {
     );
 }
 
+/// A station frame of the default map (battery and environment).
+fn station_frame(station: u16, seq: u16) -> Vec<u8> {
+    let map = iotdata::VariantMap::default_map();
+    let mut enc = iotdata::Encoder::new(&map, 0, station, seq).unwrap();
+    enc.add(iotdata::FieldValue::battery(60, false).unwrap())
+        .unwrap();
+    enc.finish().unwrap()
+}
+
+fn row_ids(root: &web_sys::Element) -> Vec<u16> {
+    all(root, "[data-testid=station-row]")
+        .iter()
+        .map(|r| r.get_attribute("data-station").unwrap().parse().unwrap())
+        .collect()
+}
+
+/// 4,095 stations: the count is exact, only a window of rows is in the
+/// DOM, scrolling moves the window, the filter and the sort act on every
+/// station, and a station heard again moves in the order.
+#[wasm_bindgen_test]
+async fn stations_table_windows_4095_rows() {
+    use iotdata_web::views::virtual_list::{MIN_WINDOW_ROWS, ROW_HEIGHT_PX};
+    let root = container();
+    let ctx = StoredValue::new_local(None::<Ctx>);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
+        view! { <StationsTable /> }
+    });
+    let ctx = ctx.get_value().unwrap();
+    for id in 0..4095u16 {
+        ctx.ingest("iotdata/raw", &station_frame(id, 1));
+    }
+    settle().await;
+    let count = one(&root, "[data-testid=station-count]").expect("station-count");
+    assert_eq!(count.get_attribute("data-total").as_deref(), Some("4095"));
+    assert_eq!(count.text_content().as_deref(), Some("4095"));
+    let rows = row_ids(&root);
+    assert!(
+        rows.len() >= MIN_WINDOW_ROWS.min(4095) && rows.len() <= 200,
+        "{} rows in the DOM",
+        rows.len()
+    );
+    assert_eq!(rows[..3], [0, 1, 2], "sorted by id");
+
+    // A 400 px viewport scrolled to row 2,000.
+    let wrap: web_sys::HtmlElement = one(&root, ".vlist").unwrap().unchecked_into();
+    wrap.set_attribute("style", "height:400px;overflow:auto")
+        .unwrap();
+    wrap.set_scroll_top((2000.0 * ROW_HEIGHT_PX) as i32);
+    wrap.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    settle().await;
+    let rows = row_ids(&root);
+    assert!(rows.len() <= 200, "{} rows after scrolling", rows.len());
+    assert!(
+        rows.contains(&2000) && rows.contains(&2010) && !rows.contains(&0),
+        "window around row 2000: {:?}..{:?}",
+        rows.first(),
+        rows.last()
+    );
+
+    // Filter: every station matching, counted exactly.
+    let input: web_sys::HtmlInputElement = one(&root, "[data-testid=station-filter]")
+        .unwrap()
+        .unchecked_into();
+    input.set_value("0xabc");
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    settle().await;
+    assert_eq!(row_ids(&root), [0xabc]);
+    assert_eq!(count.get_attribute("data-shown").as_deref(), Some("1"));
+    assert_eq!(count.get_attribute("data-total").as_deref(), Some("4095"));
+    input.set_value("");
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+
+    // Sort by last heard (most recent first); a station heard again comes
+    // to the top.
+    wrap.set_scroll_top(0);
+    wrap.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    let heard = all(&root, "th.sortable")
+        .into_iter()
+        .find(|th| th.text_content().unwrap_or_default().contains("Last heard"))
+        .unwrap();
+    mouse(&heard, "click");
+    settle().await;
+    sleep(20).await;
+    ctx.live.ingest(
+        iotdata_web::app::now_ms() + 5_000.0,
+        "iotdata/raw",
+        &station_frame(1234, 2),
+    );
+    settle().await;
+    assert_eq!(row_ids(&root).first(), Some(&1234));
+    assert_eq!(count.get_attribute("data-total").as_deref(), Some("4095"));
+}
+
 /// The settings panel shows the MQTT version from the settings (here as a
 /// `?mqtt=5` link would set it), and the shareable link follows the form as
 /// it is edited: the version and the broker.

@@ -11,9 +11,11 @@ pub mod map;
 pub mod mesh;
 pub mod packet_log;
 pub mod station;
+pub mod station_order;
 pub mod stations;
 pub mod thumbnail;
 pub mod tlv_panel;
+pub mod virtual_list;
 
 use leptos::prelude::*;
 

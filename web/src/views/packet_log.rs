@@ -3,8 +3,12 @@
 //! ([`crate::export`]). Clicking a row with a frame opens it
 //! in the inspector (`#hex=…`). Topics and summaries are rendered as text.
 //!
-//! Test hook: `data-testid="packet-row"` with `data-kind` = `sensor`, `mesh`,
-//! `unrecognised`, `error` or `oversize` (and `data-station` when known).
+//! Only the rows in view (plus a margin, at least
+//! [`crate::views::virtual_list::MIN_WINDOW_ROWS`]) are in the DOM.
+//!
+//! Test hook: `data-testid="packet-row"` (the rendered rows) with
+//! `data-kind` = `sensor`, `mesh`, `unrecognised`, `error` or `oversize`
+//! (and `data-station` when known).
 
 use leptos::prelude::*;
 
@@ -13,29 +17,104 @@ use crate::decode::EntryKind;
 use crate::router::Route;
 use crate::store::LogEntry;
 use crate::views::clock_time;
+use crate::views::virtual_list::{SpacerRow, Viewport};
+
+/// The log filters, parsed once: a station (decimal or `0x` hex; matches
+/// the outer station or a FORWARDed origin) or else topic text, and a kind
+/// (empty = any).
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    kind: String,
+    station: Option<u16>,
+    topic: String,
+}
+
+impl LogFilter {
+    /// Parses the filter box (`station`) and the kind select (`kind`).
+    pub fn new(station: &str, kind: &str) -> LogFilter {
+        let text = station.trim();
+        let wanted = match text.strip_prefix("0x") {
+            Some(h) => u16::from_str_radix(h, 16).ok(),
+            None => text.parse::<u16>().ok(),
+        };
+        LogFilter {
+            kind: kind.to_string(),
+            station: wanted,
+            topic: if wanted.is_some() {
+                String::new()
+            } else {
+                text.to_string()
+            },
+        }
+    }
+
+    /// Whether `e` passes.
+    pub fn matches(&self, e: &LogEntry) -> bool {
+        if !self.kind.is_empty() && e.kind.as_str() != self.kind {
+            return false;
+        }
+        match self.station {
+            Some(w) => e.concerns(w),
+            None => self.topic.is_empty() || e.topic.contains(self.topic.as_str()),
+        }
+    }
+}
 
 /// Whether an entry passes the filters (`station` is decimal or `0x` hex and
 /// matches the outer station or a FORWARDed origin; other text matches the
 /// topic; empty = any; `kind` empty = any).
 pub fn entry_matches(e: &LogEntry, station: &str, kind: &str) -> bool {
-    if !kind.is_empty() && e.kind.as_str() != kind {
-        return false;
-    }
-    let station = station.trim();
-    if station.is_empty() {
-        return true;
-    }
-    let wanted = match station.strip_prefix("0x") {
-        Some(h) => u16::from_str_radix(h, 16).ok(),
-        None => station.parse::<u16>().ok(),
-    };
-    match wanted {
-        Some(w) => e.concerns(w),
-        None => e.topic.contains(station),
-    }
+    LogFilter::new(station, kind).matches(e)
 }
 
-/// The log table. `limit` caps the rows shown (the overview shows 100).
+/// The table follows the log at most this often (ms): at thousands of
+/// packets a second every row would be new at every frame, faster than
+/// anyone reads; the count in the heading follows every frame.
+pub const LOG_REFRESH_MS: f64 = 200.0;
+
+/// A revision that follows `source` at most every [`LOG_REFRESH_MS`]: at
+/// once after a quiet spell, else when the interval is up.
+fn throttled(source: RwSignal<u64>) -> RwSignal<u64> {
+    let out = RwSignal::new(source.get_untracked());
+    let last = StoredValue::new(f64::NEG_INFINITY);
+    let waiting = StoredValue::new(false);
+    Effect::new(move |_| {
+        source.track();
+        let now = js_sys::Date::now();
+        let due = last.get_value() + LOG_REFRESH_MS;
+        if now >= due {
+            last.set_value(now);
+            out.set(source.get_untracked());
+        } else if !waiting.get_value() {
+            waiting.set_value(true);
+            let wait = std::time::Duration::from_millis((due - now).max(0.0) as u64);
+            set_timeout(
+                move || {
+                    // The view may be gone by now: every access is `try_`.
+                    waiting.try_update_value(|w| *w = false);
+                    last.try_update_value(|l| *l = js_sys::Date::now());
+                    if let Some(rev) = source.try_get_untracked() {
+                        out.try_set(rev);
+                    }
+                },
+                wait,
+            );
+        }
+    });
+    out
+}
+
+/// The rows shown: ids of the window of matching entries, with the number
+/// of entries above and below it.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Shown {
+    above: usize,
+    ids: Vec<u64>,
+    below: usize,
+}
+
+/// The log table. `limit` caps the rows (the overview shows 100); only the
+/// rows in view are in the DOM ([`crate::views::virtual_list`]).
 #[component]
 pub fn PacketLog(
     #[prop(optional)] limit: Option<usize>,
@@ -45,32 +124,68 @@ pub fn PacketLog(
     let paused = RwSignal::new(false);
     let station = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
+    // What was on screen when paused, newest first.
     let frozen = StoredValue::new(Vec::<LogEntry>::new());
     let limit = limit.unwrap_or(crate::store::LOG_CAPACITY);
+    let vp = Viewport::new();
+    let log_rev = throttled(ctx.live.log_rev);
 
-    let rows = Memo::new(move |_| {
-        let st = station.get();
-        let k = kind.get();
+    let ids = Memo::new(move |_| {
+        let f = station.with(|st| kind.with(|k| LogFilter::new(st, k)));
         if paused.get() {
             // Filters still apply to what was on screen when paused.
             return frozen.with_value(|v| {
                 v.iter()
-                    .filter(|e| entry_matches(e, &st, &k))
-                    .cloned()
+                    .filter(|e| f.matches(e))
+                    .map(|e| e.id)
                     .collect::<Vec<_>>()
             });
         }
-        ctx.live.log_rev.track();
-        let v: Vec<LogEntry> = ctx.live.with(|s| {
+        log_rev.track();
+        ctx.live.with(|s| {
             s.log()
-                .filter(|e| entry_matches(e, &st, &k))
+                .filter(|e| f.matches(e))
                 .take(limit)
-                .cloned()
+                .map(|e| e.id)
                 .collect()
-        });
-        frozen.set_value(ctx.live.with(|s| s.log().take(limit).cloned().collect()));
-        v
+        })
     });
+    let win = Memo::new(move |_| {
+        ids.with(|v| {
+            let r = vp.range(v.len());
+            Shown {
+                above: r.start,
+                below: v.len().saturating_sub(r.end),
+                ids: v.get(r).map(<[u64]>::to_vec).unwrap_or_default(),
+            }
+        })
+    });
+    // The entries of the window (from the snapshot while paused).
+    let entries = move || {
+        let ids = win.with(|w| w.ids.clone());
+        if paused.get_untracked() {
+            frozen.with_value(|v| {
+                ids.iter()
+                    .filter_map(|id| {
+                        let i = v.binary_search_by(|e| id.cmp(&e.id)).ok()?;
+                        v.get(i).cloned()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        } else {
+            ctx.live.with(|s| {
+                ids.iter()
+                    .filter_map(|id| s.log_entry(*id).cloned())
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let toggle_pause = move |_: leptos::ev::MouseEvent| {
+        if !paused.get_untracked() {
+            frozen.set_value(ctx.live.with(|s| s.log().take(limit).cloned().collect()));
+        }
+        paused.update(|p| *p = !*p);
+    };
     let total = move || {
         ctx.live.log_rev.track();
         ctx.live.with(|s| s.log_len())
@@ -83,7 +198,7 @@ pub fn PacketLog(
         let newest = frozen.with_value(|v| v.first().map(|e| e.id));
         let n = ctx
             .live
-            .with(|s| s.log().take_while(|e| Some(e.id) != newest).count());
+            .with(|s| s.log().take_while(|e| Some(e.id) > newest).count());
         Some(format!("paused · {n} new"))
     };
 
@@ -116,7 +231,7 @@ pub fn PacketLog(
                 class:active=move || paused.get()
                 data-testid="log-pause"
                 aria-pressed=move || paused.get().to_string()
-                on:click=move |_| paused.update(|p| *p = !*p)
+                on:click=toggle_pause
             >
                 {move || if paused.get() { "Resume" } else { "Pause" }}
             </button>
@@ -143,22 +258,24 @@ pub fn PacketLog(
                 </button>
             </Show>
         </div>
-        <div class="table-wrap">
+        <div class="table-wrap vlist" node_ref=vp.node on:scroll=vp.on_scroll()>
             <table class="log">
                 <thead>
                     <tr>
-                        <th>"Time"</th>
-                        <th>"Kind"</th>
-                        <th>"Station"</th>
-                        <th>"Topic"</th>
-                        <th class="num">"Size"</th>
+                        <th class="c-time">"Time"</th>
+                        <th class="c-kind">"Kind"</th>
+                        <th class="c-station">"Station"</th>
+                        <th class="c-topic">"Topic"</th>
+                        <th class="num c-size">"Size"</th>
                         <th>"Summary"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|e| e.id let:e>
+                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.above)) cols=6 />
+                    <For each=entries key=|e| e.id let:e>
                         <LogRow entry=e />
                     </For>
+                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.below)) cols=6 />
                 </tbody>
             </table>
         </div>

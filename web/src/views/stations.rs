@@ -5,7 +5,13 @@
 //! appear are appended), so rows never jump under it. A row click opens
 //! `#/station/<id>`.
 //!
-//! Test hook: `data-testid="station-row"` with `data-station="<decimal id>"`.
+//! Only the rows in view (plus a margin, at least
+//! [`crate::views::virtual_list::MIN_WINDOW_ROWS`]) are in the DOM.
+//!
+//! Test hooks: `data-testid="station-row"` with `data-station="<decimal id>"`
+//! (the rendered rows); `data-testid="station-count"` whose text and
+//! `data-total` are the exact number of stations, and `data-shown` the
+//! number passing the filter.
 
 use crate::vecmap::VecSet;
 
@@ -14,62 +20,21 @@ use leptos::prelude::*;
 use crate::app::use_ctx;
 use crate::store::{battery_level, format_number, freshness, headline, Store};
 use crate::views::relative_time;
+pub use crate::views::station_order::SortKey;
+use crate::views::station_order::{filtered, SortedStations, StationFilter};
+use crate::views::virtual_list::{SpacerRow, Viewport};
 use iotdata::receiver::Station;
-
-/// Sort column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    /// Station id.
-    Id,
-    /// Variant.
-    Variant,
-    /// Last heard.
-    LastHeard,
-    /// Packet count.
-    Packets,
-    /// Loss percentage.
-    Loss,
-    /// Battery.
-    Battery,
-}
 
 /// Whether a station matches the filter text (decimal id, hex id with or
 /// without `0x`, variant name or number).
 pub fn matches_filter(st: &Station, variant_name: &str, filter: &str) -> bool {
-    let f = filter.trim().to_ascii_lowercase();
-    if f.is_empty() {
-        return true;
-    }
-    let hex = f.strip_prefix("0x").unwrap_or(&f);
-    st.id.to_string().contains(&f)
-        || format!("{:03x}", st.id).contains(hex)
-        || variant_name.to_ascii_lowercase().contains(&f)
+    StationFilter::new(filter).matches(st.id, variant_name)
 }
 
 /// Station ids, filtered and sorted (stable: ties by id).
 pub fn sorted_ids(store: &Store, filter: &str, key: SortKey, ascending: bool) -> Vec<u16> {
-    let mut v: Vec<(&Station, String)> = store
-        .stations()
-        .map(|s| (s, store.variant_name(s)))
-        .filter(|(s, n)| matches_filter(s, n, filter))
-        .collect();
-    let num = |o: Option<f64>| o.unwrap_or(-1.0);
-    crate::vecmap::sort_by(&mut v, |(a, an), (b, bn)| {
-        let o = match key {
-            SortKey::Id => a.id.cmp(&b.id),
-            SortKey::Variant => a.variant.cmp(&b.variant).then_with(|| an.cmp(bn)),
-            SortKey::LastHeard => a.last_heard_ms.cmp(&b.last_heard_ms),
-            SortKey::Packets => a
-                .sequence_stats()
-                .received
-                .cmp(&b.sequence_stats().received),
-            SortKey::Loss => num(a.loss_pct()).total_cmp(&num(b.loss_pct())),
-            SortKey::Battery => num(battery_level(a)).total_cmp(&num(battery_level(b))),
-        };
-        let o = if ascending { o } else { o.reverse() };
-        o.then(a.id.cmp(&b.id))
-    });
-    v.into_iter().map(|(s, _)| s.id).collect()
+    let order = SortedStations::build(store, key, ascending);
+    filtered(store, order.order(), &StationFilter::new(filter))
 }
 
 /// Keeps `previous` order for ids still present, appending new ones.
@@ -123,13 +88,27 @@ pub fn row_of(store: &Store, st: &Station) -> RowData {
     }
 }
 
-/// The table.
+/// The rows shown: the window of the (filtered, sorted) order, with the
+/// number of rows above and below it.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Shown {
+    above: usize,
+    ids: Vec<u16>,
+    below: usize,
+}
+
+/// The table: every station in the order, but only the rows in view exist
+/// in the DOM ([`crate::views::virtual_list`]). The order is kept by
+/// [`SortedStations`], which moves only the stations that changed.
 #[component]
 pub fn StationsTable() -> impl IntoView {
     let ctx = use_ctx();
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((SortKey::Id, true));
     let hovering = RwSignal::new(false);
+    let vp = Viewport::new();
+    let index = StoredValue::new(SortedStations::new(SortKey::Id, true));
+    let index_rev = StoredValue::new(None::<u64>);
     let last_order = StoredValue::new(Vec::<u16>::new());
     let count = move || {
         ctx.live.stations_rev.track();
@@ -137,12 +116,22 @@ pub fn StationsTable() -> impl IntoView {
     };
 
     let ids = Memo::new(move |_| {
-        ctx.live.stations_rev.track();
-        let f = filter.get();
+        let rev = ctx.live.stations_rev.get();
         let (key, asc) = sort.get();
+        let f = filter.with(|f| StationFilter::new(f));
+        let changed = index_rev
+            .get_value()
+            .and_then(|seen| ctx.live.stations_changed_since(seen));
+        let fresh = ctx.live.with(|s| {
+            index.update_value(|ix| match changed {
+                Some(ids) if ix.key() == (key, asc) => ix.refresh(s, &ids),
+                _ => *ix = SortedStations::build(s, key, asc),
+            });
+            index.with_value(|ix| filtered(s, ix.order(), &f))
+        });
+        index_rev.set_value(Some(rev));
         // Sorting by last heard changes with every packet: only the
         // pointer-freeze keeps it still.
-        let fresh = ctx.live.with(|s| sorted_ids(s, &f, key, asc));
         let out = if hovering.get() {
             last_order.with_value(|prev| stable_order(prev, &fresh))
         } else {
@@ -152,8 +141,80 @@ pub fn StationsTable() -> impl IntoView {
         out
     });
     let shown = move || ids.with(Vec::len);
+    let win = Memo::new(move |_| {
+        ids.with(|v| {
+            let r = vp.range(v.len());
+            Shown {
+                above: r.start,
+                below: v.len().saturating_sub(r.end),
+                ids: v.get(r).map(<[u16]>::to_vec).unwrap_or_default(),
+            }
+        })
+    });
 
-    let header = move |key: SortKey, label: &'static str, numeric: bool| {
+    view! {
+        <div class="panel-head">
+            <h2>
+                "Stations "
+                <span
+                    class="count"
+                    data-testid="station-count"
+                    data-total=move || count().to_string()
+                    data-shown=move || shown().to_string()
+                >
+                    {count}
+                </span>
+            </h2>
+            <input
+                class="filter"
+                type="search"
+                placeholder="filter: id, hex id or variant"
+                aria-label="filter stations"
+                data-testid="station-filter"
+                prop:value=filter
+                on:input=move |e| filter.set(event_target_value(&e))
+            />
+            <Show when=move || !filter.with(String::is_empty)>
+                <span class="muted small">{move || format!("{} shown", shown())}</span>
+            </Show>
+        </div>
+        <div class="table-wrap vlist" node_ref=vp.node on:scroll=vp.on_scroll()>
+            <table class="stations">
+                <thead>
+                    <SortHeaders sort=sort />
+                </thead>
+                <tbody
+                    on:mouseenter=move |_| hovering.set(true)
+                    on:mouseleave=move |_| hovering.set(false)
+                >
+                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.above)) cols=7 />
+                    <For each=move || win.with(|w| w.ids.clone()) key=|id| *id let:id>
+                        <StationRow id=id />
+                    </For>
+                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.below)) cols=7 />
+                </tbody>
+            </table>
+            <Show when=move || count() == 0>
+                <p class="empty muted">
+                    {move || {
+                        if ctx.demo_running.get() {
+                            "The demo feed is starting…"
+                        } else if ctx.status.with(|s| s.word() == "idle") {
+                            "No stations yet. Set a broker (ws:// or wss://) under Settings, open a link with ?broker=…, or start the Demo feed."
+                        } else {
+                            "No stations yet. Packets from the broker appear here as they arrive."
+                        }
+                    }}
+                </p>
+            </Show>
+        </div>
+    }
+}
+
+/// The header row: a click sorts by the column, a second reverses.
+#[component]
+fn SortHeaders(sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
+    let header = move |key: SortKey, label: &'static str, class: &'static str| {
         let arrow = move || match sort.get() {
             (k, true) if k == key => " ▲",
             (k, false) if k == key => " ▼",
@@ -166,8 +227,7 @@ pub fn StationsTable() -> impl IntoView {
         };
         view! {
             <th
-                class="sortable"
-                class:num=numeric
+                class=format!("sortable {class}")
                 aria-sort=aria
                 title="sort"
                 on:click=move |_| {
@@ -190,59 +250,16 @@ pub fn StationsTable() -> impl IntoView {
             </th>
         }
     };
-
     view! {
-        <div class="panel-head">
-            <h2>"Stations " <span class="count">{count}</span></h2>
-            <input
-                class="filter"
-                type="search"
-                placeholder="filter: id, hex id or variant"
-                aria-label="filter stations"
-                data-testid="station-filter"
-                prop:value=filter
-                on:input=move |e| filter.set(event_target_value(&e))
-            />
-            <Show when=move || !filter.with(String::is_empty)>
-                <span class="muted small">{move || format!("{} shown", shown())}</span>
-            </Show>
-        </div>
-        <div class="table-wrap">
-            <table class="stations">
-                <thead>
-                    <tr>
-                        {header(SortKey::Id, "Station", false)}
-                        {header(SortKey::Variant, "Variant", false)}
-                        {header(SortKey::LastHeard, "Last heard", true)}
-                        {header(SortKey::Packets, "Packets", true)}
-                        {header(SortKey::Loss, "Loss", true)}
-                        {header(SortKey::Battery, "Battery", true)}
-                        <th>"Readings"</th>
-                    </tr>
-                </thead>
-                <tbody
-                    on:mouseenter=move |_| hovering.set(true)
-                    on:mouseleave=move |_| hovering.set(false)
-                >
-                    <For each=move || ids.get() key=|id| *id let:id>
-                        <StationRow id=id />
-                    </For>
-                </tbody>
-            </table>
-            <Show when=move || count() == 0>
-                <p class="empty muted">
-                    {move || {
-                        if ctx.demo_running.get() {
-                            "The demo feed is starting…"
-                        } else if ctx.status.with(|s| s.word() == "idle") {
-                            "No stations yet. Set a broker (ws:// or wss://) under Settings, open a link with ?broker=…, or start the Demo feed."
-                        } else {
-                            "No stations yet. Packets from the broker appear here as they arrive."
-                        }
-                    }}
-                </p>
-            </Show>
-        </div>
+        <tr>
+            {header(SortKey::Id, "Station", "c-id")}
+            {header(SortKey::Variant, "Variant", "c-variant")}
+            {header(SortKey::LastHeard, "Last heard", "num c-heard")}
+            {header(SortKey::Packets, "Packets", "num c-packets")}
+            {header(SortKey::Loss, "Loss", "num c-loss")}
+            {header(SortKey::Battery, "Battery", "num c-battery")}
+            <th>"Readings"</th>
+        </tr>
     }
 }
 
