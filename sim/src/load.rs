@@ -430,8 +430,14 @@ pub fn encode_weather(
     let wave = ((s + q) % 40) as f32;
     let (lat, lon) = station_position(station);
     let mut e = Encoder::new(map, 0, station, seq)?;
-    e.set("battery", FieldValue::battery((40 + (s + q) % 60) as u8, q % 7 == 0)?)?;
-    e.set("link", FieldValue::link(-110 + (s % 40), -5.0 + (q % 10) as f32)?)?;
+    e.set(
+        "battery",
+        FieldValue::battery((40 + (s + q) % 60) as u8, q % 7 == 0)?,
+    )?;
+    e.set(
+        "link",
+        FieldValue::link(-110 + (s % 40), -5.0 + (q % 10) as f32)?,
+    )?;
     e.set(
         "environment",
         FieldValue::environment(-5.0 + wave * 0.5, 980 + (s + q) % 60, 40 + (s % 50))?,
@@ -530,7 +536,10 @@ mod tests {
             .all(|r| r.neighbours.iter().any(|n| n.station_id == r.parent)));
         assert!(relays.iter().all(|r| r.cost <= 5));
         let (rx, max) = feed(Scenario::Worst, 1);
-        assert_eq!(max, mesh::NEIGHBOUR_HDR_LEN + 63 * mesh::NEIGHBOUR_ENTRY_LEN);
+        assert_eq!(
+            max,
+            mesh::NEIGHBOUR_HDR_LEN + 63 * mesh::NEIGHBOUR_ENTRY_LEN
+        );
         assert_eq!(rx.stations().count(), 4093);
         assert_eq!(rx.topology().nodes().count(), 4095);
     }

@@ -255,9 +255,9 @@ impl Client {
     pub fn publish(&mut self, topic: &str, payload: &[u8]) -> Result<(), String> {
         let name = TopicName::try_from(topic).map_err(|e| format!("topic '{topic}': {e:?}"))?;
         let p = Packet::Publish(Publish::new(QosPid::Level0, name, payload.to_vec().into()));
-        let bytes = p.encode().map_err(|e| {
-            format!("broker {}: cannot encode PUBLISH: {e:?}", self.addr)
-        })?;
+        let bytes = p
+            .encode()
+            .map_err(|e| format!("broker {}: cannot encode PUBLISH: {e:?}", self.addr))?;
         self.out.extend_from_slice(bytes.as_ref());
         self.published += 1;
         if self.out.len() >= OUT_BUFFER_BYTES {
