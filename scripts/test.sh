@@ -29,7 +29,8 @@ STEPS=(
     "wasm-test-web   | - | cargo test -p iotdata-web --target wasm32-unknown-unknown"
     "bench-web       | - | cargo test -p iotdata-web --target wasm32-unknown-unknown --profile web-release --test bench -- --nocapture"
     "trunk-build     | - | trunk build --release"
-    "e2e             | - | node --test --test-concurrency=1 e2e/"
+    "e2e             | - | node --test --test-concurrency=1 \$(ls e2e/*.test.mjs | grep -v '/load\\.test\\.mjs\$')"
+    "load            | - | node --test e2e/load.test.mjs"
 )
 # -------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@
 
 pub mod calendar;
 pub mod deployment;
+pub mod load;
 pub mod rng;
 pub mod sensors;
 pub mod sim;

@@ -1,6 +1,9 @@
 //! A minimal blocking MQTT 3.1.1 publisher on a `std::net::TcpStream`:
 //! CONNECT (clean session, keep-alive), PUBLISH at QoS 0, PINGREQ when the
-//! link has been idle for half the keep-alive, DISCONNECT. The packets are
+//! link has been idle for half the keep-alive, DISCONNECT. PUBLISH packets
+//! are queued and written together by [`Client::flush`] (also done by
+//! [`Client::poll`] and [`Client::disconnect`], and whenever
+//! [`OUT_BUFFER_BYTES`] are queued): one write for a burst. The packets are
 //! encoded and decoded by `mqtt-proto` (sans-I/O: `Packet::encode` gives
 //! the bytes, `Packet::decode` parses a complete packet from a buffer), the
 //! codec the dashboard also uses.
@@ -65,6 +68,9 @@ pub fn parse_broker(url: &str) -> Result<String, String> {
     }
 }
 
+/// Queued PUBLISH bytes that trigger a write.
+pub const OUT_BUFFER_BYTES: usize = 64 * 1024;
+
 /// A connected client.
 pub struct Client {
     stream: TcpStream,
@@ -73,6 +79,8 @@ pub struct Client {
     last_tx: Instant,
     ping_sent: Option<Instant>,
     buf: Vec<u8>,
+    /// Encoded packets not written yet.
+    out: Vec<u8>,
     /// PUBLISH packets sent.
     pub published: u64,
 }
@@ -143,6 +151,7 @@ impl Client {
             last_tx: Instant::now(),
             ping_sent: None,
             buf: Vec::new(),
+            out: Vec::new(),
             published: 0,
         };
         let mut connect = Connect::new(client_id.into(), keepalive_s);
@@ -241,20 +250,40 @@ impl Client {
         }
     }
 
-    /// Publishes `payload` on `topic` at QoS 0.
+    /// Publishes `payload` on `topic` at QoS 0 (queued: written by the
+    /// next [`Client::flush`], or at once when the queue is full).
     pub fn publish(&mut self, topic: &str, payload: &[u8]) -> Result<(), String> {
         let name = TopicName::try_from(topic).map_err(|e| format!("topic '{topic}': {e:?}"))?;
-        let p = Publish::new(QosPid::Level0, name, payload.to_vec().into());
-        self.send(&Packet::Publish(p))?;
+        let p = Packet::Publish(Publish::new(QosPid::Level0, name, payload.to_vec().into()));
+        let bytes = p
+            .encode()
+            .map_err(|e| format!("broker {}: cannot encode PUBLISH: {e:?}", self.addr))?;
+        self.out.extend_from_slice(bytes.as_ref());
         self.published += 1;
+        if self.out.len() >= OUT_BUFFER_BYTES {
+            self.flush()?;
+        }
         Ok(())
     }
 
-    /// Services the connection: reads what the broker sent (PINGRESP),
-    /// detects a closed connection, sends PINGREQ after half the keep-alive
-    /// without traffic, and fails when a PINGREQ stays unanswered for a
-    /// whole keep-alive.
+    /// Writes the queued PUBLISH packets (one write).
+    pub fn flush(&mut self) -> Result<(), String> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let r = self.stream.write_all(&self.out);
+        self.out.clear();
+        r.map_err(|e| io_context(&self.addr, "write failed (connection lost?)", e))?;
+        self.last_tx = Instant::now();
+        Ok(())
+    }
+
+    /// Services the connection: writes the queued packets, reads what the
+    /// broker sent (PINGRESP), detects a closed connection, sends PINGREQ
+    /// after half the keep-alive without traffic, and fails when a PINGREQ
+    /// stays unanswered for a whole keep-alive.
     pub fn poll(&mut self) -> Result<(), String> {
+        self.flush()?;
         self.stream
             .set_nonblocking(true)
             .map_err(|e| io_context(&self.addr, "socket", e))?;
@@ -293,6 +322,7 @@ impl Client {
 
     /// Sends DISCONNECT and closes the connection.
     pub fn disconnect(mut self) -> Result<(), String> {
+        self.flush()?;
         self.send(&Packet::Disconnect)?;
         let _ = self.stream.flush();
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
