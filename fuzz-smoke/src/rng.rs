@@ -162,14 +162,18 @@ pub fn mutate_text(rng: &mut Rng, seeds: &[String], max: usize) -> String {
                             !(c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+'))
                         })
                         .map_or(s.len(), |e| start + e);
-                    s.replace_range(start..end, *rng.pick(&NUMBERS));
+                    let n: &&str = rng.pick(&NUMBERS);
+                    s.replace_range(start..end, n);
                 }
             }
             1 => {
                 let end = (*rng.pick(&cuts)).max(at);
                 s.replace_range(at..end, "");
             }
-            2 => s.insert_str(at, *rng.pick(&TEXT_BITS)),
+            2 => {
+                let bit: &&str = rng.pick(&TEXT_BITS);
+                s.insert_str(at, bit);
+            }
             3 => {
                 let end = (*rng.pick(&cuts)).max(at);
                 let part = s[at..end].to_string();

@@ -382,7 +382,8 @@ pub fn gen_settings(rng: &mut Rng, _c: &Corpus) -> Vec<u8> {
                 if i > 0 {
                     s.push('&');
                 }
-                s.push_str(*rng.pick(&KEYS));
+                let key: &&str = rng.pick(&KEYS);
+                s.push_str(key);
                 if !rng.one_in(8) {
                     s.push('=');
                 }
