@@ -12,6 +12,10 @@ use crate::rng::{mutate_bytes, mutate_text, Rng};
 
 /// Largest generated MQTT byte stream.
 const MAX_STREAM: usize = 256 * 1024;
+/// Largest generated link or settings text.
+const MAX_LINK: usize = 16 * 1024;
+/// Largest generated maps document.
+const MAX_MAPS_DOC: usize = 32 * 1024;
 /// Largest generated topic (a `u16` length on the wire).
 const MAX_TOPIC: usize = 65_535;
 
@@ -400,7 +404,7 @@ pub fn gen_settings(rng: &mut Rng, _c: &Corpus) -> Vec<u8> {
                 });
             }
             let seeds = [s];
-            mutate_text(rng, &seeds, 64 * 1024).into_bytes()
+            mutate_text(rng, &seeds, MAX_LINK).into_bytes()
         }
     }
 }
@@ -461,7 +465,10 @@ const FIELD_TYPES: [&str; 8] = [
 /// A maps document with many maps, variants and fields (some invalid).
 fn gen_maps_doc(rng: &mut Rng) -> String {
     let mut s = String::from("{\"maps\":{");
-    for m in 0..1 + rng.size(60) {
+    for m in 0..1 + rng.size(20) {
+        if s.len() > MAX_MAPS_DOC {
+            break;
+        }
         if m > 0 {
             s.push(',');
         }
@@ -505,13 +512,13 @@ pub fn gen_maps(rng: &mut Rng, c: &Corpus) -> Vec<u8> {
             let n = rng.size(1024);
             rng.bytes(n)
         }
-        _ => mutate_text(rng, &c.maps_json, 128 * 1024).into_bytes(),
+        _ => mutate_text(rng, &c.maps_json, MAX_MAPS_DOC).into_bytes(),
     }
 }
 
 /// The `maps` target: `parse_user_maps` (the dashboard's loader, with its
-/// size limit) and `VariantMap::select`; every parsed map is selectable by
-/// `?map=`, merges with the built-ins and decodes the vector frames.
+/// size limit) and `VariantMap::select`; the last loaded map is selectable
+/// by `?map=`, merges with the built-ins and decodes the vector frames.
 pub fn run_maps(data: &[u8], c: &Corpus) {
     let text = String::from_utf8_lossy(data);
     let _ = VariantMap::select(&text, None);
@@ -521,14 +528,13 @@ pub fn run_maps(data: &[u8], c: &Corpus) {
     };
     let mut choices = maps::builtin_choices();
     choices.extend(loaded);
-    for ch in &choices {
-        assert!(maps::map_from_query(&choices, &ch.key).is_some());
-        let eff = maps::effective(&choices, &ch.key, true);
-        let _ = maps::borrowed_variants(&ch.map, &eff);
-    }
+    // As the app does on `?map=` and on a selection: one effective map.
     let last = &choices[choices.len() - 1];
-    let eff = maps::effective(&choices, &last.key, false);
+    assert!(maps::map_from_query(&choices, &last.key).is_some());
+    let eff = maps::effective(&choices, &last.key, true);
+    let _ = maps::borrowed_variants(&last.map, &eff);
+    let strict = maps::effective(&choices, &last.key, false);
     for f in c.frames.iter().take(32) {
-        let _ = iotdata::frame::decode_frame(f, &eff, DecodeOptions::LENIENT);
+        let _ = iotdata::frame::decode_frame(f, &strict, DecodeOptions::LENIENT);
     }
 }
