@@ -24,6 +24,7 @@ STEPS=(
     "fmt             | - | cargo fmt --all -- --check"
     "clippy          | - | cargo clippy --workspace --all-targets -- -D warnings"
     "test-native     | - | cargo test --workspace"
+    "fuzz            | - | cargo run --profile fuzz -p iotdata-fuzz-smoke -- --seconds 60"
     "wasm-build      | - | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib && cargo build --release --target wasm32-unknown-unknown -p iotdata-sim --lib"
     "wasm-test-codec | - | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
     "wasm-test-web   | - | cargo test -p iotdata-web --target wasm32-unknown-unknown"
