@@ -919,3 +919,18 @@ fn worst_case_scene_is_bounded() {
         merged.len()
     ));
 }
+
+#[wasm_bindgen_test]
+fn a_click_picks_the_nearest_node_of_a_compact_scene() {
+    use iotdata_web::views::mesh::scene::{self, MeshOptions, HIT_RADIUS};
+    let net = worst_case(1200);
+    let mut l = Layout::new(true);
+    let sc = scene::build(net.topology(), &mut l, MeshOptions::default());
+    assert!(sc.compact());
+    let n = sc.nodes.get(&700).expect("node 700 drawn");
+    assert_eq!(scene::node_at(&sc, n.x + 3.0, n.y - 2.0), Some(700));
+    assert_eq!(scene::node_at(&sc, n.x, n.y + HIT_RADIUS + 20.0), None);
+    let merged = scene::merge_nodes(&sc, &scene::node_fades(net.topology(), &sc, T0 as f64));
+    let listed: usize = merged.iter().map(|m| m.ids.split(' ').count()).sum();
+    assert_eq!(listed, sc.nodes.len());
+}

@@ -29,10 +29,12 @@
 //! scene is summarised and past [`crate::layout::SENSOR_GROUP_LIMIT`]
 //! sensors they are grouped, with a note saying what is not drawn; the
 //! counts and the side panel stay exact. Past [`scene::EDGE_ELEMENT_LIMIT`]
-//! links, links are drawn as one `<path>` per class. So the SVG holds at
-//! most one group of elements per node (at most
-//! [`iotdata::receiver::topology::MAX_NODES`]) and [`scene::EDGE_ELEMENT_LIMIT`] link
-//! elements.
+//! links, links are drawn as one `<path>` per class, and past
+//! [`scene::NODE_ELEMENT_LIMIT`] nodes, nodes too (without labels; a click
+//! picks the nearest node). So the SVG holds at most
+//! [`scene::NODE_ELEMENT_LIMIT`] node element groups,
+//! [`scene::EDGE_ELEMENT_LIMIT`] link elements, one element group per
+//! sensor group and a bounded number of merged paths (classes).
 //!
 //! Test hooks: `data-testid="mesh-node"` with `data-node="<station id>"`,
 //! `data-role` (`gateway`, `relay`, `sensor`), `data-orphan="true"` when
@@ -41,7 +43,9 @@
 //! `data-kind` (`parent`, `neighbour`, `via`) for links drawn one by one;
 //! merged links: `data-testid="mesh-edges"` with `data-kind` and
 //! `data-edges` (`from-to` pairs, space separated); `data-testid="mesh-group"`
-//! with `data-anchor` and `data-count`; `data-testid="mesh-summary"` with
+//! with `data-anchor` and `data-count`; merged nodes:
+//! `data-testid="mesh-nodes"` with `data-role`, `data-orphan` and
+//! `data-nodes` (station ids, space separated); `data-testid="mesh-summary"` with
 //! `data-links-shown`, `data-links-total`, `data-sensors-grouped`;
 //! `data-testid="mesh-panel"` for the side panel.
 
@@ -53,6 +57,7 @@ use crate::vecmap::VecSet;
 
 use iotdata::receiver::{EdgeKind, Role};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::app::use_ctx;
 use crate::layout::Layout;
@@ -181,6 +186,37 @@ pub fn MeshView() -> impl IntoView {
     };
     let empty = move || scene.with(|s| s.counts.iter().take(3).sum::<usize>() == 0);
     let merged = Memo::new(move |_| scene.with(Scene::merged));
+    let compact = Memo::new(move |_| scene.with(Scene::compact));
+    // Compact drawing: a click picks the nearest node.
+    let pick_at = move |e: leptos::ev::MouseEvent| {
+        if !compact.get_untracked() {
+            return;
+        }
+        let Some(target) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        if target.closest(".mesh-group").ok().flatten().is_some() {
+            return;
+        }
+        let Some(svg) = target.closest("svg").ok().flatten() else {
+            return;
+        };
+        let r = svg.get_bounding_client_rect();
+        let hit = scene.with_untracked(|s| {
+            if r.width() <= 0.0 || r.height() <= 0.0 {
+                return None;
+            }
+            let x = (f64::from(e.client_x()) - r.left()) * s.width / r.width();
+            let y = (f64::from(e.client_y()) - r.top()) * s.height / r.height();
+            scene::node_at(s, x, y)
+        });
+        if let Some(id) = hit {
+            selected.update(|s| *s = if *s == Some(id) { None } else { Some(id) });
+        }
+    };
 
     view! {
         <div class="mesh-page" class:with-panel=move || selected.get().is_some()>
@@ -235,6 +271,7 @@ pub fn MeshView() -> impl IntoView {
                             viewBox=move || scene.with(|s| format!("0 0 {} {}", s.width, s.height))
                             role="img"
                             aria-label="Mesh topology graph"
+                            on:click=pick_at
                         >
                             <Bands scene=scene />
                             <g class="mesh-edges">
@@ -247,8 +284,14 @@ pub fn MeshView() -> impl IntoView {
                                 <GroupLinks scene=scene />
                             </g>
                             <g class="mesh-nodes">
+                                <Show when=move || compact.get()>
+                                    <CompactNodes scene=scene fades=fades selected=selected />
+                                </Show>
                                 <For
                                     each=move || {
+                                        if compact.get() {
+                                            return Vec::new();
+                                        }
                                         scene.with(|s| s.nodes.values().map(|n| (n.id, n.role)).collect::<Vec<_>>())
                                     }
                                     key=|k| *k
@@ -570,6 +613,58 @@ fn NodeShape(
                     })
             }}
         </g>
+    }
+}
+
+/// Nodes merged into one path per class (past
+/// [`scene::NODE_ELEMENT_LIMIT`]), and a ring around the selected one.
+#[component]
+fn CompactNodes(
+    scene: Memo<Scene>,
+    fades: Memo<Vec<u8>>,
+    selected: RwSignal<Option<u16>>,
+) -> impl IntoView {
+    let paths = Memo::new(move |_| scene.with(|s| fades.with(|f| scene::merge_nodes(s, f))));
+    let ring = move || {
+        let id = selected.get()?;
+        scene.with(|s| {
+            s.nodes
+                .get(&id)
+                .map(|n| format!("transform:translate({:.1}px,{:.1}px)", n.x, n.y))
+        })
+    };
+    view! {
+        <For
+            each=move || paths.with(|p| p.iter().map(|m| (m.role, m.state, m.fade)).collect::<Vec<_>>())
+            key=|k| *k
+            let:k
+        >
+            {
+                let (role, state, fade) = k;
+                let field = move |f: fn(&scene::MergedNodes) -> String| {
+                    paths.with(|p| {
+                        p.iter()
+                            .find(|m| (m.role, m.state, m.fade) == k)
+                            .map(f)
+                            .unwrap_or_default()
+                    })
+                };
+                view! {
+                    <path
+                        class=format!("mesh-dots {} {state}", role.as_str())
+                        data-testid="mesh-nodes"
+                        data-role=role.as_str()
+                        data-orphan=(state == "orphan").then_some("true")
+                        data-nodes=move || field(|m| m.ids.clone())
+                        d=move || field(|m| m.d.clone())
+                        opacity=format!("{:.2}", scene::step_opacity(fade))
+                    ></path>
+                }
+            }
+        </For>
+        <Show when=move || ring().is_some()>
+            <circle class="mesh-pick" r=19 style=ring></circle>
+        </Show>
     }
 }
 

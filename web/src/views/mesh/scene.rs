@@ -45,6 +45,13 @@ pub const MAX_DRAWN_EDGES: usize = 12_288;
 /// hooks); past this, links are drawn as one `<path>` per class (kind,
 /// colour, fading), each listing its links in `data-edges`.
 pub const EDGE_ELEMENT_LIMIT: usize = 1_500;
+/// Most nodes drawn as one element group each (with its label, tooltip,
+/// badge and test hooks); past this, nodes are drawn as one `<path>` per
+/// class (role, state, fading), each listing its nodes in `data-nodes`,
+/// and a click picks the nearest node ([`node_at`]).
+pub const NODE_ELEMENT_LIMIT: usize = 800;
+/// How far from a node's centre a click still picks it, px.
+pub const HIT_RADIUS: f64 = 16.0;
 /// Opacity steps the fading is quantised to (a node's or link's look only
 /// changes when it crosses one).
 pub const FADE_STEPS: u8 = 16;
@@ -169,6 +176,11 @@ pub struct Scene {
 }
 
 impl Scene {
+    /// Whether nodes are drawn as merged paths ([`NODE_ELEMENT_LIMIT`]).
+    pub fn compact(&self) -> bool {
+        self.nodes.len() > NODE_ELEMENT_LIMIT
+    }
+
     /// Whether links are drawn as merged paths ([`EDGE_ELEMENT_LIMIT`]).
     pub fn merged(&self) -> bool {
         self.edges.len() > EDGE_ELEMENT_LIMIT
@@ -219,9 +231,15 @@ pub fn node_xy(col: f64, row: u32) -> (f64, f64) {
     )
 }
 
+/// A coordinate rounded to whole pixels (integers format fast; paths of
+/// thousands of links are built from them).
+fn px(v: f64) -> i64 {
+    v.round() as i64
+}
+
 /// A straight SVG path.
 pub fn line(a: (f64, f64), b: (f64, f64)) -> String {
-    format!("M{:.1},{:.1} L{:.1},{:.1}", a.0, a.1, b.0, b.1)
+    format!("M{},{} L{},{}", px(a.0), px(a.1), px(b.0), px(b.1))
 }
 
 /// A curve bowed to the left of the direction a → b, so that the two
@@ -238,8 +256,13 @@ pub fn bow(a: (f64, f64), b: (f64, f64)) -> String {
         (a.1 + b.1) / 2.0 - dx / len * k,
     );
     format!(
-        "M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}",
-        a.0, a.1, cx, cy, b.0, b.1
+        "M{},{} Q{},{} {},{}",
+        px(a.0),
+        px(a.1),
+        px(cx),
+        px(cy),
+        px(b.0),
+        px(b.1)
     )
 }
 
@@ -399,6 +422,8 @@ pub fn build(topology: &Topology, layout: &mut Layout, opts: MeshOptions) -> Sce
         .take(MAX_DRAWN_EDGES)
         .collect();
     crate::vecmap::sort_by(&mut keys, |a, b| a.cmp(b));
+    // Merged links have no tooltips of their own.
+    let titled = keys.len() <= EDGE_ELEMENT_LIMIT;
     let edges = keys
         .into_iter()
         .filter_map(|(kind, from, to)| {
@@ -407,6 +432,15 @@ pub fn build(topology: &Topology, layout: &mut Layout, opts: MeshOptions) -> Sce
                 EdgeKind::Neighbour => bow(a, b),
                 _ => line(a, b),
             };
+            if !titled {
+                return Some(SceneEdge {
+                    kind,
+                    from,
+                    to,
+                    d,
+                    title: String::new(),
+                });
+            }
             let mut title = format!("{} → {} · {}", hex_id(from), hex_id(to), kind.as_str());
             let node = topology.node(from);
             if let Some(l) = node.and_then(|n| n.neighbour(to)) {
@@ -603,6 +637,90 @@ pub fn merge(scene: &Scene, looks: &[EdgeLook]) -> Vec<MergedPath> {
             }
             m.d.push_str(&e.d);
             m.edges.push_str(&format!("{}-{}", e.from, e.to));
+        }
+    }
+    out
+}
+
+/// The drawn node nearest to `(x, y)` (px) within [`HIT_RADIUS`].
+pub fn node_at(scene: &Scene, x: f64, y: f64) -> Option<u16> {
+    scene
+        .nodes
+        .values()
+        .map(|n| ((n.x - x).hypot(n.y - y), n.id))
+        .filter(|(d, _)| *d <= HIT_RADIUS)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id)
+}
+
+/// Nodes of one class merged into one path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedNodes {
+    /// Role.
+    pub role: Role,
+    /// `""`, `"orphan"` or `"follows-orphan"`.
+    pub state: &'static str,
+    /// Fade step.
+    pub fade: u8,
+    /// The SVG path of all their shapes.
+    pub d: String,
+    /// Their station ids, space separated.
+    pub ids: String,
+}
+
+/// The outline of a node's shape at `(x, y)`.
+fn shape(role: Role, x: f64, y: f64) -> String {
+    match role {
+        Role::Gateway => format!("M{},{}h26v26h-26z", px(x - 13.0), px(y - 13.0)),
+        Role::Relay => format!(
+            "M{},{}a12,12 0 1,0 24,0a12,12 0 1,0 -24,0",
+            px(x - 12.0),
+            px(y)
+        ),
+        Role::Sensor => format!("M{},{}a6,6 0 1,0 12,0a6,6 0 1,0 -12,0", px(x - 6.0), px(y)),
+    }
+}
+
+/// The nodes of `scene` merged into one path per (role, state, fade step);
+/// `fades` by station id ([`node_fades`]).
+pub fn merge_nodes(scene: &Scene, fades: &[u8]) -> Vec<MergedNodes> {
+    let state = |n: &SceneNode| {
+        if n.orphan {
+            "orphan"
+        } else if n.follows_orphan {
+            "follows-orphan"
+        } else {
+            ""
+        }
+    };
+    let mut keyed: Vec<((Role, &'static str, u8), &SceneNode)> = scene
+        .nodes
+        .values()
+        .map(|n| {
+            let fade = fades.get(usize::from(n.id)).copied().unwrap_or(0);
+            ((n.role, state(n), fade), n)
+        })
+        .collect();
+    crate::vecmap::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0));
+    let mut out: Vec<MergedNodes> = Vec::new();
+    for ((role, state, fade), n) in keyed {
+        let same =
+            matches!(out.last(), Some(m) if (m.role, m.state, m.fade) == (role, state, fade));
+        if !same {
+            out.push(MergedNodes {
+                role,
+                state,
+                fade,
+                d: String::new(),
+                ids: String::new(),
+            });
+        }
+        if let Some(m) = out.last_mut() {
+            if !m.ids.is_empty() {
+                m.ids.push(' ');
+            }
+            m.d.push_str(&shape(role, n.x, n.y));
+            m.ids.push_str(&n.id.to_string());
         }
     }
     out
