@@ -174,7 +174,6 @@ pub fn MeshView() -> impl IntoView {
         let now = clock.get();
         scene.with(|sc| live.with(|s| scene::edge_looks(s.receiver().topology(), sc, now)))
     });
-    let pick = StoredValue::new(Selector::new(move || selected.get()));
 
     let counts = move || {
         let [g, r, s, o] = scene.with(|s| s.counts);
@@ -297,7 +296,7 @@ pub fn MeshView() -> impl IntoView {
                                     key=|k| *k
                                     let:k
                                 >
-                                    <NodeShape scene=scene fades=fades id=k.0 role=k.1 selected=selected pick=pick />
+                                    <NodeShape scene=scene fades=fades id=k.0 role=k.1 selected=selected />
                                 </For>
                                 <For
                                     each=move || scene.with(|s| s.groups.keys().copied().collect::<Vec<_>>())
@@ -525,9 +524,9 @@ fn NodeShape(
     id: u16,
     role: Role,
     selected: RwSignal<Option<u16>>,
-    pick: StoredValue<Selector<Option<u16>>>,
 ) -> impl IntoView {
     let node = Memo::new(move |_| scene.with(|s| s.nodes.get(&id).cloned()));
+    let is_selected = Memo::new(move |_| selected.get() == Some(id));
     let fade = Memo::new(move |_| fades.with(|f| f.get(usize::from(id)).copied().unwrap_or(0)));
     let field =
         move |f: fn(&scene::SceneNode) -> Option<String>| node.with(|n| n.as_ref().and_then(f));
@@ -548,7 +547,7 @@ fn NodeShape(
                 }
             }
         });
-        if pick.with_value(|p| p.selected(&Some(id))) {
+        if is_selected.get() {
             c.push_str(" selected");
         }
         c
