@@ -621,3 +621,316 @@ fn simulated_failover_story() {
     // The same topology again: identical.
     assert_eq!(l.update(rx.topology()), &p);
 }
+
+// ---- Scale: the layout's cost and the graph's link aggregation ----
+
+/// Wall time, ms (the browser's clock in wasm, the system's natively).
+fn now() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// Prints a measurement (the browser console in wasm).
+fn report(msg: &str) {
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::console_log!("{msg}");
+    #[cfg(not(target_arch = "wasm32"))]
+    println!("{msg}");
+}
+
+/// The gateway a relay of [`worst_case`] hangs under, and its depth.
+fn worst_parent(id: u16) -> u16 {
+    if id <= 10 {
+        1 + id % 2
+    } else {
+        3 + (id - 11) / 8
+    }
+}
+
+/// The protocol's worst case: gateways 1 and 2, relays 3..=`last` (a tree
+/// eight wide), each reporting 63 neighbours (cost 1..=15, varied RSSI).
+fn worst_case(last: u16) -> Net {
+    let mut net = Net::new();
+    net.beacon(GW1, GW1, 0, 1);
+    net.beacon(GW2, GW2, 0, 1);
+    for id in 3..=last {
+        let mut depth = 1u8;
+        let mut top = worst_parent(id);
+        while top > 2 {
+            depth = depth.saturating_add(1);
+            top = worst_parent(top);
+        }
+        let mut nb: Vec<(u16, u8, i32)> = Vec::new();
+        for j in 0..63u32 {
+            let other = ((u32::from(id) * 7 + j * 61) % u32::from(last - 2) + 3) as u16;
+            if other != id && !nb.iter().any(|n| n.0 == other) {
+                let rssi = -120 + ((u32::from(id) * 13 + j * 29) % 61) as i32;
+                nb.push((other, (1 + j % 15) as u8, rssi));
+            }
+        }
+        net.report(top, id, worst_parent(id), depth, &nb);
+    }
+    net
+}
+
+/// Scenario (b): gateways 1 and 2, relays 3..=66 under them (cost 1), each
+/// reporting 63 of the others as neighbours, and `sensors` sensors (ids
+/// from 67) forwarded by relay `3 + sensor % 64`.
+fn big_mesh(sensors: u16) -> Net {
+    let mut net = Net::new();
+    net.beacon(GW1, GW1, 0, 1);
+    net.beacon(GW2, GW2, 0, 1);
+    for id in 3..=66u16 {
+        let gw = 1 + id % 2;
+        let nb: Vec<(u16, u8, i32)> = (1..=66u16)
+            .filter(|&o| o != id)
+            .take(63)
+            .map(|o| {
+                (
+                    o,
+                    if o <= 2 { 0 } else { 1 },
+                    -119 + ((o * 7 + id * 3) % 58) as i32,
+                )
+            })
+            .collect();
+        net.report(gw, id, gw, 1, &nb);
+    }
+    for s in 0..sensors {
+        let relay = 3 + s % 64;
+        net.sensor(1 + relay % 2, 67 + s, Some(relay));
+    }
+    net
+}
+
+#[wasm_bindgen_test]
+fn layout_of_the_worst_case_is_linearithmic() {
+    // Steps grow like n log n: 4,095 nodes take less than five times the
+    // steps of 1,023 (n² would be sixteen), and stay within a budget of
+    // 8 n log2 n.
+    let small = worst_case(1023);
+    let big = worst_case(4095);
+    let mut l = Layout::new(true);
+    l.update(small.topology());
+    let s_small = l.steps();
+    let mut l = Layout::new(true);
+    let t0 = now();
+    let p = l.update(big.topology()).clone();
+    let fresh_ms = now() - t0;
+    let s_big = l.steps();
+    assert_eq!(p.nodes.len(), 4095);
+    assert_no_overlap(&p);
+    let n = 4095.0_f64;
+    let budget = 8.0 * n * n.log2();
+    assert!(
+        (s_big as f64) < budget,
+        "{s_big} steps for 4,095 nodes, budget {budget:.0}"
+    );
+    assert!(
+        (s_big as f64) < 5.0 * s_small as f64,
+        "{s_big} steps for 4,095 nodes, {s_small} for 1,023"
+    );
+    // A second update of the same topology: same positions, same order of
+    // cost.
+    let t0 = now();
+    assert_eq!(l.update(big.topology()), &p);
+    let again_ms = now() - t0;
+    report(&format!(
+        "layout, 4,095 nodes x 63 neighbours: fresh {fresh_ms:.1} ms, again {again_ms:.1} ms; {s_big} steps (1,023 nodes: {s_small}; budget {budget:.0})"
+    ));
+}
+
+#[wasm_bindgen_test]
+fn sensors_arriving_in_a_packed_row_cost_n_log_n() {
+    // 4,000 sensors under 64 relays, ungrouped, arriving 100 at a time:
+    // each one is placed in a crowded row. Every update stays within the
+    // budget (a scan of the occupied columns per probe would be cubic).
+    let mut net = big_mesh(0);
+    let mut l = Layout::new(true);
+    l.set_group_limit(usize::MAX);
+    l.update(net.topology());
+    let mut worst = 0u64;
+    let t0 = now();
+    for batch in 0..40u16 {
+        for k in 0..100u16 {
+            let s = batch * 100 + k;
+            let relay = 3 + ((u32::from(s) * 37) % 64) as u16;
+            net.sensor(1 + relay % 2, 67 + s, Some(relay));
+        }
+        let p = l.update(net.topology());
+        assert_eq!(p.nodes.len(), 66 + usize::from(batch + 1) * 100);
+        worst = worst.max(l.steps());
+    }
+    let ms = now() - t0;
+    assert_no_overlap(l.positions());
+    let n = 4066.0_f64;
+    let budget = 8.0 * n * n.log2();
+    assert!((worst as f64) < budget, "{worst} steps, budget {budget:.0}");
+    report(&format!(
+        "layout, 4,000 sensors in 40 batches: {ms:.1} ms in all, worst update {worst} steps (budget {budget:.0})"
+    ));
+}
+
+#[wasm_bindgen_test]
+fn big_mesh_is_summarised_with_exact_counts() {
+    use iotdata::receiver::EdgeKind;
+    use iotdata_web::views::mesh::scene::{self, MeshOptions, MAX_DRAWN_EDGES, STRONGEST_LINKS};
+    let net = big_mesh(4000);
+    let topo = net.topology();
+    let mut l = Layout::new(true);
+    let t0 = now();
+    let sc = scene::build(topo, &mut l, MeshOptions::default());
+    let ms = now() - t0;
+    assert_eq!(sc.counts, [2, 64, 4000, 0]);
+    assert_eq!(sc.links_total, topo.edges().len());
+    assert!(sc.summarised);
+    assert!(sc.edges.len() <= MAX_DRAWN_EDGES);
+    // Every sensor is in its relay's group, counted exactly.
+    assert_eq!(sc.grouped, 4000);
+    assert_eq!(sc.groups.len(), 64);
+    for (anchor, g) in &sc.groups {
+        let expected = (0..4000u16).filter(|s| 3 + s % 64 == *anchor).count();
+        assert_eq!(g.count, expected, "group of {anchor}");
+    }
+    assert!(sc.nodes.values().all(|n| n.role != Role::Sensor));
+    // The parent tree in full; per relay, exactly its strongest neighbour
+    // links (parent pairs aside).
+    let drawn = |kind, from| -> Vec<u16> {
+        sc.edges
+            .iter()
+            .filter(|e| e.kind == kind && e.from == from)
+            .map(|e| e.to)
+            .collect()
+    };
+    for id in 3..=66u16 {
+        let n = topo.node(id).expect("relay");
+        assert_eq!(drawn(EdgeKind::Parent, id), vec![n.parent.expect("parent")]);
+        let mut ranked: Vec<(i32, std::cmp::Reverse<u8>, std::cmp::Reverse<u16>)> = n
+            .neighbours
+            .iter()
+            .filter(|x| Some(x.id) != n.parent)
+            .filter(|x| topo.node(x.id).is_some_and(|o| o.parent != Some(id)))
+            .map(|x| {
+                (
+                    x.rssi_dbm,
+                    std::cmp::Reverse(x.cost),
+                    std::cmp::Reverse(x.id),
+                )
+            })
+            .collect();
+        ranked.sort();
+        let mut want: Vec<u16> = ranked
+            .iter()
+            .rev()
+            .take(STRONGEST_LINKS)
+            .map(|k| (k.2).0)
+            .collect();
+        want.sort();
+        assert_eq!(drawn(EdgeKind::Neighbour, id), want, "strongest of {id}");
+    }
+    let parents = sc
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Parent)
+        .count();
+    let neighbours = sc
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Neighbour)
+        .count();
+    assert_eq!((parents, neighbours), (64, 64 * STRONGEST_LINKS));
+    let note = sc.hidden_note().expect("says what is hidden");
+    assert!(
+        note.contains(&format!(
+            "showing {} of {} links",
+            scene::thousands(sc.edges.len()),
+            scene::thousands(topo.edges().len())
+        )),
+        "{note}"
+    );
+    assert!(note.contains("4,000 sensors grouped"), "{note}");
+
+    // Expanding relay 3's group shows its sensors one by one.
+    l.set_expanded([3u16].into_iter().collect());
+    let open = scene::build(topo, &mut l, MeshOptions::default());
+    let of3 = sc.groups.get(&3).map_or(0, |g| g.count);
+    assert_eq!(open.grouped, 4000 - of3);
+    assert!(!open.groups.contains_key(&3));
+    assert_eq!(
+        open.nodes
+            .values()
+            .filter(|n| n.role == Role::Sensor)
+            .count(),
+        of3
+    );
+    assert_eq!(open.counts, sc.counts);
+    report(&format!(
+        "scene (b), 66 mesh nodes + 4,000 sensors: {ms:.1} ms; {} of {} links drawn",
+        sc.edges.len(),
+        sc.links_total
+    ));
+}
+
+#[wasm_bindgen_test]
+fn worst_case_scene_is_bounded() {
+    use iotdata::receiver::EdgeKind;
+    use iotdata_web::views::mesh::scene::{self, MeshOptions, MAX_DRAWN_EDGES, STRONGEST_LINKS};
+    let net = worst_case(4095);
+    let topo = net.topology();
+    let mut l = Layout::new(true);
+    let t0 = now();
+    let sc = scene::build(topo, &mut l, MeshOptions::default());
+    let ms = now() - t0;
+    assert_eq!(sc.counts[0] + sc.counts[1], 4095);
+    assert_eq!(sc.nodes.len(), 4095);
+    assert_eq!(sc.links_total, topo.edges().len());
+    assert!(sc.links_total > 250_000, "{}", sc.links_total);
+    assert!(sc.summarised);
+    let parents = sc
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Parent)
+        .count();
+    assert_eq!(parents, 4093, "the whole parent tree");
+    assert!(sc.edges.len() <= MAX_DRAWN_EDGES);
+    assert!(sc.edges.len() <= 4093 * (1 + STRONGEST_LINKS));
+    let t0 = now();
+    let looks = scene::edge_looks(topo, &sc, T0 as f64 + 5e6);
+    let merged = scene::merge(&sc, &looks);
+    let tick_ms = now() - t0;
+    // Merged paths list every drawn link exactly once.
+    let listed: usize = merged
+        .iter()
+        .map(|m| m.edges.split(' ').filter(|s| !s.is_empty()).count())
+        .sum();
+    assert_eq!(listed, sc.edges.len());
+    assert!(merged.len() <= 3 * usize::from(scene::HUE_STEPS) * usize::from(scene::FADE_STEPS));
+    report(&format!(
+        "scene (c), 4,095 nodes x 63 neighbours: build {ms:.1} ms, looks + merge {tick_ms:.1} ms; {} of {} links drawn in {} paths",
+        sc.edges.len(),
+        sc.links_total,
+        merged.len()
+    ));
+}
+
+#[wasm_bindgen_test]
+fn a_click_picks_the_nearest_node_of_a_compact_scene() {
+    use iotdata_web::views::mesh::scene::{self, MeshOptions, HIT_RADIUS};
+    let net = worst_case(1200);
+    let mut l = Layout::new(true);
+    let sc = scene::build(net.topology(), &mut l, MeshOptions::default());
+    assert!(sc.compact());
+    let n = sc.nodes.get(&700).expect("node 700 drawn");
+    assert_eq!(scene::node_at(&sc, n.x + 3.0, n.y - 2.0), Some(700));
+    assert_eq!(scene::node_at(&sc, n.x, n.y + HIT_RADIUS + 20.0), None);
+    let merged = scene::merge_nodes(&sc, &scene::node_fades(net.topology(), &sc, T0 as f64));
+    let listed: usize = merged.iter().map(|m| m.ids.split(' ').count()).sum();
+    assert_eq!(listed, sc.nodes.len());
+}

@@ -128,6 +128,330 @@ async fn mesh_graph_shows_the_simulated_network() {
 }
 
 #[wasm_bindgen_test]
+async fn a_clock_tick_refades_without_rebuilding_the_graph() {
+    use iotdata_web::views::mesh::scene::scene_builds;
+    let root = container();
+    let (ctx, _handle) = mount(&root, || view! { <MeshView /> });
+    play(&ctx, 15);
+    settle().await;
+    let opacity = |id: u16| {
+        one(&root, &format!("[data-testid=mesh-node][data-node='{id}']"))
+            .and_then(|n| n.get_attribute("opacity"))
+    };
+    assert_eq!(opacity(0x104).as_deref(), Some("1.00"));
+    let builds = scene_builds();
+    let edge = one(&root, "[data-testid=mesh-edge][data-kind=parent]").expect("a parent edge");
+    // A tick: nothing is rebuilt.
+    ctx.clock.set(now_ms() + 1_000.0);
+    settle().await;
+    assert_eq!(scene_builds(), builds, "a tick rebuilt the scene");
+    // Half an hour of silence: everything fades, still without a rebuild,
+    // and the edge elements are the same ones.
+    ctx.clock.set(now_ms() + 1_800_000.0);
+    settle().await;
+    assert_eq!(scene_builds(), builds, "fading rebuilt the scene");
+    assert_eq!(opacity(0x104).as_deref(), Some("0.25"));
+    assert_eq!(edge.get_attribute("opacity").as_deref(), Some("0.25"));
+    assert!(edge.is_connected(), "edge elements kept");
+}
+
+/// A NEIGHBOUR_REPORT frame of `relay` (parent `parent`, cost `cost`,
+/// gateway `gw`), neighbours as `(id, cost, rssi dBm)`.
+fn report_frame(
+    relay: u16,
+    seq: u16,
+    gw: u16,
+    parent: u16,
+    cost: u8,
+    nb: &[(u16, u8, i32)],
+) -> Vec<u8> {
+    use iotdata::mesh::{MeshBody, MeshPacket, Neighbour};
+    MeshPacket {
+        sender_station: relay,
+        sender_seq: seq,
+        body: MeshBody::NeighbourReport {
+            parent_id: parent,
+            my_cost: cost,
+            gateway_id: gw,
+            neighbours: nb
+                .iter()
+                .map(|&(id, cost, rssi)| Neighbour {
+                    cost,
+                    rssi_q4: iotdata::mesh::rssi_to_q4(rssi),
+                    station_id: id,
+                })
+                .collect(),
+        },
+    }
+    .to_bytes()
+    .expect("report encodes")
+}
+
+/// A sensor frame of `station` forwarded by `relay`.
+fn forward_frame(map: &iotdata::VariantMap, station: u16, relay: u16, seq: u16) -> Vec<u8> {
+    use iotdata::mesh::{MeshBody, MeshPacket};
+    let mut enc = iotdata::Encoder::new(map, 0, station, seq).expect("encoder");
+    enc.add(iotdata::FieldValue::battery(80, false).expect("battery"))
+        .expect("add");
+    MeshPacket {
+        sender_station: relay,
+        sender_seq: seq,
+        body: MeshBody::Forward {
+            ttl: 3,
+            inner: enc.finish().expect("frame"),
+        },
+    }
+    .to_bytes()
+    .expect("forward encodes")
+}
+
+/// Runs the pending flush and times it: until the effects it starts are
+/// done (a zero timeout runs after them), then until the next frame is
+/// drawn. Milliseconds.
+async fn timed_flush(ctx: &Ctx) -> (f64, f64) {
+    let t0 = now_ms();
+    ctx.live.flush();
+    sleep(0).await;
+    let update = now_ms() - t0;
+    next_frame().await;
+    next_frame().await;
+    (update, now_ms() - t0)
+}
+
+/// Resolves at the next animation frame.
+async fn next_frame() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        request_animation_frame(move || {
+            drop(resolve.call0(&wasm_bindgen::JsValue::NULL));
+        });
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// Elements under `root`.
+fn elements(root: &web_sys::Element) -> usize {
+    root.query_selector_all("*")
+        .map_or(0, |l| l.length() as usize)
+}
+
+#[wasm_bindgen_test]
+async fn big_mesh_draws_groups_and_merged_links_within_bounds() {
+    use iotdata_web::views::mesh::scene::EDGE_ELEMENT_LIMIT;
+    let root = container();
+    let (ctx, _handle) = mount(&root, || view! { <MeshView /> });
+    let map = iotdata::VariantMap::default_map();
+    ctx.live.set_map(map.clone());
+    settle().await;
+    // Scenario (b): 2 gateways, 64 relays reporting 63 neighbours each,
+    // 4,000 sensors through FORWARDs.
+    let t = now_ms() - 60_000.0;
+    let t0 = now_ms();
+    for id in 3..=66u16 {
+        let gw = 1 + id % 2;
+        let nb: Vec<(u16, u8, i32)> = (1..=66u16)
+            .filter(|&o| o != id)
+            .take(63)
+            .map(|o| (o, u8::from(o > 2), -119 + i32::from((o * 7 + id * 3) % 58)))
+            .collect();
+        let topic = format!("iotdata/raw/{gw:04x}");
+        ctx.live
+            .ingest(t, &topic, &report_frame(id, 1, gw, gw, 1, &nb));
+    }
+    for s in 0..4000u16 {
+        let relay = 3 + s % 64;
+        let topic = format!("iotdata/raw/{:04x}", 1 + relay % 2);
+        ctx.live
+            .ingest(t, &topic, &forward_frame(&map, 67 + s, relay, s + 2));
+    }
+    let ingest_ms = now_ms() - t0;
+    let (update_ms, frame_ms) = timed_flush(&ctx).await;
+    settle().await;
+    let groups = all(&root, "[data-testid=mesh-group]");
+    assert_eq!(groups.len(), 64);
+    let grouped: usize = groups
+        .iter()
+        .filter_map(|g| g.get_attribute("data-count")?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(grouped, 4000);
+    let summary = one(&root, "[data-testid=mesh-summary]").expect("summary");
+    assert_eq!(
+        summary.get_attribute("data-sensors-grouped").as_deref(),
+        Some("4000")
+    );
+    let total: usize = ctx.live.with(|s| s.receiver().topology().edges().len());
+    assert_eq!(
+        summary.get_attribute("data-links-total"),
+        Some(total.to_string())
+    );
+    assert!(summary
+        .text_content()
+        .unwrap_or_default()
+        .contains("4,000 sensors grouped"));
+    assert_eq!(all(&root, "[data-testid=mesh-node]").len(), 66);
+    assert!(all(&root, "[data-testid=mesh-edge]").len() <= EDGE_ELEMENT_LIMIT);
+    // Every parent edge is drawn.
+    let parents: Vec<(u16, u16)> = ctx.live.with(|s| {
+        s.receiver()
+            .topology()
+            .edges()
+            .into_iter()
+            .filter(|e| e.kind == EdgeKind::Parent)
+            .map(|e| (e.from, e.to))
+            .collect()
+    });
+    assert_eq!(parents.len(), 64);
+    for (from, to) in &parents {
+        assert!(
+            one(
+                &root,
+                &format!(
+                    "[data-testid=mesh-edge][data-kind=parent][data-from='{from}'][data-to='{to}']"
+                )
+            )
+            .is_some(),
+            "parent edge {from} -> {to}"
+        );
+    }
+    let before = elements(&root);
+    // A click on a group shows its sensors.
+    let g3 = one(&root, "[data-testid=mesh-group][data-anchor='3']").expect("group of 3");
+    let n3: usize = g3
+        .get_attribute("data-count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let t1 = now_ms();
+    mouse(&g3, "click");
+    settle().await;
+    let expand_ms = now_ms() - t1;
+    assert_eq!(
+        all(&root, "[data-testid=mesh-node][data-role=sensor]").len(),
+        n3
+    );
+    assert!(one(&root, "[data-testid=mesh-group][data-anchor='3']").is_none());
+    let builds = iotdata_web::views::mesh::scene::scene_builds();
+    let t2 = now_ms();
+    ctx.clock.set(now_ms() + 1_000.0);
+    sleep(0).await;
+    let tick_ms = now_ms() - t2;
+    assert_eq!(iotdata_web::views::mesh::scene::scene_builds(), builds);
+    console_log!(
+        "mesh (b): ingest {ingest_ms:.0} ms; update {update_ms:.0} ms, drawn after {frame_ms:.0} ms; {before} elements; a tick {tick_ms:.1} ms; expand a group {expand_ms:.0} ms (incl. 160 ms settling)"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn worst_case_mesh_draws_the_parent_tree_in_merged_paths() {
+    let root = container();
+    let (ctx, _handle) = mount(&root, || view! { <MeshView /> });
+    settle().await;
+    // Scenario (c): 4,095 nodes, each relay reporting 63 neighbours.
+    let t = now_ms() - 60_000.0;
+    let parent = |id: u16| {
+        if id <= 10 {
+            1 + id % 2
+        } else {
+            3 + (id - 11) / 8
+        }
+    };
+    let mut frames = Vec::new();
+    for id in 3..=4095u16 {
+        let mut top = parent(id);
+        let mut depth = 1u8;
+        while top > 2 {
+            depth = depth.saturating_add(1);
+            top = parent(top);
+        }
+        let nb: Vec<(u16, u8, i32)> = (0..63u32)
+            .map(|j| ((u32::from(id) * 7 + j * 61) % 4093 + 3) as u16)
+            .filter(|&o| o != id)
+            .enumerate()
+            .map(|(j, o)| {
+                (
+                    o,
+                    (1 + (j % 15) as u8, -120 + ((u32::from(o) * 13) % 61) as i32),
+                )
+            })
+            .collect::<std::collections::BTreeMap<u16, (u8, i32)>>()
+            .into_iter()
+            .map(|(o, (c, r))| (o, c, r))
+            .collect();
+        frames.push((
+            format!("iotdata/raw/{top:04x}"),
+            report_frame(id, 1, top, parent(id), depth, &nb),
+        ));
+    }
+    let t0 = now_ms();
+    for (topic, f) in &frames {
+        ctx.live.ingest(t, topic, f);
+    }
+    let ingest_ms = now_ms() - t0;
+    let (update_ms, frame_ms) = timed_flush(&ctx).await;
+    settle().await;
+    // Nodes and links drawn merged: every node listed once, with its role.
+    assert!(all(&root, "[data-testid=mesh-node]").is_empty());
+    assert!(all(&root, "[data-testid=mesh-edge]").is_empty());
+    let mut drawn: Vec<(u16, String)> = all(&root, "[data-testid=mesh-nodes]")
+        .iter()
+        .flat_map(|p| {
+            let role = p.get_attribute("data-role").unwrap_or_default();
+            p.get_attribute("data-nodes")
+                .unwrap_or_default()
+                .split(' ')
+                .filter_map(|id| id.parse::<u16>().ok())
+                .map(|id| (id, role.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    drawn.sort();
+    assert_eq!(drawn.len(), 4095);
+    assert_eq!(drawn.first(), Some(&(1, "gateway".to_string())));
+    assert_eq!(drawn.last(), Some(&(4095, "relay".to_string())));
+    let listed: Vec<String> = all(&root, "[data-testid=mesh-edges][data-kind=parent]")
+        .iter()
+        .filter_map(|p| p.get_attribute("data-edges"))
+        .flat_map(|e| e.split(' ').map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    let truth: Vec<String> = ctx.live.with(|s| {
+        s.receiver()
+            .topology()
+            .edges()
+            .into_iter()
+            .filter(|e| e.kind == EdgeKind::Parent)
+            .map(|e| format!("{}-{}", e.from, e.to))
+            .collect()
+    });
+    let mut a = listed.clone();
+    a.sort();
+    let mut b = truth.clone();
+    b.sort();
+    assert_eq!(a, b, "merged parent paths list exactly the parent edges");
+    let count = elements(&root);
+    // A bounded number of merged paths and other chrome.
+    assert!(count < 500, "{count} elements");
+    // A tick does not rebuild the scene.
+    let builds = iotdata_web::views::mesh::scene::scene_builds();
+    let t2 = now_ms();
+    ctx.clock.set(now_ms() + 1_000.0);
+    sleep(0).await;
+    let tick_ms = now_ms() - t2;
+    settle().await;
+    assert_eq!(iotdata_web::views::mesh::scene::scene_builds(), builds);
+    // One more report (a new neighbour): the structure changed, one
+    // rebuild.
+    let nb = [(5u16, 1u8, -70i32), (6, 1, -75)];
+    ctx.live.ingest(
+        now_ms(),
+        "iotdata/raw/0001",
+        &report_frame(3, 2, 1, 1, 1, &nb),
+    );
+    let (again_ms, again_frame_ms) = timed_flush(&ctx).await;
+    assert_eq!(iotdata_web::views::mesh::scene::scene_builds(), builds + 1);
+    console_log!(
+        "mesh (c): ingest {ingest_ms:.0} ms; first update {update_ms:.0} ms, drawn after {frame_ms:.0} ms; {count} elements; a tick {tick_ms:.1} ms; a structural change {again_ms:.0} ms, drawn after {again_frame_ms:.0} ms"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn gallery_shows_thumbnails_and_error_tiles() {
     let root = container();
     let (ctx, _handle) = mount(&root, || view! { <Gallery /> });

@@ -4,45 +4,67 @@
 //! An SVG drawn from [`crate::layout`]: one tree per gateway, side by side,
 //! rows by cost, orphans in their own band, positions stable between
 //! updates. Gateways are squares, relays circles (their cost inside),
-//! sensors dots. Parent links are solid and thick; other neighbour links
-//! dashed, thin and coloured by RSSI (legend); "via" links (a node's packets
-//! delivered by another) light. Nodes and links fade with age. Orphans get a
-//! red dashed ring, nodes that sent ROUTE_ERROR a badge with the reason,
-//! nodes under an orphan an amber ring. A click on a node opens a side panel
-//! (cost, parent, gateway, neighbour table with RSSI, last report, packets
-//! forwarded, route error, delivery paths). Toggles: sensors, neighbour
-//! links, all delivery paths (by default only the one each sensor hangs
-//! under); "Re-layout" forgets the remembered positions. The selection is
-//! kept in the URL: `#/mesh?node=<decimal id>` opens with that node's panel. The SVG scales down
-//! to fit the page (to 60 %), then scrolls.
+//! sensors dots, sensor groups pills ("412 sensors", a click expands them).
+//! Parent links are solid and thick; other neighbour links dashed, thin
+//! and coloured by RSSI (legend); "via" links (a node's packets delivered
+//! by another) light. Nodes and links fade with age. Orphans get a red
+//! dashed ring, nodes that sent ROUTE_ERROR a badge with the reason, nodes
+//! under an orphan an amber ring. A click on a node opens a side panel
+//! ([`panel`]: cost, parent, gateway, neighbour table with RSSI, last
+//! report, packets forwarded, route error, delivery paths). Toggles:
+//! sensors, neighbour links, all delivery paths (by default only the one
+//! each sensor hangs under); "Re-layout" forgets the remembered positions.
+//! The selection is kept in the URL: `#/mesh?node=<decimal id>` opens with
+//! that node's panel. The SVG scales down to fit the page (to 60 %), then
+//! scrolls.
 //!
-//! The graph is rebuilt only when the topology revision, the clock tick
-//! (every second, for ageing) or a toggle changes; nodes and edges are keyed
-//! `<For>` rows, so they never flicker and move smoothly when they must.
+//! # Cost
+//!
+//! The geometry ([`scene::Scene`]: layout, chosen links, paths) is rebuilt
+//! only when the topology's structure (its revision), a toggle, the
+//! expanded groups or "Re-layout" change, never on a clock tick. Each
+//! second the clock only recomputes fade and colour steps
+//! ([`scene::node_fades`], [`scene::edge_looks`]); an element is touched
+//! only when its step changed. Past [`scene::LINK_DETAIL_LIMIT`] links the
+//! scene is summarised and past [`crate::layout::SENSOR_GROUP_LIMIT`]
+//! sensors they are grouped, with a note saying what is not drawn; the
+//! counts and the side panel stay exact. Past [`scene::EDGE_ELEMENT_LIMIT`]
+//! links, links are drawn as one `<path>` per class, and past
+//! [`scene::NODE_ELEMENT_LIMIT`] nodes, nodes too (without labels; a click
+//! picks the nearest node). So the SVG holds at most
+//! [`scene::NODE_ELEMENT_LIMIT`] node element groups,
+//! [`scene::EDGE_ELEMENT_LIMIT`] link elements, one element group per
+//! sensor group and a bounded number of merged paths (classes).
 //!
 //! Test hooks: `data-testid="mesh-node"` with `data-node="<station id>"`,
 //! `data-role` (`gateway`, `relay`, `sensor`), `data-orphan="true"` when
 //! orphaned (and `data-route-error="<reason>"`, `data-follows-orphan`);
 //! `data-testid="mesh-edge"` with `data-from`, `data-to` (station ids) and
-//! `data-kind` (`parent`, `neighbour`, `via`); `data-testid="mesh-panel"`
-//! for the side panel.
+//! `data-kind` (`parent`, `neighbour`, `via`) for links drawn one by one;
+//! merged links: `data-testid="mesh-edges"` with `data-kind` and
+//! `data-edges` (`from-to` pairs, space separated); `data-testid="mesh-group"`
+//! with `data-anchor` and `data-count`; merged nodes:
+//! `data-testid="mesh-nodes"` with `data-role`, `data-orphan` and
+//! `data-nodes` (station ids, space separated); `data-testid="mesh-summary"` with
+//! `data-links-shown`, `data-links-total`, `data-sensors-grouped`;
+//! `data-testid="mesh-panel"` for the side panel.
 
-use crate::vecmap::{VecMap, VecSet};
+pub mod legend;
+pub mod panel;
+pub mod scene;
 
-use iotdata::receiver::{EdgeKind, Node, Role, Topology};
+use crate::vecmap::VecSet;
+
+use iotdata::receiver::{EdgeKind, Role};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::app::use_ctx;
-use crate::layout::{Band, Layout, Positions};
-use crate::views::{clock_time, relative_time};
+use crate::layout::Layout;
+use legend::Legend;
+use panel::NodePanel;
+use scene::{EdgeLook, MeshOptions, Scene};
 
-/// Width of a layout column, px.
-pub const COL_W: f64 = 52.0;
-/// Height of a layout row, px.
-pub const ROW_H: f64 = 70.0;
-const PAD_X: f64 = 12.0;
-const PAD_TOP: f64 = 52.0;
-const PAD_BOTTOM: f64 = 34.0;
 /// Weakest RSSI of the colour scale (red), dBm.
 pub const RSSI_MIN: i32 = -120;
 /// Strongest RSSI of the colour scale (green), dBm.
@@ -77,111 +99,8 @@ pub fn hex_id(id: u16) -> String {
     format!("0x{id:03X}")
 }
 
-/// A node as drawn.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeView {
-    /// Station id.
-    pub id: u16,
-    /// Role.
-    pub role: Role,
-    /// Centre, px.
-    pub x: f64,
-    /// Centre, px.
-    pub y: f64,
-    /// Cost, when known.
-    pub cost: Option<u8>,
-    /// Orphaned.
-    pub orphan: bool,
-    /// Placed under an orphaned node.
-    pub follows_orphan: bool,
-    /// Reason of the ROUTE_ERROR it sent (until a report clears it).
-    pub route_error: Option<&'static str>,
-    /// Opacity from its last-heard age.
-    pub opacity: f64,
-    /// Tooltip.
-    pub title: String,
-}
-
-/// An edge as drawn.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EdgeView {
-    /// Kind.
-    pub kind: EdgeKind,
-    /// From (child, reporter, origin).
-    pub from: u16,
-    /// To (parent, neighbour, deliverer).
-    pub to: u16,
-    /// SVG path.
-    pub d: String,
-    /// RSSI of `to` as `from` hears it, dBm.
-    pub rssi: Option<i32>,
-    /// Opacity from its age.
-    pub opacity: f64,
-    /// Tooltip.
-    pub title: String,
-}
-
-/// A band's header and background.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BandView {
-    /// Header text.
-    pub label: String,
-    /// Left edge, px.
-    pub x: f64,
-    /// Width, px.
-    pub w: f64,
-    /// The orphaned band.
-    pub orphaned: bool,
-}
-
-/// Everything the graph draws at one instant.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct MeshSnapshot {
-    /// Nodes by id.
-    pub nodes: VecMap<u16, NodeView>,
-    /// Edges by (kind, from, to).
-    pub edges: VecMap<(EdgeKind, u16, u16), EdgeView>,
-    /// Bands, left to right.
-    pub bands: Vec<BandView>,
-    /// SVG width, px.
-    pub width: f64,
-    /// SVG height, px.
-    pub height: f64,
-    /// Gateways, relays, sensors, orphans in the topology.
-    pub counts: [usize; 4],
-}
-
-fn node_xy(col: f64, row: u32) -> (f64, f64) {
-    (
-        PAD_X + (col + 0.5) * COL_W,
-        PAD_TOP + f64::from(row) * ROW_H,
-    )
-}
-
-fn line(a: (f64, f64), b: (f64, f64)) -> String {
-    format!("M{:.1},{:.1} L{:.1},{:.1}", a.0, a.1, b.0, b.1)
-}
-
-/// A curve bowed to the left of the direction a → b, so that the two
-/// directions of a mutual link are drawn apart.
-fn bow(a: (f64, f64), b: (f64, f64)) -> String {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len = dx.hypot(dy);
-    if len < 1.0 {
-        return line(a, b);
-    }
-    let k = (len * 0.12).clamp(6.0, 36.0);
-    let (cx, cy) = (
-        (a.0 + b.0) / 2.0 + dy / len * k,
-        (a.1 + b.1) / 2.0 - dx / len * k,
-    );
-    format!(
-        "M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}",
-        a.0, a.1, cx, cy, b.0, b.1
-    )
-}
-
-fn role_name(role: Role) -> &'static str {
+/// `Gateway`, `Relay` or `Sensor`.
+pub fn role_name(role: Role) -> &'static str {
     match role {
         Role::Gateway => "Gateway",
         Role::Relay => "Relay",
@@ -199,166 +118,6 @@ pub fn selected_from_hash(hash: &str) -> Option<u16> {
         .filter(|&id| id < 4096)
 }
 
-/// What the graph shows besides nodes and parent links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MeshOptions {
-    /// Neighbour links (other than parent links).
-    pub neighbours: bool,
-    /// Every delivery ("via") link; otherwise only the one each sensor
-    /// hangs under.
-    pub all_via: bool,
-}
-
-impl Default for MeshOptions {
-    fn default() -> Self {
-        MeshOptions {
-            neighbours: true,
-            all_via: false,
-        }
-    }
-}
-
-/// Lays out `topology` (updating `layout`) and builds what the graph draws
-/// at `now_ms`. Pure apart from the layout's memory.
-pub fn snapshot(
-    topology: &Topology,
-    layout: &mut Layout,
-    now_ms: f64,
-    opts: MeshOptions,
-) -> MeshSnapshot {
-    let pos: &Positions = layout.update(topology);
-    let age = |t: i64| now_ms - t as f64;
-    let mut counts = [0usize; 4];
-    let mut nodes = VecMap::new();
-    for n in topology.nodes() {
-        match n.role {
-            Role::Gateway => counts[0] += 1,
-            Role::Relay => counts[1] += 1,
-            Role::Sensor => counts[2] += 1,
-        }
-        if n.orphan {
-            counts[3] += 1;
-        }
-        let Some(p) = pos.get(n.id) else { continue };
-        let (x, y) = node_xy(p.col, p.row);
-        let heard = n
-            .last_heard_ms
-            .map_or("never heard (only named by others)".to_string(), |t| {
-                format!("last heard {}", relative_time(age(t)))
-            });
-        let mut title = format!(
-            "{} {} ({}) · {heard}",
-            role_name(n.role),
-            hex_id(n.id),
-            n.id
-        );
-        if let Some(c) = n.cost {
-            title.push_str(&format!(" · cost {c}"));
-        }
-        if n.orphan {
-            title.push_str(" · ORPHANED");
-        }
-        if let Some(e) = n.route_error {
-            title.push_str(&format!(" · ROUTE_ERROR {}", e.reason_name));
-        }
-        if p.follows_orphan {
-            title.push_str(" · under an orphaned node");
-        }
-        nodes.insert(
-            n.id,
-            NodeView {
-                id: n.id,
-                role: n.role,
-                x,
-                y,
-                cost: n.cost,
-                orphan: n.orphan,
-                follows_orphan: p.follows_orphan,
-                route_error: n.route_error.map(|e| e.reason_name),
-                opacity: n.last_heard_ms.map_or(0.5, |t| age_opacity(age(t))),
-                title,
-            },
-        );
-    }
-    let all = topology.edges();
-    let parent_pairs: VecSet<(u16, u16)> = all
-        .iter()
-        .filter(|e| e.kind == EdgeKind::Parent)
-        .map(|e| (e.from.min(e.to), e.from.max(e.to)))
-        .collect();
-    let hangs_under = |from: u16, to: u16| {
-        nodes.get(&from).is_some_and(|n| n.role == Role::Sensor)
-            && pos.get(from).and_then(|p| p.parent) == Some(to)
-    };
-    let mut edges = VecMap::new();
-    for e in &all {
-        let (Some(a), Some(b)) = (nodes.get(&e.from), nodes.get(&e.to)) else {
-            continue;
-        };
-        let pair = (e.from.min(e.to), e.from.max(e.to));
-        let d = match e.kind {
-            EdgeKind::Parent => line((a.x, a.y), (b.x, b.y)),
-            // Parent links already say it; the RSSI is in their tooltip.
-            _ if parent_pairs.contains(&pair) => continue,
-            EdgeKind::Neighbour if !opts.neighbours => continue,
-            EdgeKind::Neighbour => bow((a.x, a.y), (b.x, b.y)),
-            // By default only the link a sensor hangs under.
-            EdgeKind::Via if !opts.all_via && !hangs_under(e.from, e.to) => continue,
-            EdgeKind::Via => line((a.x, a.y), (b.x, b.y)),
-        };
-        let mut title = format!(
-            "{} → {} · {}",
-            hex_id(e.from),
-            hex_id(e.to),
-            e.kind.as_str()
-        );
-        if let Some(r) = e.rssi_dbm {
-            title.push_str(&format!(" · {r} dBm"));
-        }
-        if let Some(c) = e.cost {
-            title.push_str(&format!(" · cost {c}"));
-        }
-        if e.kind == EdgeKind::Via {
-            title.push_str(&format!(" · {} packets", e.count));
-        }
-        title.push_str(&format!(" · {}", relative_time(age(e.last_ms))));
-        edges.insert(
-            (e.kind, e.from, e.to),
-            EdgeView {
-                kind: e.kind,
-                from: e.from,
-                to: e.to,
-                d,
-                rssi: e.rssi_dbm,
-                opacity: age_opacity(age(e.last_ms)),
-                title,
-            },
-        );
-    }
-    let bands = pos
-        .bands
-        .iter()
-        .map(|b| BandView {
-            label: match b.band {
-                Band::Tree(g) => format!("Gateway {} tree", hex_id(g)),
-                Band::Orphaned => "Orphaned".to_string(),
-            },
-            x: PAD_X + b.col0 * COL_W + 2.0,
-            w: (b.cols * COL_W - 4.0).max(COL_W - 4.0),
-            orphaned: b.band == Band::Orphaned,
-        })
-        .collect();
-    let rows = pos.rows.max(1);
-    MeshSnapshot {
-        nodes,
-        edges,
-        bands,
-        width: (2.0 * PAD_X + pos.cols * COL_W).max(320.0),
-        height: PAD_TOP + f64::from(rows - 1) * ROW_H + PAD_BOTTOM,
-        counts,
-    }
-}
-
 /// The `#/mesh` page.
 #[component]
 pub fn MeshView() -> impl IntoView {
@@ -368,6 +127,7 @@ pub fn MeshView() -> impl IntoView {
     let show_sensors = RwSignal::new(true);
     let show_neighbours = RwSignal::new(true);
     let all_via = RwSignal::new(false);
+    let expanded: RwSignal<VecSet<u16>> = RwSignal::new(VecSet::new());
     let initial = window()
         .location()
         .hash()
@@ -385,11 +145,12 @@ pub fn MeshView() -> impl IntoView {
     let relayout = RwSignal::new(0u32);
     let layout = StoredValue::new(Layout::new(true));
 
-    let snap = Memo::new(move |_| {
+    // The geometry: topology structure, toggles, groups; not the clock.
+    let scene = Memo::new(move |_| {
         live.topology_rev.track();
         relayout.track();
-        let now = clock.get();
         let sensors = show_sensors.get();
+        let open = expanded.get();
         let opts = MeshOptions {
             neighbours: show_neighbours.get(),
             all_via: all_via.get(),
@@ -398,57 +159,77 @@ pub fn MeshView() -> impl IntoView {
             layout
                 .try_update_value(|l| {
                     l.set_sensors(sensors);
-                    snapshot(s.receiver().topology(), l, now, opts)
+                    l.set_expanded(open);
+                    scene::build(s.receiver().topology(), l, opts)
                 })
                 .unwrap_or_default()
         })
     });
+    // Fading and colours: every clock tick, apart from the geometry.
+    let fades = Memo::new(move |_| {
+        let now = clock.get();
+        scene.with(|sc| live.with(|s| scene::node_fades(s.receiver().topology(), sc, now)))
+    });
+    let looks = Memo::new(move |_| {
+        let now = clock.get();
+        scene.with(|sc| live.with(|s| scene::edge_looks(s.receiver().topology(), sc, now)))
+    });
 
-    let node_keys =
-        move || snap.with(|s| s.nodes.values().map(|n| (n.id, n.role)).collect::<Vec<_>>());
-    let edge_keys = move || snap.with(|s| s.edges.keys().copied().collect::<Vec<_>>());
     let counts = move || {
-        let [g, r, s, o] = snap.with(|s| s.counts);
+        let [g, r, s, o] = scene.with(|s| s.counts);
         let mut t = format!("{g} gateways · {r} relays · {s} sensors");
         if o > 0 {
             t.push_str(&format!(" · {o} orphaned"));
         }
         t
     };
-    let empty = move || snap.with(|s| s.counts.iter().take(3).sum::<usize>() == 0);
+    let empty = move || scene.with(|s| s.counts.iter().take(3).sum::<usize>() == 0);
+    let merged = Memo::new(move |_| scene.with(Scene::merged));
+    let compact = Memo::new(move |_| scene.with(Scene::compact));
+    // Compact drawing: a click picks the nearest node.
+    let pick_at = move |e: leptos::ev::MouseEvent| {
+        if !compact.get_untracked() {
+            return;
+        }
+        let Some(target) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        if target.closest(".mesh-group").ok().flatten().is_some() {
+            return;
+        }
+        let Some(svg) = target.closest("svg").ok().flatten() else {
+            return;
+        };
+        let r = svg.get_bounding_client_rect();
+        let hit = scene.with_untracked(|s| {
+            if r.width() <= 0.0 || r.height() <= 0.0 {
+                return None;
+            }
+            let x = (f64::from(e.client_x()) - r.left()) * s.width / r.width();
+            let y = (f64::from(e.client_y()) - r.top()) * s.height / r.height();
+            scene::node_at(s, x, y)
+        });
+        if let Some(id) = hit {
+            selected.update(|s| *s = if *s == Some(id) { None } else { Some(id) });
+        }
+    };
 
     view! {
         <div class="mesh-page" class:with-panel=move || selected.get().is_some()>
             <section class="panel mesh-graph-panel">
                 <div class="panel-head">
                     <h2>"Mesh topology " <span class="count">{counts}</span></h2>
-                    <label class="check">
-                        <input
-                            type="checkbox"
-                            data-testid="mesh-toggle-sensors"
-                            prop:checked=move || show_sensors.get()
-                            on:change=move |e| show_sensors.set(event_target_checked(&e))
-                        />
-                        "Sensors"
-                    </label>
-                    <label class="check">
-                        <input
-                            type="checkbox"
-                            data-testid="mesh-toggle-neighbours"
-                            prop:checked=move || show_neighbours.get()
-                            on:change=move |e| show_neighbours.set(event_target_checked(&e))
-                        />
-                        "Neighbour links"
-                    </label>
-                    <label class="check" title="Every node that delivered a sensor's packets, not only the one it hangs under">
-                        <input
-                            type="checkbox"
-                            data-testid="mesh-toggle-via"
-                            prop:checked=move || all_via.get()
-                            on:change=move |e| all_via.set(event_target_checked(&e))
-                        />
-                        "All delivery paths"
-                    </label>
+                    <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors title="" />
+                    <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours title="" />
+                    <Toggle
+                        testid="mesh-toggle-via"
+                        label="All delivery paths"
+                        value=all_via
+                        title="Every node that delivered a sensor's packets, not only the one it hangs under"
+                    />
                     <button
                         class="btn small"
                         title="Forget the remembered positions and lay the graph out afresh"
@@ -461,6 +242,7 @@ pub fn MeshView() -> impl IntoView {
                     </button>
                 </div>
                 <Legend />
+                <Summary scene=scene expanded=expanded />
                 <Show
                     when=move || !empty()
                     fallback=|| {
@@ -477,7 +259,7 @@ pub fn MeshView() -> impl IntoView {
                             data-testid="mesh-graph"
                             width="100%"
                             style=move || {
-                                snap.with(|s| {
+                                scene.with(|s| {
                                     format!(
                                         "max-width:{:.0}px;min-width:{:.0}px",
                                         s.width,
@@ -485,48 +267,43 @@ pub fn MeshView() -> impl IntoView {
                                     )
                                 })
                             }
-                            viewBox=move || snap.with(|s| format!("0 0 {} {}", s.width, s.height))
+                            viewBox=move || scene.with(|s| format!("0 0 {} {}", s.width, s.height))
                             role="img"
                             aria-label="Mesh topology graph"
+                            on:click=pick_at
                         >
-                            <g class="mesh-bands">
-                                {move || {
-                                    snap.with(|s| {
-                                        s.bands
-                                            .iter()
-                                            .map(|b| {
-                                                let cls = if b.orphaned {
-                                                    "mesh-band orphaned"
-                                                } else {
-                                                    "mesh-band"
-                                                };
-                                                view! {
-                                                    <g class=cls>
-                                                        <rect
-                                                            x=b.x
-                                                            y=4
-                                                            width=b.w
-                                                            height=s.height - 8.0
-                                                            rx=6
-                                                        ></rect>
-                                                        <text x=b.x + 8.0 y=20>
-                                                            {b.label.clone()}
-                                                        </text>
-                                                    </g>
-                                                }
-                                            })
-                                            .collect_view()
-                                    })
-                                }}
-                            </g>
+                            <Bands scene=scene />
                             <g class="mesh-edges">
-                                <For each=edge_keys key=|k| *k let:k>
-                                    <EdgeShape snap=snap k=k />
-                                </For>
+                                <Show
+                                    when=move || merged.get()
+                                    fallback=move || view! { <EdgeList scene=scene looks=looks /> }
+                                >
+                                    <MergedEdges scene=scene looks=looks />
+                                </Show>
+                                <GroupLinks scene=scene />
                             </g>
                             <g class="mesh-nodes">
-                                <For each=node_keys key=|k| *k let:k>
-                                    <NodeShape snap=snap id=k.0 role=k.1 selected=selected />
+                                <Show when=move || compact.get()>
+                                    <CompactNodes scene=scene fades=fades selected=selected />
+                                </Show>
+                                <For
+                                    each=move || {
+                                        if compact.get() {
+                                            return Vec::new();
+                                        }
+                                        scene.with(|s| s.nodes.values().map(|n| (n.id, n.role)).collect::<Vec<_>>())
+                                    }
+                                    key=|k| *k
+                                    let:k
+                                >
+                                    <NodeShape scene=scene fades=fades id=k.0 role=k.1 selected=selected />
+                                </For>
+                                <For
+                                    each=move || scene.with(|s| s.groups.keys().copied().collect::<Vec<_>>())
+                                    key=|k| *k
+                                    let:anchor
+                                >
+                                    <GroupShape scene=scene anchor=anchor expanded=expanded />
                                 </For>
                             </g>
                         </svg>
@@ -540,20 +317,128 @@ pub fn MeshView() -> impl IntoView {
     }
 }
 
-/// One edge (keyed: its attributes follow the snapshot).
+/// A labelled checkbox bound to `value`.
 #[component]
-fn EdgeShape(snap: Memo<MeshSnapshot>, k: (EdgeKind, u16, u16)) -> impl IntoView {
+fn Toggle(
+    testid: &'static str,
+    label: &'static str,
+    value: RwSignal<bool>,
+    title: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="check" title=(!title.is_empty()).then_some(title)>
+            <input
+                type="checkbox"
+                data-testid=testid
+                prop:checked=move || value.get()
+                on:change=move |e| value.set(event_target_checked(&e))
+            />
+            {label}
+        </label>
+    }
+}
+
+/// What the drawing leaves out, with exact numbers, and a way to fold the
+/// expanded groups back.
+#[component]
+fn Summary(scene: Memo<Scene>, expanded: RwSignal<VecSet<u16>>) -> impl IntoView {
+    let note = move || scene.with(Scene::hidden_note);
+    view! {
+        <p
+            class="mesh-summary small muted"
+            data-testid="mesh-summary"
+            data-links-shown=move || scene.with(|s| s.edges.len().to_string())
+            data-links-total=move || scene.with(|s| s.links_total.to_string())
+            data-sensors-grouped=move || scene.with(|s| s.grouped.to_string())
+            hidden=move || note().is_none() && expanded.with(VecSet::is_empty)
+        >
+            {note}
+            <Show when=move || !expanded.with(VecSet::is_empty)>
+                " "
+                <button class="btn small" on:click=move |_| expanded.set(VecSet::new())>
+                    "Group sensors again"
+                </button>
+            </Show>
+        </p>
+    }
+}
+
+/// Band backgrounds and headers.
+#[component]
+fn Bands(scene: Memo<Scene>) -> impl IntoView {
+    view! {
+        <g class="mesh-bands">
+            {move || {
+                scene
+                    .with(|s| {
+                        s.bands
+                            .iter()
+                            .map(|b| {
+                                let cls = if b.orphaned { "mesh-band orphaned" } else { "mesh-band" };
+                                view! {
+                                    <g class=cls>
+                                        <rect x=b.x y=4 width=b.w height=s.height - 8.0 rx=6></rect>
+                                        <text x=b.x + 8.0 y=20>{b.label.clone()}</text>
+                                    </g>
+                                }
+                            })
+                            .collect_view()
+                    })
+            }}
+        </g>
+    }
+}
+
+/// Links one element each (up to [`scene::EDGE_ELEMENT_LIMIT`]), keyed.
+#[component]
+fn EdgeList(scene: Memo<Scene>, looks: Memo<Vec<EdgeLook>>) -> impl IntoView {
+    view! {
+        <For
+            each=move || {
+                scene.with(|s| {
+                    s.edges.iter().enumerate().map(|(i, e)| (e.kind, e.from, e.to, i)).collect::<Vec<_>>()
+                })
+            }
+            key=|k| (k.0, k.1, k.2)
+            let:k
+        >
+            <EdgeShape scene=scene looks=looks k=(k.0, k.1, k.2) />
+        </For>
+    }
+}
+
+/// One link (keyed: its path follows the scene, its look the clock).
+#[component]
+fn EdgeShape(
+    scene: Memo<Scene>,
+    looks: Memo<Vec<EdgeLook>>,
+    k: (EdgeKind, u16, u16),
+) -> impl IntoView {
     let (kind, from, to) = k;
-    let get =
-        move |f: fn(&EdgeView) -> String| snap.with(|s| s.edges.get(&k).map(f).unwrap_or_default());
-    let style = move || {
-        snap.with(|s| {
+    let index = Memo::new(move |_| {
+        scene.with(|s| {
             s.edges
-                .get(&k)
-                .and_then(|e| e.rssi)
-                .filter(|_| kind == EdgeKind::Neighbour)
-                .map(|r| format!("--rssi-h:{}", rssi_hue(r)))
+                .binary_search_by(|e| (e.kind, e.from, e.to).cmp(&k))
+                .ok()
         })
+    });
+    let edge = Memo::new(move |_| {
+        index
+            .get()
+            .and_then(|i| scene.with(|s| s.edges.get(i).map(|e| (e.d.clone(), e.title.clone()))))
+    });
+    let look = Memo::new(move |_| {
+        index
+            .get()
+            .and_then(|i| looks.with(|l| l.get(i).copied()))
+            .unwrap_or_default()
+    });
+    let title = move || {
+        let mut t = edge.with(|e| e.as_ref().map(|e| e.1.clone()).unwrap_or_default());
+        if let Some(r) = look.get().rssi {
+            t.push_str(&format!(" · {r} dBm"));
+        }
+        t
     };
     view! {
         <path
@@ -562,47 +447,107 @@ fn EdgeShape(snap: Memo<MeshSnapshot>, k: (EdgeKind, u16, u16)) -> impl IntoView
             data-from=from.to_string()
             data-to=to.to_string()
             data-kind=kind.as_str()
-            d=move || get(|e| e.d.clone())
-            style=style
-            opacity=move || get(|e| format!("{:.2}", e.opacity))
+            d=move || edge.with(|e| e.as_ref().map(|e| e.0.clone()).unwrap_or_default())
+            style=move || {
+                let l = look.get();
+                l.rssi
+                    .filter(|_| kind == EdgeKind::Neighbour)
+                    .map(|r| format!("--rssi-h:{}", rssi_hue(r)))
+            }
+            opacity=move || format!("{:.2}", scene::step_opacity(look.get().fade))
         >
-            <title>{move || get(|e| e.title.clone())}</title>
+            <title>{title}</title>
         </path>
     }
 }
 
-/// One node (keyed by id and role: its shape depends on the role).
+/// Links merged into one path per class (past
+/// [`scene::EDGE_ELEMENT_LIMIT`]).
+#[component]
+fn MergedEdges(scene: Memo<Scene>, looks: Memo<Vec<EdgeLook>>) -> impl IntoView {
+    let paths = Memo::new(move |_| scene.with(|s| looks.with(|l| scene::merge(s, l))));
+    view! {
+        <For
+            each=move || paths.with(|p| p.iter().map(|m| (m.kind, m.hue, m.fade)).collect::<Vec<_>>())
+            key=|k| *k
+            let:k
+        >
+            {
+                let (kind, hue, fade) = k;
+                let field = move |f: fn(&scene::MergedPath) -> String| {
+                    paths.with(|p| {
+                        p.iter()
+                            .find(|m| (m.kind, m.hue, m.fade) == k)
+                            .map(f)
+                            .unwrap_or_default()
+                    })
+                };
+                let h = f64::from(hue) * 120.0 / f64::from(scene::HUE_STEPS - 1);
+                view! {
+                    <path
+                        class=format!("mesh-edge {}", kind.as_str())
+                        data-testid="mesh-edges"
+                        data-kind=kind.as_str()
+                        data-edges=move || field(|m| m.edges.clone())
+                        d=move || field(|m| m.d.clone())
+                        style=(kind == EdgeKind::Neighbour).then(|| format!("--rssi-h:{h:.0}"))
+                        opacity=format!("{:.2}", scene::step_opacity(fade))
+                    ></path>
+                }
+            }
+        </For>
+    }
+}
+
+/// The links of sensor groups to their anchors (one path).
+#[component]
+fn GroupLinks(scene: Memo<Scene>) -> impl IntoView {
+    let d = move || {
+        scene.with(|s| {
+            s.groups
+                .values()
+                .map(|g| g.link.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
+    view! { <path class="mesh-edge via group" d=d></path> }
+}
+
+/// One node (keyed by id and role: its shape depends on the role). Its
+/// geometry follows the scene, its opacity the fade steps; it is touched
+/// only when those of its own change.
 #[component]
 fn NodeShape(
-    snap: Memo<MeshSnapshot>,
+    scene: Memo<Scene>,
+    fades: Memo<Vec<u8>>,
     id: u16,
     role: Role,
     selected: RwSignal<Option<u16>>,
 ) -> impl IntoView {
-    let node = move || snap.with(|s| s.nodes.get(&id).cloned());
+    let node = Memo::new(move |_| scene.with(|s| s.nodes.get(&id).cloned()));
+    let is_selected = Memo::new(move |_| selected.get() == Some(id));
+    let fade = Memo::new(move |_| fades.with(|f| f.get(usize::from(id)).copied().unwrap_or(0)));
     let field =
-        move |f: fn(&NodeView) -> Option<String>| snap.with(|s| s.nodes.get(&id).and_then(f));
-    let transform = move || {
-        snap.with(|s| {
-            s.nodes
-                .get(&id)
-                .map(|n| format!("transform:translate({:.1}px,{:.1}px)", n.x, n.y))
-        })
-    };
+        move |f: fn(&scene::SceneNode) -> Option<String>| node.with(|n| n.as_ref().and_then(f));
+    let transform =
+        move || field(|n| Some(format!("transform:translate({:.1}px,{:.1}px)", n.x, n.y)));
     let class = move || {
         let mut c = format!("mesh-node {}", role.as_str());
-        if let Some(n) = node() {
-            if n.orphan {
-                c.push_str(" orphan");
+        node.with(|n| {
+            if let Some(n) = n {
+                if n.orphan {
+                    c.push_str(" orphan");
+                }
+                if n.follows_orphan {
+                    c.push_str(" follows-orphan");
+                }
+                if n.route_error.is_some() {
+                    c.push_str(" route-error");
+                }
             }
-            if n.follows_orphan {
-                c.push_str(" follows-orphan");
-            }
-            if n.route_error.is_some() {
-                c.push_str(" route-error");
-            }
-        }
-        if selected.get() == Some(id) {
+        });
+        if is_selected.get() {
             c.push_str(" selected");
         }
         c
@@ -617,14 +562,7 @@ fn NodeShape(
         Role::Relay => view! {
             <circle class="mesh-shape" r=12></circle>
             <text class="mesh-glyph" text-anchor="middle" dy="0.35em">
-                {move || {
-                    snap.with(|s| {
-                        s.nodes
-                            .get(&id)
-                            .and_then(|n| n.cost)
-                            .map_or("?".to_string(), |c| c.to_string())
-                    })
-                }}
+                {move || node.with(|n| n.as_ref().and_then(|n| n.cost).map_or("?".to_string(), |c| c.to_string()))}
             </text>
         }
         .into_any(),
@@ -635,7 +573,7 @@ fn NodeShape(
         <g
             class=class
             style=transform
-            opacity=move || field(|n| Some(format!("{:.2}", n.opacity)))
+            opacity=move || format!("{:.2}", scene::step_opacity(fade.get()))
             data-testid="mesh-node"
             data-node=id.to_string()
             data-role=role.as_str()
@@ -677,235 +615,92 @@ fn NodeShape(
     }
 }
 
-/// The legend: shapes, line kinds, the RSSI scale, rings and badges.
+/// Nodes merged into one path per class (past
+/// [`scene::NODE_ELEMENT_LIMIT`]), and a ring around the selected one.
 #[component]
-fn Legend() -> impl IntoView {
-    let stops = (0..=6)
-        .map(|i| {
-            let dbm = RSSI_MIN + i * (RSSI_MAX - RSSI_MIN) / 6;
-            format!("hsl({} var(--rssi-s) var(--rssi-l))", rssi_hue(dbm))
+fn CompactNodes(
+    scene: Memo<Scene>,
+    fades: Memo<Vec<u8>>,
+    selected: RwSignal<Option<u16>>,
+) -> impl IntoView {
+    let paths = Memo::new(move |_| scene.with(|s| fades.with(|f| scene::merge_nodes(s, f))));
+    let ring = move || {
+        let id = selected.get()?;
+        scene.with(|s| {
+            s.nodes
+                .get(&id)
+                .map(|n| format!("transform:translate({:.1}px,{:.1}px)", n.x, n.y))
         })
-        .collect::<Vec<_>>()
-        .join(",");
+    };
     view! {
-        <div class="mesh-legend small muted" data-testid="mesh-legend">
-            <span class="lg"><svg width="16" height="16"><rect class="lg-gw" x="2" y="2" width="12" height="12" rx="2"></rect></svg>"gateway"</span>
-            <span class="lg"><svg width="16" height="16"><circle class="lg-relay" cx="8" cy="8" r="6"></circle></svg>"relay (cost)"</span>
-            <span class="lg"><svg width="16" height="16"><circle class="lg-sensor" cx="8" cy="8" r="4"></circle></svg>"sensor"</span>
-            <span class="lg"><svg width="28" height="10"><line class="mesh-edge parent" x1="1" y1="5" x2="27" y2="5"></line></svg>"parent"</span>
-            <span class="lg"><svg width="28" height="10"><line class="mesh-edge neighbour" style="--rssi-h:60" x1="1" y1="5" x2="27" y2="5"></line></svg>"neighbour"</span>
-            <span class="lg"><svg width="28" height="10"><line class="mesh-edge via" x1="1" y1="5" x2="27" y2="5"></line></svg>"delivered via"</span>
-            <span class="lg rssi-scale">
-                {RSSI_MIN}
-                <span class="rssi-bar" style=format!("background:linear-gradient(to right,{stops})")></span>
-                {format!("{RSSI_MAX} dBm")}
-            </span>
-            <span class="lg"><svg width="18" height="18"><circle class="lg-orphan" cx="9" cy="9" r="7"></circle></svg>"orphaned"</span>
-            <span class="lg"><svg width="18" height="18"><circle class="lg-follows" cx="9" cy="9" r="7"></circle></svg>"under an orphan"</span>
-            <span class="lg"><span class="mesh-badge-html">"reason"</span>"route error"</span>
-            <span class="lg" title="Nodes and links fade when not heard or confirmed for 3 to 15 minutes">"faded: silent"</span>
-        </div>
+        <For
+            each=move || paths.with(|p| p.iter().map(|m| (m.role, m.state, m.fade)).collect::<Vec<_>>())
+            key=|k| *k
+            let:k
+        >
+            {
+                let (role, state, fade) = k;
+                let field = move |f: fn(&scene::MergedNodes) -> String| {
+                    paths.with(|p| {
+                        p.iter()
+                            .find(|m| (m.role, m.state, m.fade) == k)
+                            .map(f)
+                            .unwrap_or_default()
+                    })
+                };
+                view! {
+                    <path
+                        class=format!("mesh-dots {} {state}", role.as_str())
+                        data-testid="mesh-nodes"
+                        data-role=role.as_str()
+                        data-orphan=(state == "orphan").then_some("true")
+                        data-nodes=move || field(|m| m.ids.clone())
+                        d=move || field(|m| m.d.clone())
+                        opacity=format!("{:.2}", scene::step_opacity(fade))
+                    ></path>
+                }
+            }
+        </For>
+        <Show when=move || ring().is_some()>
+            <circle class="mesh-pick" r=19 style=ring></circle>
+        </Show>
     }
 }
 
-/// The side panel of one node.
+/// A sensor group ("412 sensors"); a click shows its sensors one by one.
 #[component]
-fn NodePanel(id: u16, selected: RwSignal<Option<u16>>) -> impl IntoView {
-    let ctx = use_ctx();
-    let live = ctx.live;
-    let clock = ctx.clock;
-    let node: Memo<Option<Node>> = Memo::new(move |_| {
-        live.topology_rev.track();
-        live.mesh_rev.track();
-        clock.track();
-        live.with(|s| s.receiver().topology().node(id).cloned())
-    });
-    let has_station = move || {
-        live.stations_rev.track();
-        live.with(|s| s.station(id).is_some())
-    };
-    let ago = move |t: i64| {
-        let t = t as f64;
-        format!("{} ({})", relative_time(clock.get() - t), clock_time(t))
-    };
-    let pick = move |other: u16| {
-        view! {
-            <a
-                href="#/mesh"
-                class="mono"
-                on:click=move |e| {
-                    e.prevent_default();
-                    selected.set(Some(other));
-                }
-            >
-                {hex_id(other)}
-            </a>
-        }
-    };
-    let body = move || {
-        let Some(n) = node.get() else {
-            return view! { <p class="muted">"This node is no longer in the topology."</p> }
-                .into_any();
-        };
-        let cost = n.cost.map_or("unknown".to_string(), |c| c.to_string());
-        let parent = match (n.parent, n.orphan) {
-            (Some(p), _) => pick(p).into_any(),
-            (None, true) => view! { <span class="bad-text">"none (orphaned)"</span> }.into_any(),
-            (None, false) => view! { <span class="muted">"—"</span> }.into_any(),
-        };
-        let gateway = match n.gateway_id {
-            Some(g) if g == n.id => view! { <span>"itself"</span> }.into_any(),
-            Some(g) => pick(g).into_any(),
-            None => view! { <span class="muted">"unknown"</span> }.into_any(),
-        };
-        let last_heard = n.last_heard_ms;
-        let last_report = n.parent_ms;
-        let route_error = n.route_error.map(|e| {
-            view! {
-                <tr>
-                    <th>"Route error"</th>
-                    <td class="bad-text">
-                        {format!("{} (reason {}) ", e.reason_name, e.reason)}
-                        {move || ago(e.at_ms)}
-                    </td>
-                </tr>
-            }
-        });
-        let beacon = n.beacon.map(|b| {
-            view! {
-                <tr>
-                    <th>"Last beacon"</th>
-                    <td>
-                        {format!("round {} · cost {} · ", b.generation, b.cost)}
-                        {move || ago(b.at_ms)}
-                    </td>
-                </tr>
-            }
-        });
-        let neighbours = n.neighbours.clone();
-        let via = n.via.clone();
-        view! {
-            <table class="kv mesh-kv">
-                <tbody>
-                    <tr><th>"Role"</th><td>{n.role.as_str()}</td></tr>
-                    <tr><th>"Cost"</th><td>{cost}</td></tr>
-                    <tr><th>"Parent"</th><td>{parent}</td></tr>
-                    <tr><th>"Gateway"</th><td>{gateway}</td></tr>
-                    <tr>
-                        <th>"Orphaned"</th>
-                        <td>{if n.orphan { "yes" } else { "no" }}</td>
-                    </tr>
-                    {route_error}
-                    <tr>
-                        <th>"Last heard"</th>
-                        <td>
-                            {move || last_heard.map_or("never (only named by others)".to_string(), ago)}
-                        </td>
-                    </tr>
-                    <tr>
-                        <th>"Last report"</th>
-                        <td>{move || last_report.map_or("—".to_string(), ago)}</td>
-                    </tr>
-                    {beacon}
-                    <tr><th>"Forwarded"</th><td>{n.forwarded}" packets"</td></tr>
-                    <tr><th>"Mesh packets"</th><td>{n.mesh_packets}</td></tr>
-                    <tr><th>"Sensor packets"</th><td>{n.sensor_packets}</td></tr>
-                    <tr><th>"Copies"</th><td>{n.duplicates}</td></tr>
-                    <tr><th>"Stale reports"</th><td>{n.stale_reports}</td></tr>
-                </tbody>
-            </table>
-            <h3>"Neighbours " <span class="count">{neighbours.len()}</span></h3>
-            {if neighbours.is_empty() {
-                view! { <p class="muted small">"None reported."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="table-wrap">
-                        <table data-testid="mesh-neighbours">
-                            <thead>
-                                <tr><th>"Node"</th><th>"Cost"</th><th>"RSSI"</th><th>"Reported"</th></tr>
-                            </thead>
-                            <tbody>
-                                {neighbours
-                                    .into_iter()
-                                    .map(|l| {
-                                        let t = l.last_ms as f64;
-                                        view! {
-                                            <tr>
-                                                <td>{pick(l.id)}</td>
-                                                <td class="num">{l.cost}</td>
-                                                <td class="num">
-                                                    <span
-                                                        class="rssi-chip"
-                                                        style=format!("--rssi-h:{}", rssi_hue(l.rssi_dbm))
-                                                    ></span>
-                                                    {format!("{} dBm", l.rssi_dbm)}
-                                                </td>
-                                                <td>{move || relative_time(clock.get() - t)}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
-            }}
-            <h3>"Delivered via " <span class="count">{via.len()}</span></h3>
-            {if via.is_empty() {
-                view! { <p class="muted small">"No deliveries recorded."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="table-wrap">
-                        <table>
-                            <thead>
-                                <tr><th>"Node"</th><th>"First"</th><th>"Copies"</th><th>"Last"</th></tr>
-                            </thead>
-                            <tbody>
-                                {via
-                                    .into_iter()
-                                    .map(|v| {
-                                        let t = v.last_ms as f64;
-                                        view! {
-                                            <tr>
-                                                <td>{pick(v.id)}</td>
-                                                <td class="num">{v.first_arrivals}</td>
-                                                <td class="num">{v.duplicates}</td>
-                                                <td>{move || relative_time(clock.get() - t)}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
-            }}
-        }
-        .into_any()
-    };
-    let title = move || {
-        node.with(|n| {
-            n.as_ref().map_or_else(
-                || format!("Node {}", hex_id(id)),
-                |n| format!("{} {} ({})", role_name(n.role), hex_id(id), id),
-            )
+fn GroupShape(scene: Memo<Scene>, anchor: u16, expanded: RwSignal<VecSet<u16>>) -> impl IntoView {
+    let group =
+        Memo::new(move |_| scene.with(|s| s.groups.get(&anchor).map(|g| (g.x, g.y, g.count))));
+    let count = move || group.get().map_or(0, |g| g.2);
+    let expand = move || {
+        expanded.update(|e| {
+            e.insert(anchor);
         })
     };
     view! {
-        <aside class="panel mesh-side" data-testid="mesh-panel" data-node=id.to_string()>
-            <div class="panel-head">
-                <h2>{title}</h2>
-                <Show when=has_station>
-                    <a class="small" href=format!("#/station/{id}")>"Station page"</a>
-                </Show>
-                <button class="btn small" title="Close" on:click=move |_| selected.set(None)>
-                    "×"
-                </button>
-            </div>
-            {body}
-        </aside>
+        <g
+            class="mesh-group"
+            style=move || group.get().map(|(x, y, _)| format!("transform:translate({x:.1}px,{y:.1}px)"))
+            data-testid="mesh-group"
+            data-anchor=anchor.to_string()
+            data-count=move || count().to_string()
+            tabindex="0"
+            role="button"
+            aria-label=move || format!("{} sensors delivered by {}: show them", count(), hex_id(anchor))
+            on:click=move |_| expand()
+            on:keydown=move |e| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    expand();
+                }
+            }
+        >
+            <title>{move || format!("{} sensors delivered by {} (click to show them)", count(), hex_id(anchor))}</title>
+            <rect class="mesh-shape" x=-24 y=-9 width=48 height=18 rx=9></rect>
+            <text class="mesh-glyph" text-anchor="middle" dy="0.35em">{move || scene::thousands(count())}</text>
+            <text class="mesh-label" text-anchor="middle" y=21>"sensors"</text>
+        </g>
     }
 }
 
@@ -929,11 +724,5 @@ mod tests {
         assert_eq!(selected_from_hash("#/mesh?x=1&node=2"), Some(2));
         assert_eq!(selected_from_hash("#/mesh?node=5000"), None);
         assert_eq!(selected_from_hash("#/mesh"), None);
-    }
-
-    #[test]
-    fn bowed_links_go_apart() {
-        assert_ne!(bow((0.0, 0.0), (100.0, 0.0)), bow((100.0, 0.0), (0.0, 0.0)));
-        assert!(bow((0.0, 0.0), (0.0, 0.0)).contains('L'));
     }
 }
