@@ -101,6 +101,9 @@ mod tests {
         assert_eq!(decode_prefix("0102", 0), Ok((vec![], true)));
         assert_eq!(decode_prefix("", 0), Ok((vec![], false)));
         assert_eq!(decode_prefix("01 0", 4), Err(HexError::OddLength(3)));
-        assert_eq!(decode_prefix(&"ab".repeat(100_000), 4096).unwrap().0.len(), 4096);
+        assert_eq!(
+            decode_prefix(&"ab".repeat(100_000), 4096).unwrap().0.len(),
+            4096
+        );
     }
 }

@@ -340,7 +340,11 @@ pub fn decode_incoming(p: Payload, map: &VariantMap) -> Incoming {
                 }
             };
             let frame = iotdata::encode(&packet, map).ok();
-            if let Some(len) = frame.as_ref().map(Vec::len).filter(|&n| n > MAX_FRAME_BYTES) {
+            if let Some(len) = frame
+                .as_ref()
+                .map(Vec::len)
+                .filter(|&n| n > MAX_FRAME_BYTES)
+            {
                 return Incoming::Oversize {
                     reason: format!(
                         "gateway JSON re-encodes to {len} bytes, more than a {MAX_FRAME_BYTES}-byte frame"
@@ -496,7 +500,10 @@ mod tests {
         assert!(d.frame.is_none());
         assert!(matches!(
             decode_incoming(p, &map),
-            Incoming::Oversize { header: Some(Header { station: 42, .. }), .. }
+            Incoming::Oversize {
+                header: Some(Header { station: 42, .. }),
+                ..
+            }
         ));
         bytes.truncate(MAX_FRAME_BYTES);
         let d = decode_payload(&crate::payload::classify("t", &bytes), &map);

@@ -35,7 +35,9 @@ pub const MAX_MAPS_JSON: usize = 64 * 1024;
 
 /// The message for maps JSON of `size` bytes over [`MAX_MAPS_JSON`].
 pub fn too_big_text(what: &str, size: f64) -> String {
-    format!("{what} is {size} bytes, more than the {MAX_MAPS_JSON} bytes (64 KiB) a maps file may have")
+    format!(
+        "{what} is {size} bytes, more than the {MAX_MAPS_JSON} bytes (64 KiB) a maps file may have"
+    )
 }
 /// Key of the built-in default map.
 pub const DEFAULT_KEY: &str = "builtin:default";
@@ -528,7 +530,10 @@ mod tests {
         assert_eq!(b[1].map.get(6).unwrap().name, "camera");
         assert!(parse_user_maps("").is_err());
         assert!(parse_user_maps("{not json").is_err());
-        let big = format!("{{\"maps\":{{}},\"pad\":\"{}\"}}", "x".repeat(MAX_MAPS_JSON));
+        let big = format!(
+            "{{\"maps\":{{}},\"pad\":\"{}\"}}",
+            "x".repeat(MAX_MAPS_JSON)
+        );
         let e = parse_user_maps(&big).unwrap_err();
         assert!(e.contains("more than the 65536 bytes (64 KiB)"), "{e}");
         let vectors = include_str!("../../tests/vectors/variants.json");

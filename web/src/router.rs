@@ -22,7 +22,10 @@ pub fn link_hex(raw: &str) -> String {
     }
     let mut cut = &raw[..end];
     if end < raw.len() {
-        if let Some(p) = cut.get(cut.len().saturating_sub(2)..).and_then(|t| t.rfind('%')) {
+        if let Some(p) = cut
+            .get(cut.len().saturating_sub(2)..)
+            .and_then(|t| t.rfind('%'))
+        {
             cut = &cut[..cut.len().saturating_sub(2) + p];
         }
     }
