@@ -118,9 +118,15 @@ function packet(type, body) {
     return Buffer.concat([Buffer.from([type]), remainingLength(body.length), body]);
 }
 
-/** Connects, publishes every `[topic, payload]` at QoS 0, disconnects. */
+/**
+ * Connects and publishes every `[topic, payload]` at QoS 0. Returns
+ * `{ poke, close }`: mosquitto 2.0.11 hands large messages to a WebSocket
+ * subscriber only as its event loop wakes (a raw browser WebSocket sees
+ * the same), so `poke()` sends a PINGREQ to wake it while the test waits.
+ */
 async function publishAll(port, messages) {
     const sock = net.connect(port, '127.0.0.1');
+    sock.on('data', () => {});
     await new Promise((resolve, reject) => {
         sock.once('connect', resolve);
         sock.once('error', reject);
@@ -128,16 +134,21 @@ async function publishAll(port, messages) {
     const connack = new Promise((resolve, reject) => {
         sock.once('data', (d) => (d[0] === 0x20 && d[3] === 0 ? resolve() : reject(new Error(`CONNACK ${d.toString('hex')}`))));
     });
-    const connect = Buffer.concat([mqttString('MQTT'), Buffer.from([4, 0x02, 0, 30]), mqttString(`hostile-${process.pid}`)]);
+    const connect = Buffer.concat([mqttString('MQTT'), Buffer.from([4, 0x02, 0, 60]), mqttString(`hostile-${process.pid}`)]);
     sock.write(packet(0x10, connect));
     await connack;
+    const ping = Buffer.from([0xc0, 0x00]);
     for (const [topic, payload] of messages) {
-        if (!sock.write(packet(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload)])))) {
-            await new Promise((r) => sock.once('drain', r));
-        }
+        sock.write(packet(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload)])));
+        if (!sock.write(ping)) await new Promise((r) => sock.once('drain', r));
     }
-    sock.write(packet(0xe0, Buffer.alloc(0)));
-    await new Promise((r) => sock.end(r));
+    return {
+        poke: () => sock.write(ping),
+        close: async () => {
+            sock.write(packet(0xe0, Buffer.alloc(0)));
+            await new Promise((r) => sock.end(r));
+        },
+    };
 }
 
 /** A reference-gateway JSON document of `station` with `tlvs` raw TLVs of 210 bytes. */
@@ -236,9 +247,15 @@ test('300 gateway-JSON documents of 50 kB: oversize rows, memory, DOM and tasks 
     // Then a normal document: once it shows, all before it were handled.
     messages.push(['iotdata/weather_station/002b', gatewayJson(43, 1, 0)]);
     const tp = Date.now();
-    await publishAll(broker.tcpPort, messages);
+    const publisher = await publishAll(broker.tcpPort, messages);
     note(`published ${DOCS} documents of ${doc.length} bytes (${TLVS} TLVs) in ${Date.now() - tp} ms`);
-    await page.waitForSelector('[data-testid="station-row"][data-station="43"]', { timeout: 60000 });
+    const poker = setInterval(publisher.poke, 5);
+    try {
+        await page.waitForSelector('[data-testid="station-row"][data-station="43"]', { timeout: 120000 });
+    } finally {
+        clearInterval(poker);
+        await publisher.close();
+    }
     const handled = (await page.evaluate(() => performance.now())) - t0;
     await delay(500);
 
