@@ -178,7 +178,8 @@ pub fn cut_topic(topic: &str) -> std::borrow::Cow<'_, str> {
 /// [`MAX_TOPICS`], the least recently used half dropped when full.
 #[derive(Debug, Default)]
 struct Topics {
-    table: std::collections::HashMap<Arc<str>, u64>,
+    /// Topic → (the shared string, last use).
+    table: VecMap<Arc<str>, (Arc<str>, u64)>,
     clock: u64,
     bytes: usize,
 }
@@ -187,35 +188,30 @@ impl Topics {
     fn intern(&mut self, topic: &str) -> Arc<str> {
         self.clock += 1;
         let topic = cut_topic(topic);
-        let known = self
-            .table
-            .get_key_value(topic.as_ref())
-            .map(|(t, _)| Arc::clone(t));
-        if let Some(t) = known {
-            if let Some(used) = self.table.get_mut(topic.as_ref()) {
-                *used = self.clock;
-            }
-            return t;
+        if let Some((t, used)) = self.table.get_mut(topic.as_ref()) {
+            *used = self.clock;
+            return Arc::clone(t);
         }
         if self.table.len() >= MAX_TOPICS {
             self.evict_older_half();
         }
         let t: Arc<str> = Arc::from(topic.as_ref());
         self.bytes += t.len();
-        self.table.insert(Arc::clone(&t), self.clock);
+        self.table
+            .insert(Arc::clone(&t), (Arc::clone(&t), self.clock));
         t
     }
 
     /// Keeps the more recently used half (amortised O(1) per new topic).
     fn evict_older_half(&mut self) {
-        let mut used: Vec<u64> = self.table.values().copied().collect();
+        let mut used: Vec<u64> = self.table.values().map(|(_, u)| *u).collect();
         let mid = used.len() / 2;
         if mid == 0 {
             return;
         }
         let (_, median, _) = used.select_nth_unstable(mid);
         let median = *median;
-        self.table.retain(|_, u| *u >= median);
+        self.table.retain(|_, (_, u)| *u >= median);
         self.bytes = self.table.keys().map(|t| t.len()).sum();
     }
 

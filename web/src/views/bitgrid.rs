@@ -12,8 +12,8 @@
 //!
 //! Every bit is an element and every dump entry a table row, so the DOM
 //! grows with the input: the grid shows at most [`MAX_GRID_BYTES`] bytes and
-//! the table at most [`MAX_DUMP_ROWS`] entries, each saying what it left
-//! out.
+//! the table at most [`MAX_DUMP_ROWS`] entries; the status line says what
+//! was left out.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -143,7 +143,13 @@ pub fn BitDump(
     let total_bits = bytes.len() * 8;
     let grid_bytes = bytes.len().min(MAX_GRID_BYTES);
     let owners = bit_owners(grid_bytes * 8, &dump);
-    let hidden_rows = dump.len().saturating_sub(MAX_DUMP_ROWS);
+    let mut left_out = String::new();
+    if dump.len() > MAX_DUMP_ROWS {
+        left_out.push_str(&format!(" · first {MAX_DUMP_ROWS} entries listed"));
+    }
+    if bytes.len() > grid_bytes {
+        left_out.push_str(&format!(" · bits of the first {grid_bytes} bytes drawn"));
+    }
     let error_at = error.as_ref().map(|e| e.bit_offset);
     let dump = StoredValue::new(dump);
     let table_ref = NodeRef::<leptos::html::Div>::new();
@@ -170,7 +176,7 @@ pub fn BitDump(
                 s
             }
             None => format!(
-                "{} entries · {} bits · hover a row or a bit",
+                "{} entries · {} bits{left_out} · hover a row or a bit",
                 d.len(),
                 total_bits
             ),
@@ -234,15 +240,6 @@ pub fn BitDump(
             })
             .collect_view()
     });
-    let more_rows = (hidden_rows > 0).then(|| {
-        view! {
-            <tr class="more-row">
-                <td colspan="6" class="muted">
-                    {format!("{hidden_rows} more entries not listed (first {MAX_DUMP_ROWS})")}
-                </td>
-            </tr>
-        }
-    });
     let error_row = error.map(|e| {
         view! {
             <tr class="err-row">
@@ -255,13 +252,6 @@ pub fn BitDump(
         }
     });
 
-    let grid_note = (bytes.len() > grid_bytes).then(|| {
-        view! {
-            <div class="bg-row bg-more muted">
-                {format!("bits of the first {grid_bytes} of {} bytes", bytes.len())}
-            </div>
-        }
-    });
     let grid_rows = bytes
         .iter()
         .take(grid_bytes)
@@ -317,7 +307,6 @@ pub fn BitDump(
                         </thead>
                         <tbody on:mouseover=on_table_over on:mouseleave=on_leave>
                             {rows}
-                            {more_rows}
                             {error_row}
                         </tbody>
                     </table>
@@ -342,7 +331,6 @@ pub fn BitDump(
                         <span class="bg-hex">"hex"</span>
                     </div>
                     {grid_rows}
-                    {grid_note}
                 </div>
             </div>
         </div>

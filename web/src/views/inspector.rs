@@ -1258,20 +1258,16 @@ fn frame_body(m: FrameModel, depth: usize) -> AnyView {
         }
     });
     let tlvs = (!m.tlvs.is_empty()).then(|| {
-        let hidden = m.tlvs.len().saturating_sub(MAX_TLV_ROWS);
+        let heading = if m.tlvs.len() > MAX_TLV_ROWS {
+            format!("TLVs (first {MAX_TLV_ROWS} of {} shown)", m.tlvs.len())
+        } else {
+            "TLVs".to_string()
+        };
         view! {
-            <h3>"TLVs"</h3>
+            <h3>{heading}</h3>
             <div class="insp-tlvs">
                 {m.tlvs.into_iter().take(MAX_TLV_ROWS).map(tlv_view).collect_view()}
             </div>
-            {(hidden > 0)
-                .then(|| {
-                    view! {
-                        <p class="muted small">
-                            {format!("{hidden} more TLV entries not shown (first {MAX_TLV_ROWS})")}
-                        </p>
-                    }
-                })}
         }
     });
     let mesh = m.mesh.map(|x| mesh_body(x, depth));
