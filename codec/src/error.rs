@@ -336,6 +336,15 @@ pub enum EncodeError {
         /// What is wrong.
         reason: String,
     },
+    /// More TLV entries than a frame can hold
+    /// ([`crate::tlv::MAX_JSON_TLVS`] from JSON).
+    #[error("{count} TLV entries, more than the {max} a 255-byte frame can hold")]
+    TlvFull {
+        /// Entries given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl EncodeError {
@@ -390,6 +399,7 @@ impl EncodeError {
             EncodeError::ImageCompression(_) => "IMAGE_DATA_HIGH".into(),
             EncodeError::JsonParse(_) | EncodeError::JsonInvalid { .. } => "JSON_PARSE".into(),
             EncodeError::JsonMissingField(_) => "JSON_MISSING_FIELD".into(),
+            EncodeError::TlvFull { .. } => "TLV_FULL".into(),
         }
     }
 
@@ -409,6 +419,7 @@ impl EncodeError {
             EncodeError::JsonParse(_) => "json_parse",
             EncodeError::JsonMissingField(_) => "json_missing_field",
             EncodeError::JsonInvalid { .. } => "json_invalid",
+            EncodeError::TlvFull { .. } => "tlv_full",
         }
     }
 

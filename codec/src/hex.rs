@@ -24,7 +24,20 @@ pub enum HexError {
 /// assert!(iotdata::hex::decode("zz").is_err());
 /// ```
 pub fn decode(s: &str) -> Result<Vec<u8>, HexError> {
-    let mut out = Vec::with_capacity(s.len() / 2);
+    decode_prefix(s, usize::MAX).map(|(bytes, _)| bytes)
+}
+
+/// Like [`decode`], but stops after `max_bytes` bytes: returns them and
+/// whether more hex followed (the rest is neither parsed nor checked). Time
+/// and memory are bounded by `max_bytes`, not by the input.
+///
+/// ```
+/// assert_eq!(iotdata::hex::decode_prefix("00 2a 01", 2).unwrap(), (vec![0x00, 0x2a], true));
+/// assert_eq!(iotdata::hex::decode_prefix("002a", 2).unwrap(), (vec![0x00, 0x2a], false));
+/// assert_eq!(iotdata::hex::decode_prefix("002a zz", 2).unwrap(), (vec![0x00, 0x2a], true));
+/// ```
+pub fn decode_prefix(s: &str, max_bytes: usize) -> Result<(Vec<u8>, bool), HexError> {
+    let mut out = Vec::with_capacity((s.len() / 2).min(max_bytes));
     let mut hi: Option<u8> = None;
     let mut digits = 0usize;
     let mut chars = s.char_indices().peekable();
@@ -40,6 +53,9 @@ pub fn decode(s: &str) -> Result<Vec<u8>, HexError> {
         if c.is_whitespace() || matches!(c, ':' | '-' | ',') {
             continue;
         }
+        if out.len() >= max_bytes {
+            return Ok((out, true));
+        }
         let v = match c.to_digit(16) {
             Some(v) => v as u8,
             None => return Err(HexError::InvalidChar { ch: c, index: this }),
@@ -53,7 +69,7 @@ pub fn decode(s: &str) -> Result<Vec<u8>, HexError> {
     if hi.is_some() {
         return Err(HexError::OddLength(digits));
     }
-    Ok(out)
+    Ok((out, false))
 }
 
 /// Formats bytes as lowercase hex without separators.
@@ -81,5 +97,13 @@ mod tests {
             Err(HexError::InvalidChar { ch: 'g', index: 1 })
         );
         assert_eq!(encode(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(decode_prefix("0x01 0x02 0x03", 2), Ok((vec![1, 2], true)));
+        assert_eq!(decode_prefix("0102", 0), Ok((vec![], true)));
+        assert_eq!(decode_prefix("", 0), Ok((vec![], false)));
+        assert_eq!(decode_prefix("01 0", 4), Err(HexError::OddLength(3)));
+        assert_eq!(
+            decode_prefix(&"ab".repeat(100_000), 4096).unwrap().0.len(),
+            4096
+        );
     }
 }

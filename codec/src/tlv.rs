@@ -101,6 +101,11 @@ pub const TYPE_MAX: u8 = 63;
 pub const LEN_MAX: usize = 255;
 /// Bits in a TLV header (format, type, more, length).
 pub const HEADER_BITS: usize = 16;
+/// Most TLV entries read from a JSON `data` array: a LoRa frame holds at
+/// most 255 bytes, of which the header and one presence byte take 40 bits,
+/// and each entry takes at least [`HEADER_BITS`]: (2040 − 40) / 16 = 125.
+/// A longer array is [`EncodeError::TlvFull`], before any entry is parsed.
+pub const MAX_JSON_TLVS: usize = (255 * 8 - 40) / HEADER_BITS;
 /// Length of a well-formed STATUS entry, bytes.
 pub const STATUS_LEN: usize = 9;
 /// Length of a well-formed HEALTH entry, bytes.
@@ -1367,6 +1372,12 @@ fn tlvs_from_j(v: &J) -> Result<Vec<Tlv>, EncodeError> {
     let J::Arr(items) = v else {
         return Err(invalid("data", "expected an array of TLV objects"));
     };
+    if items.len() > MAX_JSON_TLVS {
+        return Err(EncodeError::TlvFull {
+            count: items.len(),
+            max: MAX_JSON_TLVS,
+        });
+    }
     items
         .iter()
         .enumerate()
@@ -2611,6 +2622,33 @@ mod tests {
             tlvs_from_json(&v).expect_err("deep").reference_name(),
             "JSON_PARSE"
         );
+    }
+
+    #[test]
+    fn json_tlv_count_is_bounded() {
+        let entries = |n: usize| {
+            let one = r#"{"type":40,"format":"raw","data":""}"#;
+            format!("[{}]", vec![one; n].join(","))
+        };
+        let ok = tlvs_from_json_str(&entries(MAX_JSON_TLVS)).expect("at the bound");
+        assert_eq!(ok.len(), MAX_JSON_TLVS);
+        // The bound is what a 255-byte frame holds: 125 empty entries.
+        assert_eq!(MAX_JSON_TLVS, 125);
+        let err = tlvs_from_json_str(&entries(MAX_JSON_TLVS + 1)).expect_err("above");
+        assert_eq!(
+            err,
+            EncodeError::TlvFull {
+                count: MAX_JSON_TLVS + 1,
+                max: MAX_JSON_TLVS
+            }
+        );
+        assert_eq!(err.reference_name(), "TLV_FULL");
+        assert_eq!(err.kind(), "tlv_full");
+        let v: Value = serde_json::from_str(&entries(170)).expect("json");
+        assert!(matches!(
+            tlvs_from_json(&v),
+            Err(EncodeError::TlvFull { count: 170, .. })
+        ));
     }
 
     #[test]

@@ -21,6 +21,16 @@ use crate::payload::{GatewayTopic, Payload};
 /// Decoding mode of the dashboard (lenient: unknown variants are flagged,
 /// not rejected).
 pub const OPTIONS: DecodeOptions = DecodeOptions::LENIENT;
+/// Longest frame on every path (binary, hex text, gateway JSON re-encoded):
+/// a LoRa payload is at most 255 bytes. Longer ones are `oversize` errors,
+/// neither decoded nor kept.
+pub const MAX_FRAME_BYTES: usize = 255;
+/// Most TLV entries taken from a gateway JSON document (what a
+/// [`MAX_FRAME_BYTES`] frame can hold; the codec's bound).
+pub const MAX_JSON_TLVS: usize = iotdata::tlv::MAX_JSON_TLVS;
+/// The failure kind (and the log summary's first word) of input over a
+/// bound.
+pub const OVERSIZE: &str = "oversize";
 
 /// The 32-bit header every frame starts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,10 +270,21 @@ pub enum Incoming {
     Json {
         /// The packet, or why the JSON does not fit the active map.
         result: Result<iotdata::Packet, String>,
+        /// The packet re-encoded (at most [`MAX_FRAME_BYTES`]), when it
+        /// encodes.
+        frame: Option<Vec<u8>>,
         /// Header from the JSON (or topic), when readable.
         header: Option<Header>,
         /// Variant name from the topic or the map.
         variant_name: Option<String>,
+    },
+    /// Over a bound ([`MAX_FRAME_BYTES`], [`MAX_JSON_TLVS`]): logged as an
+    /// `oversize` error, not decoded, not kept.
+    Oversize {
+        /// What was too big, e.g. `300-byte frame, more than 255`.
+        reason: String,
+        /// Header, when readable.
+        header: Option<Header>,
     },
     /// Not an iotdata message.
     Unrecognised {
@@ -275,6 +296,13 @@ pub enum Incoming {
 /// Decodes a classified payload for the store (step 5 of the pipeline).
 pub fn decode_incoming(p: Payload, map: &VariantMap) -> Incoming {
     match p {
+        Payload::Frame { bytes, .. } if bytes.len() > MAX_FRAME_BYTES => Incoming::Oversize {
+            reason: format!(
+                "{}-byte frame, more than {MAX_FRAME_BYTES} (the LoRa limit)",
+                bytes.len()
+            ),
+            header: read_header(&bytes),
+        },
         Payload::Frame { bytes, kind, .. } => {
             let result = frame::decode_frame(&bytes, map, OPTIONS);
             Incoming::Frame {
@@ -290,14 +318,47 @@ pub fn decode_incoming(p: Payload, map: &VariantMap) -> Incoming {
             if let (Some(h), Value::Object(m)) = (header, &mut value) {
                 m.entry("station").or_insert_with(|| h.station.into());
             }
-            let result = if header.is_none() {
-                Err("no valid station in the JSON or the topic".to_string())
-            } else {
-                iotdata::json::from_json_value(&value, map)
-                    .map_err(|e| format!("does not fit the variant map '{}': {e}", map.name))
+            if header.is_none() {
+                return Incoming::Json {
+                    result: Err("no valid station in the JSON or the topic".to_string()),
+                    frame: None,
+                    header,
+                    variant_name,
+                };
+            }
+            let packet = match iotdata::json::from_json_value(&value, map) {
+                Ok(p) => p,
+                Err(e @ iotdata::EncodeError::TlvFull { .. }) => {
+                    return Incoming::Oversize {
+                        reason: format!("gateway JSON: {e}"),
+                        header,
+                    }
+                }
+                Err(e) => {
+                    return Incoming::Json {
+                        result: Err(format!("does not fit the variant map '{}': {e}", map.name)),
+                        frame: None,
+                        header,
+                        variant_name,
+                    }
+                }
             };
+            let frame = iotdata::encode(&packet, map).ok();
+            if let Some(len) = frame
+                .as_ref()
+                .map(Vec::len)
+                .filter(|&n| n > MAX_FRAME_BYTES)
+            {
+                return Incoming::Oversize {
+                    reason: format!(
+                        "gateway JSON re-encodes to {len} bytes, more than a {MAX_FRAME_BYTES}-byte frame"
+                    ),
+                    header,
+                };
+            }
             Incoming::Json {
-                result,
+                result: Ok(packet),
+                frame,
                 header,
                 variant_name,
             }
@@ -339,6 +400,22 @@ fn gateway_json_header(
 /// Decodes a classified payload.
 pub fn decode_payload(p: &Payload, map: &VariantMap) -> Decoded {
     match p {
+        Payload::Frame { bytes, .. } if bytes.len() > MAX_FRAME_BYTES => {
+            let mut d = Decoded::empty(EntryKind::Error);
+            d.header = read_header(bytes);
+            let message = format!(
+                "{}-byte frame, more than {MAX_FRAME_BYTES} (the LoRa limit)",
+                bytes.len()
+            );
+            d.summary = format!("{OVERSIZE}: {message}");
+            d.failure = Some(Failure {
+                kind: OVERSIZE.into(),
+                message,
+                bit_offset: MAX_FRAME_BYTES * 8,
+                field: String::new(),
+            });
+            d
+        }
         Payload::Frame { bytes, .. } => decode_frame(bytes, map),
         Payload::GatewayJson { topic, json } => {
             let (header, variant_name) = gateway_json_header(json, topic.as_ref(), map);
@@ -412,6 +489,29 @@ mod tests {
         let d = decode_frame(&[0xf0, 0x01, 0x00, 0xc8, 0x20, 0x2a, 0x01, 0x2c], &map);
         assert_eq!(d.kind, EntryKind::Mesh);
         assert_eq!(d.mesh_type, Some("ACK"));
+    }
+
+    #[test]
+    fn oversize_frames_are_not_decoded() {
+        let map = default_map();
+        let mut bytes = vec![0x00, 0x2a, 0x00, 0x01, 0x00];
+        bytes.resize(MAX_FRAME_BYTES + 1, 0);
+        let p = crate::payload::classify("t", &bytes);
+        let d = decode_payload(&p, &map);
+        assert_eq!(d.kind, EntryKind::Error);
+        assert_eq!(d.failure.unwrap().kind, OVERSIZE);
+        assert_eq!(d.header.map(|h| h.station), Some(42));
+        assert!(d.frame.is_none());
+        assert!(matches!(
+            decode_incoming(p, &map),
+            Incoming::Oversize {
+                header: Some(Header { station: 42, .. }),
+                ..
+            }
+        ));
+        bytes.truncate(MAX_FRAME_BYTES);
+        let d = decode_payload(&crate::payload::classify("t", &bytes), &map);
+        assert_eq!(d.kind, EntryKind::Sensor);
     }
 
     #[test]

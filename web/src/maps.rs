@@ -28,8 +28,17 @@ use iotdata::VariantMap;
 
 /// localStorage key of the persisted choice and loaded JSON.
 pub const STORAGE_KEY: &str = "iotdata.maps.v1";
-/// Largest maps JSON accepted (bytes).
-pub const MAX_MAPS_JSON: usize = 512 * 1024;
+/// Largest maps JSON accepted (bytes), pasted, loaded from a file (its
+/// size checked before it is read) or stored. The reference's vectors file,
+/// five maps, is 14 kB.
+pub const MAX_MAPS_JSON: usize = 64 * 1024;
+
+/// The message for maps JSON of `size` bytes over [`MAX_MAPS_JSON`].
+pub fn too_big_text(what: &str, size: f64) -> String {
+    format!(
+        "{what} is {size} bytes, more than the {MAX_MAPS_JSON} bytes (64 KiB) a maps file may have"
+    )
+}
 /// Key of the built-in default map.
 pub const DEFAULT_KEY: &str = "builtin:default";
 /// Key of the simulator's map.
@@ -87,10 +96,7 @@ pub fn parse_user_maps(text: &str) -> Result<Vec<MapChoice>, String> {
         return Err("the maps JSON is empty".into());
     }
     if text.len() > MAX_MAPS_JSON {
-        return Err(format!(
-            "the maps JSON is {} bytes; at most {MAX_MAPS_JSON} are accepted",
-            text.len()
-        ));
+        return Err(too_big_text("the maps JSON", text.len() as f64));
     }
     let maps = VariantMap::parse_maps(text).map_err(|e| format!("not a valid maps file: {e}"))?;
     if maps.is_empty() {
@@ -429,11 +435,8 @@ pub fn MapsPanel() -> impl IntoView {
             return;
         };
         if file.size() > MAX_MAPS_JSON as f64 {
-            maps.error.set(Some(format!(
-                "{} is {} bytes; at most {MAX_MAPS_JSON} are accepted",
-                file.name(),
-                file.size()
-            )));
+            maps.error
+                .set(Some(too_big_text(&file.name(), file.size())));
             return;
         }
         let name = file.name();
@@ -527,6 +530,14 @@ mod tests {
         assert_eq!(b[1].map.get(6).unwrap().name, "camera");
         assert!(parse_user_maps("").is_err());
         assert!(parse_user_maps("{not json").is_err());
+        let big = format!(
+            "{{\"maps\":{{}},\"pad\":\"{}\"}}",
+            "x".repeat(MAX_MAPS_JSON)
+        );
+        let e = parse_user_maps(&big).unwrap_err();
+        assert!(e.contains("more than the 65536 bytes (64 KiB)"), "{e}");
+        let vectors = include_str!("../../tests/vectors/variants.json");
+        assert!(vectors.len() < MAX_MAPS_JSON && parse_user_maps(vectors).is_ok());
         let one = parse_user_maps(iotdata_sim::SIM_MAPS_JSON).unwrap();
         assert_eq!(one[0].key, "loaded:sim");
         // Fallback: the default map plus the simulator's other variants.

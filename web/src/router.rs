@@ -7,6 +7,31 @@
 
 use leptos::prelude::*;
 
+/// Longest `hex=` value taken from a link, in characters (before
+/// percent-decoding): the inspector's 4,096 bytes with room for a
+/// separator per byte. The rest of a longer value is ignored, unread; the
+/// inspector then says the frame was cut.
+pub const MAX_LINK_HEX_CHARS: usize = 16 * 1024;
+
+/// The first [`MAX_LINK_HEX_CHARS`] characters of a link's hex value,
+/// percent-decoded (a `%xx` escape split by the cut is dropped).
+pub fn link_hex(raw: &str) -> String {
+    let mut end = raw.len().min(MAX_LINK_HEX_CHARS);
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut cut = &raw[..end];
+    if end < raw.len() {
+        if let Some(p) = cut
+            .get(cut.len().saturating_sub(2)..)
+            .and_then(|t| t.rfind('%'))
+        {
+            cut = &cut[..cut.len().saturating_sub(2) + p];
+        }
+    }
+    crate::settings::percent_decode(cut)
+}
+
 /// A page of the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -65,7 +90,7 @@ pub fn parse_hash(hash: &str) -> Route {
     let h = hash.strip_prefix('#').unwrap_or(hash);
     if let Some(hex) = h.strip_prefix("hex=") {
         return Route::Inspector {
-            hex: Some(crate::settings::percent_decode(hex)),
+            hex: Some(link_hex(hex)),
         };
     }
     let (path, query) = h.split_once('?').unwrap_or((h, ""));
@@ -80,7 +105,7 @@ pub fn parse_hash(hash: &str) -> Route {
             let q = query
                 .split('&')
                 .find_map(|kv| kv.strip_prefix("hex="))
-                .map(crate::settings::percent_decode);
+                .map(link_hex);
             Route::Inspector { hex: q }
         }
         p => match p
@@ -139,5 +164,24 @@ mod tests {
         assert_eq!(parse_hash("#/mesh"), Route::Mesh);
         assert_eq!(parse_hash("#/gallery/"), Route::Gallery);
         assert_eq!(Route::Mesh.href(), "#/mesh");
+    }
+
+    #[test]
+    fn link_hex_is_bounded() {
+        let long = format!("#hex={}", "ab".repeat(200_000));
+        let Route::Inspector { hex: Some(h) } = parse_hash(&long) else {
+            panic!("inspector route");
+        };
+        assert_eq!(h.len(), MAX_LINK_HEX_CHARS);
+        let q = format!("#/inspector?hex={}&map=x", "0".repeat(50_000));
+        let Route::Inspector { hex: Some(h) } = parse_hash(&q) else {
+            panic!("inspector route");
+        };
+        assert_eq!(h.len(), MAX_LINK_HEX_CHARS);
+        // A split escape at the cut is dropped, not decoded as text.
+        let pad = "a".repeat(MAX_LINK_HEX_CHARS - 2);
+        assert_eq!(link_hex(&format!("{pad}%20bb")), pad);
+        assert_eq!(link_hex(&format!("{pad}b%20b")), format!("{pad}b"));
+        assert_eq!(link_hex("00%202a"), "00 2a");
     }
 }

@@ -61,7 +61,10 @@
 //! half), [`FRAMES_PER_STATION`] frames per station and
 //! [`MAX_FRAME_BYTES_TOTAL`] bytes of them in all, frames per
 //! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
-//! frames of at most [`iotdata::receiver::MAX_FRAME_BYTES`] kept.
+//! frames of at most [`MAX_FRAME_KEEP`] kept (longer ones are `oversize`
+//! errors), topics cut to [`MAX_TOPIC_BYTES`] and interned (at most
+//! [`MAX_TOPICS`] distinct; a raw frame's topic counts against
+//! [`MAX_FRAME_BYTES_TOTAL`]).
 
 use crate::vecmap::VecMap;
 use std::collections::VecDeque;
@@ -101,8 +104,18 @@ pub const THUMBNAIL_CAPACITY: usize = 48;
 pub const FIRST_BYTES: usize = crate::payload::PREVIEW_BYTES;
 /// Assumed report interval until the receiver knows one.
 pub const DEFAULT_INTERVAL_MS: f64 = 60_000.0;
-/// Frames longer than this are not kept in the log for the inspector link.
-pub const MAX_FRAME_KEEP: usize = iotdata::receiver::MAX_FRAME_BYTES;
+/// Frames longer than this are not kept in the log for the inspector link
+/// (longer ones are `oversize` errors: [`crate::decode::MAX_FRAME_BYTES`]).
+pub const MAX_FRAME_KEEP: usize = crate::decode::MAX_FRAME_BYTES;
+/// Longest topic kept, in bytes; a longer one is cut at a character
+/// boundary and ends with [`TOPIC_CUT_MARKER`] (the whole is at most this).
+pub const MAX_TOPIC_BYTES: usize = 256;
+/// Appended to a topic cut to [`MAX_TOPIC_BYTES`].
+pub const TOPIC_CUT_MARKER: &str = "…";
+/// Distinct topics interned (one shared string each). When a new topic
+/// would exceed it, the least recently used half is forgotten (entries
+/// still in the log keep their string until they leave it).
+pub const MAX_TOPICS: usize = 4_096;
 
 /// One packet-log entry (one MQTT message).
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +164,66 @@ impl LogEntry {
     }
 }
 
+/// A topic as kept: at most [`MAX_TOPIC_BYTES`], cut at a character
+/// boundary with [`TOPIC_CUT_MARKER`] when longer.
+pub fn cut_topic(topic: &str) -> std::borrow::Cow<'_, str> {
+    if topic.len() <= MAX_TOPIC_BYTES {
+        return std::borrow::Cow::Borrowed(topic);
+    }
+    let mut end = MAX_TOPIC_BYTES - TOPIC_CUT_MARKER.len();
+    while !topic.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}{TOPIC_CUT_MARKER}", &topic[..end]))
+}
+
+/// Interned topics: one shared string per distinct (cut) topic, at most
+/// [`MAX_TOPICS`], the least recently used half dropped when full.
+#[derive(Debug, Default)]
+struct Topics {
+    /// Topic → (the shared string, last use).
+    table: VecMap<Arc<str>, (Arc<str>, u64)>,
+    clock: u64,
+    bytes: usize,
+}
+
+impl Topics {
+    fn intern(&mut self, topic: &str) -> Arc<str> {
+        self.clock += 1;
+        let topic = cut_topic(topic);
+        if let Some((t, used)) = self.table.get_mut(topic.as_ref()) {
+            *used = self.clock;
+            return Arc::clone(t);
+        }
+        if self.table.len() >= MAX_TOPICS {
+            self.evict_older_half();
+        }
+        let t: Arc<str> = Arc::from(topic.as_ref());
+        self.bytes += t.len();
+        self.table
+            .insert(Arc::clone(&t), (Arc::clone(&t), self.clock));
+        t
+    }
+
+    /// Keeps the more recently used half (amortised O(1) per new topic).
+    fn evict_older_half(&mut self) {
+        let mut used: Vec<u64> = self.table.values().map(|(_, u)| *u).collect();
+        let mid = used.len() / 2;
+        if mid == 0 {
+            return;
+        }
+        let (_, median, _) = used.select_nth_unstable(mid);
+        let median = *median;
+        self.table.retain(|_, (_, u)| *u >= median);
+        self.bytes = self.table.keys().map(|t| t.len()).sum();
+    }
+
+    fn clear(&mut self) {
+        self.table.clear();
+        self.bytes = 0;
+    }
+}
+
 /// One raw sensor packet of a station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawFrame {
@@ -165,6 +238,14 @@ pub struct RawFrame {
     /// The sensor packet's bytes (FORWARD wrappers removed; re-encoded when
     /// it came as gateway JSON).
     pub bytes: Arc<[u8]>,
+}
+
+impl RawFrame {
+    /// What it counts against [`MAX_FRAME_BYTES_TOTAL`]: its bytes and its
+    /// topic's (counted per frame, even when shared).
+    pub fn cost(&self) -> usize {
+        self.bytes.len() + self.topic.len()
+    }
 }
 
 /// An image received from a station.
@@ -425,6 +506,7 @@ pub struct Store {
     data: VecMap<u16, StationData>,
     thumbs: VecDeque<Thumbnail>,
     last_topic: Option<Arc<str>>,
+    topics: Topics,
     events: Vec<Event>,
     known_positions: VecMap<u16, (f64, f64)>,
     /// History points held over all stations (see [`MAX_HISTORY_POINTS_TOTAL`]).
@@ -484,6 +566,7 @@ impl Store {
             data: VecMap::new(),
             thumbs: VecDeque::new(),
             last_topic: None,
+            topics: Topics::default(),
             events: Vec::new(),
             known_positions: VecMap::new(),
             history_points: 0,
@@ -510,15 +593,27 @@ impl Store {
         self.receiver.set_map(map);
     }
 
+    /// The interned, cut topic (see [`MAX_TOPIC_BYTES`], [`MAX_TOPICS`]).
     fn topic(&mut self, topic: &str) -> Arc<str> {
         match &self.last_topic {
             Some(t) if &**t == topic => Arc::clone(t),
             _ => {
-                let t: Arc<str> = Arc::from(topic);
+                let t = self.topics.intern(topic);
                 self.last_topic = Some(Arc::clone(&t));
                 t
             }
         }
+    }
+
+    /// Distinct topics interned (at most [`MAX_TOPICS`]).
+    pub fn topic_count(&self) -> usize {
+        self.topics.table.len()
+    }
+
+    /// Bytes of the interned topics (at most [`MAX_TOPICS`] ×
+    /// [`MAX_TOPIC_BYTES`]).
+    pub fn topic_bytes(&self) -> usize {
+        self.topics.bytes
     }
 
     /// The whole pipeline for one MQTT message received at `rx_ms` (ms since
@@ -616,6 +711,7 @@ impl Store {
             }
             Incoming::Json {
                 result,
+                frame,
                 header,
                 variant_name,
             } => {
@@ -624,8 +720,7 @@ impl Store {
                 match result {
                     Ok(packet) => {
                         entry.kind = EntryKind::Sensor;
-                        let encoded = iotdata::encode(&packet, self.receiver.map()).ok();
-                        if let Some(b) = encoded {
+                        if let Some(b) = frame.filter(|b| b.len() <= MAX_FRAME_KEEP) {
                             let b: Arc<[u8]> = Arc::from(b);
                             entry.frame = Some(Arc::clone(&b));
                             frame_bytes = Some(b);
@@ -649,6 +744,12 @@ impl Store {
                         entry.summary = format!("gateway JSON: {reason}");
                     }
                 }
+            }
+            Incoming::Oversize { reason, header } => {
+                entry.kind = EntryKind::Error;
+                entry.station = header.map(|h| h.station);
+                entry.sequence = header.map(|h| h.sequence);
+                entry.summary = format!("{}: {reason}", crate::decode::OVERSIZE);
             }
             Incoming::Unrecognised { reason, .. } => {
                 entry.kind = EntryKind::Unrecognised;
@@ -704,17 +805,18 @@ impl Store {
                     if let Some(b) = &bytes {
                         if data.frames.len() >= FRAMES_PER_STATION {
                             if let Some(old) = data.frames.pop_back() {
-                                frame_bytes = frame_bytes.saturating_sub(old.bytes.len());
+                                frame_bytes = frame_bytes.saturating_sub(old.cost());
                             }
                         }
-                        frame_bytes += b.len();
-                        data.frames.push_front(RawFrame {
+                        let raw = RawFrame {
                             rx_ms: rx,
                             sequence: *sequence,
                             via: *via,
                             topic: Arc::clone(topic),
                             bytes: Arc::clone(b),
-                        });
+                        };
+                        frame_bytes += raw.cost();
+                        data.frames.push_front(raw);
                     }
                     let labels = self.receiver.map().get(packet.layout_variant);
                     let mut grew = 0usize;
@@ -929,6 +1031,8 @@ impl Store {
         self.log.clear();
         self.data.clear();
         self.thumbs.clear();
+        self.topics.clear();
+        self.last_topic = None;
         self.history_points = 0;
         self.frame_bytes = 0;
     }
@@ -938,7 +1042,8 @@ impl Store {
         self.history_points
     }
 
-    /// Bytes of raw frames held over all stations.
+    /// Bytes of raw frames held over all stations, their topics included
+    /// ([`RawFrame::cost`]).
     pub fn frame_bytes(&self) -> usize {
         self.frame_bytes
     }
@@ -971,7 +1076,7 @@ impl Store {
             for d in self.data.values_mut() {
                 // Newest first: keep the front half.
                 d.frames.truncate(d.frames.len().div_ceil(2));
-                total += d.frames.iter().map(|f| f.bytes.len()).sum::<usize>();
+                total += d.frames.iter().map(RawFrame::cost).sum::<usize>();
             }
             self.frame_bytes = total;
         }
@@ -1341,7 +1446,7 @@ mod tests {
         let mut s = Store::new();
         assert_eq!(s.frame_bytes_cap, MAX_FRAME_BYTES_TOTAL);
         let len = frame(1, 0, 50).len();
-        s.set_caps(MAX_HISTORY_POINTS_TOTAL, 100 * len);
+        s.set_caps(MAX_HISTORY_POINTS_TOTAL, 100 * (len + 1));
         // 20 stations x 30 frames = 600 frames offered, room for 100.
         for seq in 0..30u16 {
             for station in 1..=20u16 {
@@ -1349,7 +1454,8 @@ mod tests {
             }
         }
         let kept: usize = (1..=20u16).map(|id| s.frames(id).count()).sum();
-        assert_eq!(s.frame_bytes(), kept * len);
+        // Each frame counts its bytes and its topic's ("t").
+        assert_eq!(s.frame_bytes(), kept * (len + 1));
         assert!(kept <= 100, "{kept} frames kept");
         assert!(kept >= 50, "only {kept} frames kept");
         // Newest kept: station 20's newest frame is sequence 29.
@@ -1359,7 +1465,7 @@ mod tests {
         for seq in 0..(FRAMES_PER_STATION as u16 + 10) {
             t.ingest(f64::from(seq), "t", &frame(3, seq, 50));
         }
-        assert_eq!(t.frame_bytes(), FRAMES_PER_STATION * len);
+        assert_eq!(t.frame_bytes(), FRAMES_PER_STATION * (len + 1));
         s.clear();
         assert_eq!(s.frame_bytes(), 0);
     }

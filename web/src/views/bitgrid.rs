@@ -9,6 +9,11 @@
 //! one delegated listener per side writing ONE signal (the hovered entry),
 //! and the highlight is one generated CSS rule (`.e3, .e4 { … }`) in a
 //! `<style>` element of this instance: no per-bit signals or closures.
+//!
+//! Every bit is an element and every dump entry a table row, so the DOM
+//! grows with the input: the grid shows at most [`MAX_GRID_BYTES`] bytes and
+//! the table at most [`MAX_DUMP_ROWS`] entries; the status line says what
+//! was left out.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -18,6 +23,11 @@ use wasm_bindgen::JsCast;
 
 /// Colours cycle through this many classes (`c0`..`c7`).
 pub const PALETTE: usize = 8;
+/// Bytes drawn in the bit grid (8 cells each); a longer frame shows its
+/// first ones (every LoRa frame fits).
+pub const MAX_GRID_BYTES: usize = 256;
+/// Dump entries listed in the table; the rest are counted.
+pub const MAX_DUMP_ROWS: usize = 512;
 
 /// Where decoding stopped (bits from here on are marked).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +141,15 @@ pub fn BitDump(
     let scope = format!("bd{}", NEXT_SCOPE.fetch_add(1, Ordering::Relaxed));
     let hovered = RwSignal::new(None::<usize>);
     let total_bits = bytes.len() * 8;
-    let owners = bit_owners(total_bits, &dump);
+    let grid_bytes = bytes.len().min(MAX_GRID_BYTES);
+    let owners = bit_owners(grid_bytes * 8, &dump);
+    let mut left_out = String::new();
+    if dump.len() > MAX_DUMP_ROWS {
+        left_out.push_str(&format!(" · first {MAX_DUMP_ROWS} entries listed"));
+    }
+    if bytes.len() > grid_bytes {
+        left_out.push_str(&format!(" · bits of the first {grid_bytes} bytes drawn"));
+    }
     let error_at = error.as_ref().map(|e| e.bit_offset);
     let dump = StoredValue::new(dump);
     let table_ref = NodeRef::<leptos::html::Div>::new();
@@ -158,7 +176,7 @@ pub fn BitDump(
                 s
             }
             None => format!(
-                "{} entries · {} bits · hover a row or a bit",
+                "{} entries · {} bits{left_out} · hover a row or a bit",
                 d.len(),
                 total_bits
             ),
@@ -193,6 +211,7 @@ pub fn BitDump(
 
     let rows = dump.with_value(|d| {
         d.iter()
+            .take(MAX_DUMP_ROWS)
             .enumerate()
             .map(|(i, e)| {
                 let raw = if e.bit_length > 64 {
@@ -235,13 +254,14 @@ pub fn BitDump(
 
     let grid_rows = bytes
         .iter()
+        .take(grid_bytes)
         .enumerate()
         .map(|(byte_index, &b)| {
             let cells = (0..8)
                 .map(|bit| {
                     let n = byte_index * 8 + bit;
                     let v = if (b >> (7 - bit)) & 1 == 1 { "1" } else { "0" };
-                    let owner = owners[n];
+                    let owner = owners.get(n).copied().flatten();
                     let mut class = String::from("b");
                     match owner {
                         Some(k) => {

@@ -44,6 +44,24 @@ pub const OPTIONS: DecodeOptions = DecodeOptions::LENIENT;
 pub const URL_DEBOUNCE_MS: u64 = 300;
 /// FORWARD packets nested deeper than this are not expanded.
 const MAX_DEPTH: usize = frame::MAX_FORWARD_DEPTH;
+/// Longest frame the inspector reads, in bytes: longer input is cut to its
+/// first bytes and said plainly ([`limit_text`]); the rest of the text is
+/// not parsed.
+pub const MAX_INSPECT_BYTES: usize = 4096;
+/// TLV entries shown (a 255-byte frame holds at most this many); the
+/// rest are counted.
+pub const MAX_TLV_ROWS: usize = iotdata::tlv::MAX_JSON_TLVS;
+
+/// "frame longer than 4096 bytes: first 4096 shown".
+pub fn limit_text() -> String {
+    format!("frame longer than {MAX_INSPECT_BYTES} bytes: first {MAX_INSPECT_BYTES} shown")
+}
+
+/// The first [`MAX_INSPECT_BYTES`] bytes of hex text, and whether more
+/// followed.
+pub fn parse_bounded(text: &str) -> Result<(Vec<u8>, bool), iotdata::hex::HexError> {
+    iotdata::hex::decode_prefix(text, MAX_INSPECT_BYTES)
+}
 
 // ---------------------------------------------------------------------------
 // Model (pure, tested natively)
@@ -208,6 +226,9 @@ pub struct Analysis {
     pub dump: Vec<DumpEntry>,
     /// Canonical JSON text (when decoded).
     pub json: Option<String>,
+    /// The input held more than [`MAX_INSPECT_BYTES`] bytes: `bytes` are
+    /// the first of them.
+    pub cut: bool,
 }
 
 /// What the inspector shows for some text.
@@ -229,12 +250,16 @@ pub fn inspect(text: &str, map: &VariantMap) -> Inspection {
     if text.trim().is_empty() {
         return Inspection::Empty;
     }
-    match iotdata::hex::decode(text) {
+    match parse_bounded(text) {
         Err(e) => Inspection::Hex {
             message: hex_error_text(&e),
         },
-        Ok(bytes) if bytes.is_empty() => Inspection::Empty,
-        Ok(bytes) => Inspection::Frame(Box::new(analyse(&bytes, map))),
+        Ok((bytes, _)) if bytes.is_empty() => Inspection::Empty,
+        Ok((bytes, cut)) => {
+            let mut a = analyse(&bytes, map);
+            a.cut = cut;
+            Inspection::Frame(Box::new(a))
+        }
     }
 }
 
@@ -272,6 +297,7 @@ pub fn analyse(bytes: &[u8], map: &VariantMap) -> Analysis {
                 error: None,
                 dump,
                 json: Some(json),
+                cut: false,
             }
         }
         Err(e) => Analysis {
@@ -282,6 +308,7 @@ pub fn analyse(bytes: &[u8], map: &VariantMap) -> Analysis {
             error: Some(ErrorInfo::from(&e)),
             dump,
             json: None,
+            cut: false,
         },
     }
 }
@@ -941,9 +968,12 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
 
     let size_note = move || {
         result.with(|r| match r {
-            Inspection::Frame(a) => {
-                format!("{} bytes · {} bits", a.bytes.len(), a.bytes.len() * 8)
-            }
+            Inspection::Frame(a) => format!(
+                "{}{} bytes · {} bits",
+                if a.cut { "first " } else { "" },
+                a.bytes.len(),
+                a.bytes.len() * 8
+            ),
             Inspection::Hex { .. } => "not hex".into(),
             Inspection::Empty => String::new(),
         })
@@ -1002,7 +1032,7 @@ pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
 /// map): `#hex=<hex>`, or `#/inspector?hex=<hex>&map=<key>` when a map is
 /// picked; the bare inspector route when the text is not a frame.
 pub fn share_hash(text: &str, map_key: &str) -> String {
-    match iotdata::hex::decode(text) {
+    match parse_bounded(text).map(|(b, _)| b) {
         Ok(b) if !b.is_empty() && map_key.is_empty() => {
             format!("#hex={}", iotdata::hex::encode(&b))
         }
@@ -1048,7 +1078,15 @@ fn analysis_view(a: &Analysis) -> impl IntoView {
         kind: e.kind.clone(),
     });
     let bits = view! { <BitDump bytes=a.bytes.clone() dump=a.dump.clone() error=mark /> };
+    let cut = a.cut.then(|| {
+        view! {
+            <p class="warn-text insp-limit" data-testid="inspector-limit">
+                {limit_text()}
+            </p>
+        }
+    });
     view! {
+        {cut}
         {error}
         <div class="insp-out">
             <div class="insp-main">
@@ -1220,9 +1258,16 @@ fn frame_body(m: FrameModel, depth: usize) -> AnyView {
         }
     });
     let tlvs = (!m.tlvs.is_empty()).then(|| {
+        let heading = if m.tlvs.len() > MAX_TLV_ROWS {
+            format!("TLVs (first {MAX_TLV_ROWS} of {} shown)", m.tlvs.len())
+        } else {
+            "TLVs".to_string()
+        };
         view! {
-            <h3>"TLVs"</h3>
-            <div class="insp-tlvs">{m.tlvs.into_iter().map(tlv_view).collect_view()}</div>
+            <h3>{heading}</h3>
+            <div class="insp-tlvs">
+                {m.tlvs.into_iter().take(MAX_TLV_ROWS).map(tlv_view).collect_view()}
+            </div>
         }
     });
     let mesh = m.mesh.map(|x| mesh_body(x, depth));
