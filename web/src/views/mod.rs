@@ -7,6 +7,8 @@ pub mod connection_bar;
 pub mod gallery;
 pub mod inspector;
 pub mod map;
+pub mod map_layer;
+pub mod map_markers;
 pub mod mesh;
 pub mod packet_log;
 pub mod station;
