@@ -191,7 +191,7 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
         let Some((more, n, p)) = layer
             .try_update_value(|l| {
                 l.as_mut().map(|l| {
-                    let more = l.sync(&next, MAX_MARKER_CHANGES_PER_FRAME);
+                    let more = l.sync(next, MAX_MARKER_CHANGES_PER_FRAME);
                     (more, l.count(), l.placements())
                 })
             })

@@ -171,7 +171,7 @@ impl MarkerLayer {
         let renderer = l_canvas(
             &obj(&[
                 ("pane", "markerPane".into()),
-                ("padding", 0.3.into()),
+                ("padding", 0.1.into()),
                 ("tolerance", 3.into()),
             ])
             .into(),
@@ -306,8 +306,8 @@ impl MarkerLayer {
     /// Brings the drawn markers towards `next` (ascending by id, as
     /// [`super::map_markers::marker_states`] gives them), applying at most
     /// `budget` changes; `true` when changes remain for another frame.
-    pub fn sync(&mut self, next: &[MarkerState], budget: usize) -> bool {
-        let changes = marker_changes(&self.applied, next);
+    pub fn sync(&mut self, next: Vec<MarkerState>, budget: usize) -> bool {
+        let changes = marker_changes(&self.applied, &next);
         if changes.is_empty() {
             return false;
         }
@@ -323,7 +323,7 @@ impl MarkerLayer {
         }
         self.changes += n as u64;
         if later.is_empty() {
-            self.applied = next.to_vec();
+            self.applied = next;
         } else {
             self.applied = apply_changes(&self.applied, now);
         }

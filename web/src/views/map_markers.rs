@@ -16,7 +16,7 @@ use crate::store::{freshness, Freshness, Store};
 
 /// Most marker changes (add, move, restyle, remove) applied to Leaflet in one
 /// animation frame; the others follow in the next frames.
-pub const MAX_MARKER_CHANGES_PER_FRAME: usize = 1_000;
+pub const MAX_MARKER_CHANGES_PER_FRAME: usize = 250;
 
 /// One station marker as drawn.
 #[derive(Debug, Clone, Copy, PartialEq)]
