@@ -79,10 +79,47 @@ async function stationRowIds(p) {
     return (await attrs(p, '[data-testid="station-row"]', 'data-station')).map(parseId);
 }
 
-/** Station ids of the Leaflet station markers. */
+/**
+ * The map's station markers, read in one go: the ids of the drawn markers
+ * (the hidden list beside the canvas, one entry per marker in Leaflet's
+ * layer), the drawn count shown (`map-marker-count`), Leaflet's own layer
+ * count, and the stations with a position in the store.
+ */
+async function mapMarkers(p) {
+    return p.evaluate(() => {
+        const list = document.querySelector('[data-testid="map-markers"]');
+        const hook = document.querySelector('[data-testid="map-marker-count"]');
+        if (!list || !hook) return null;
+        return {
+            ids: [...list.querySelectorAll('[data-testid="station-marker"]')].map((e) => e.getAttribute('data-station')),
+            count: Number(hook.textContent.trim()),
+            layer: Number(list.getAttribute('data-count')),
+            positioned: Number(hook.getAttribute('data-positioned')),
+        };
+    });
+}
+
+/** Station ids of the drawn station markers. */
 async function markerIds(p) {
-    const ids = await attrs(p, '.leaflet-marker-icon[data-testid="station-marker"]', 'data-station');
-    return ids.map(parseId);
+    const m = await mapMarkers(p);
+    return m ? m.ids.map(parseId) : [];
+}
+
+/** Waits until the map draws exactly one marker per station with a position. */
+async function exactMarkers(p, timeout) {
+    let last = null;
+    return waitFor(
+        async () => {
+            last = await mapMarkers(p);
+            const ok = last && last.count === last.ids.length && last.layer === last.count && last.positioned === last.count;
+            return ok ? last : null;
+        },
+        {
+            timeout,
+            message: 'drawn markers = listed markers = Leaflet layer count = stations with a position',
+            describe: () => JSON.stringify(last && { ...last, ids: last.ids.length }),
+        },
+    );
 }
 
 test('the dashboard connects to the broker and reaches "subscribed"', { timeout: 90000 }, step(async () => {
@@ -127,7 +164,7 @@ test('Leaflet markers for the stations with positions', { timeout: 90000 }, step
         },
         {
             timeout: 45000,
-            message: '>= 10 station markers (.leaflet-marker-icon[data-testid=station-marker])',
+            message: '>= 10 station markers ([data-testid=map-markers] [data-testid=station-marker])',
             describe: () => `markers for ${seen.join(', ') || 'no station'}`,
         },
     );
@@ -137,7 +174,10 @@ test('Leaflet markers for the stations with positions', { timeout: 90000 }, step
     const noRow = ids.filter((id) => !rows.has(id));
     assert.deepEqual(noRow, [], `markers without a station row: ${noRow.join(', ')}`);
     assert.equal(new Set(ids).size, ids.length, `several markers for one station: ${ids.join(', ')}`);
-    note(`${ids.length} markers: ${ids.join(', ')}`);
+    // Exactly one drawn marker per station with a position.
+    const exact = await exactMarkers(page, 20000);
+    assert.ok(exact.count >= ids.length, `${exact.count} drawn markers, ${ids.length} seen before`);
+    note(`${ids.length} markers: ${ids.join(', ')}; then ${exact.count} drawn = ${exact.positioned} positioned`);
 
     // The full-size map: every marker there too.
     await goHash(page, '#/map');
@@ -145,6 +185,10 @@ test('Leaflet markers for the stations with positions', { timeout: 90000 }, step
         timeout: 20000,
         message: `the #/map page to show >= ${ids.length} markers`,
     });
+    const full = await exactMarkers(page, 20000);
+    const fullIds = full.ids.map(parseId);
+    assert.deepEqual(fullIds.filter((id) => !positionIds.has(id)), [], `#/map markers for stations that never send a position`);
+    assert.equal(new Set(fullIds).size, fullIds.length, `several #/map markers for one station: ${fullIds.join(', ')}`);
     // For the screenshot, every positioned sensor if it comes soon (not asserted).
     await waitFor(async () => (await markerIds(page)).length >= positionIds.size, { timeout: 15000 }).catch(() => {});
     await screenshot(page, 'map');

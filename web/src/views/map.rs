@@ -1,10 +1,16 @@
 //! The map (Leaflet through leptos-leaflet): one marker per sensor station
-//! with a known (cached by the receiver) position, coloured by freshness, a
-//! popup with the latest readings and a link to the station. It fits to the
-//! data as positions appear until the user pans or zooms (then only the Fit
-//! button does). The tile URL comes from the settings (default
-//! OpenStreetMap; an invalid template draws no tiles: [`crate::tiles`]). Markers live in Leaflet's marker pane above a plain
-//! background, so they still show when tiles cannot load (offline, blocked).
+//! with a known (cached by the receiver) position, coloured by freshness; a
+//! click opens a popup with the latest readings and a link to the station.
+//! It fits to the data as positions appear until the user pans or zooms
+//! (then only the Fit button does). The tile URL comes from the settings
+//! (default OpenStreetMap; an invalid template draws no tiles:
+//! [`crate::tiles`]). Markers are drawn above a plain background, so
+//! they still show when tiles cannot load (offline, blocked).
+//!
+//! The station markers are circles on one canvas ([`super::map_layer`]),
+//! updated once per animation frame with only what changed
+//! ([`super::map_markers`]): 4,095 stations cost one `<canvas>`, and a
+//! packet touches at most its own station's marker.
 //!
 //! A toggle ("mesh links", remembered) draws the receiver's topology edges
 //! where both ends have a position (received, or the node's known
@@ -12,37 +18,47 @@
 //! parent links solid, neighbour links dashed, deliveries (via) dotted, and
 //! gateways / relays as small squares.
 //!
-//! Test hooks: each station's marker element (`.leaflet-marker-icon`) has
-//! `data-testid="station-marker"`, `data-station="<decimal id>"`,
-//! `data-freshness` and the classes `station-marker st-<id>
-//! <fresh|late|stale>`; its title is `Station <id>`. Mesh node markers have
-//! `data-testid="map-node"`, mesh link paths the class `map-link <kind>`.
+//! Test hooks: `data-testid="map-marker-count"` holds the number of drawn
+//! station markers (its `data-positioned` the number of stations with a
+//! position in the store); the hidden `data-testid="map-markers"` list has
+//! one `data-testid="station-marker"` entry per drawn marker (see
+//! [`super::map_layer`]); the open popup is `data-testid="map-popup"` with
+//! `data-station`. Mesh node markers have `data-testid="map-node"`, mesh
+//! link paths the class `map-link <kind>`.
 
+use leptos::html::Div;
 use leptos::prelude::*;
 use leptos_leaflet::leaflet;
 use leptos_leaflet::prelude::*;
 use wasm_bindgen::JsValue;
 
+use super::map_layer::MarkerLayer;
+use super::map_markers::{drawable, marker_states, MAX_MARKER_CHANGES_PER_FRAME};
 use crate::app::{use_ctx, Ctx};
-use crate::store::{battery_level, format_number, freshness, headline, Store};
+use crate::store::{battery_level, format_number, headline, Store};
 use iotdata::receiver::{EdgeKind, Role};
 
 /// localStorage key of the "mesh links" toggle.
 pub const LINKS_KEY: &str = "iotdata.map.links";
 
-/// Ids of stations with a position.
-fn positioned(s: &Store) -> Vec<u16> {
+/// Positions of the stations that have one (drawable ones only).
+fn positions(s: &Store) -> impl Iterator<Item = (f64, f64)> + '_ {
     s.stations()
-        .filter(|st| st.position.is_some())
-        .map(|st| st.id)
-        .collect()
+        .filter_map(|st| st.position)
+        .map(|p| (p.position.latitude, p.position.longitude))
+        .filter(|&(lat, lon)| drawable(lat, lon))
+}
+
+/// Number of stations with a (drawable) position.
+pub fn positioned_count(s: &Store) -> usize {
+    positions(s).count()
 }
 
 type Bounds = ((f64, f64), (f64, f64));
 
 /// The bounding box of stations with a position.
 pub fn bounds_of(s: &Store) -> Option<Bounds> {
-    let mut it = positioned(s).into_iter().filter_map(|id| s.position(id));
+    let mut it = positions(s);
     let first = it.next()?;
     Some(it.fold((first, first), |((a, b), (c, d)), (lat, lon)| {
         ((a.min(lat), b.min(lon)), (c.max(lat), d.max(lon)))
@@ -67,6 +83,10 @@ fn fit(map: &leaflet::Map, b: Bounds) {
     let _ = js_sys::Reflect::set(&opts, &"animate".into(), &JsValue::FALSE);
     map.fit_bounds_with_options(&bounds, &opts);
 }
+
+/// Most mesh links drawn on the map (parent links first, then neighbour,
+/// then delivery links); the legend says how many more there are.
+pub const MAX_MAP_LINKS: usize = 2_000;
 
 /// A mesh link to draw: `(kind, from, to, from position, to position)`.
 pub type MapLink = (EdgeKind, u16, u16, (f64, f64), (f64, f64));
@@ -124,11 +144,91 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
     let (map, set_map) = signal_local::<Option<leaflet::Map>>(None);
     let user_moved = StoredValue::new(false);
     let links_on = RwSignal::new(load_links_toggle());
-    let ids = Memo::new(move |_| {
+    // The station whose popup is open.
+    let selected = RwSignal::new(None::<u16>);
+    let layer = StoredValue::new_local(None::<MarkerLayer>);
+    let list = NodeRef::<leptos::html::Ul>::new();
+    let popup = NodeRef::<Div>::new();
+    // Markers drawn (from the layer) and stations with a position (store).
+    let drawn = RwSignal::new(0usize);
+    let positioned = Memo::new(move |_| {
         ctx.live.stations_rev.track();
-        ctx.live.with(positioned)
+        ctx.live.with(positioned_count)
     });
-    let count = move || ids.with(Vec::len);
+    // Bumped by an animation frame while changes remain over the budget.
+    let again = RwSignal::new(0u64);
+    // Markers added, moved or removed (the mesh links follow positions).
+    let placed = RwSignal::new(0u64);
+    let frame_asked = StoredValue::new(false);
+
+    // The layer, once the map and the hidden list exist.
+    Effect::new(move |_| {
+        let (Some(list), true) = (list.get(), layer.with_value(Option::is_none)) else {
+            return;
+        };
+        map.with(|m| {
+            let Some(m) = m else { return };
+            let select = move |id: Option<u16>| {
+                if id.is_some() || selected.try_get_untracked().flatten().is_some() {
+                    selected.try_set(id);
+                }
+            };
+            match MarkerLayer::new(m, list.into(), select) {
+                Ok(l) => layer.set_value(Some(l)),
+                Err(e) => leptos::logging::warn!("map markers: {e:?}"),
+            }
+        });
+    });
+    // Once per animation frame at most (the store's revisions are): the
+    // markers the store calls for, applied as changes within the budget.
+    Effect::new(move |_| {
+        ctx.live.stations_rev.track();
+        again.track();
+        let now = ctx.clock.get();
+        let sel = selected.get();
+        map.track();
+        let next = ctx.live.with(|s| marker_states(s, now, sel));
+        let Some((more, n, p)) = layer
+            .try_update_value(|l| {
+                l.as_mut().map(|l| {
+                    let more = l.sync(next, MAX_MARKER_CHANGES_PER_FRAME);
+                    (more, l.count(), l.placements())
+                })
+            })
+            .flatten()
+        else {
+            return;
+        };
+        if drawn.get_untracked() != n {
+            drawn.set(n);
+        }
+        if placed.get_untracked() != p {
+            placed.set(p);
+        }
+        if more && !frame_asked.get_value() {
+            frame_asked.set_value(true);
+            request_animation_frame(move || {
+                frame_asked.try_set_value(false);
+                again.try_update(|v| *v += 1);
+            });
+        }
+    });
+    // The popup follows the selection.
+    Effect::new(move |_| {
+        let sel = selected.get();
+        let Some(content) = popup.get() else { return };
+        let content: JsValue = content.into();
+        layer.update_value(|l| {
+            if let Some(l) = l {
+                l.show_popup(sel, &content);
+            }
+        });
+    });
+    on_cleanup(move || {
+        // Removes the markers from the map.
+        layer.try_update_value(Option::take);
+    });
+
     // Fit as positions appear (and once more after the layout settled),
     // until the user moves the map.
     let auto_fit = move || {
@@ -141,9 +241,13 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
             }
         });
     };
+    let bounds = Memo::new(move |_| {
+        drawn.track();
+        ctx.live.with(bounds_of)
+    });
     Effect::new(move |_| {
-        let n = ids.with(Vec::len);
-        if map.with(Option::is_some) && n > 0 {
+        let b = bounds.get();
+        if map.with(Option::is_some) && b.is_some() {
             auto_fit();
             set_timeout(auto_fit, std::time::Duration::from_millis(400));
         }
@@ -156,13 +260,18 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
             }
         })
     };
+    // The links to draw (at most MAX_MAP_LINKS: parent links first) and
+    // how many more there are.
     let links = Memo::new(move |_| {
         if !links_on.get() {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
         ctx.live.topology_rev.track();
-        ctx.live.stations_rev.track();
-        ctx.live.with(map_links)
+        placed.track();
+        let mut all = ctx.live.with(map_links);
+        let hidden = all.len().saturating_sub(MAX_MAP_LINKS);
+        all.truncate(MAX_MAP_LINKS);
+        (all, hidden)
     });
     let nodes = Memo::new(move |_| {
         if !links_on.get() {
@@ -187,7 +296,7 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
             >
                 <crate::tiles::Tiles />
                 <For
-                    each=move || links.get()
+                    each=move || links.with(|l| l.0.clone())
                     key=|l| (l.0, l.1, l.2, (l.3.0 * 1e6) as i64, (l.4.0 * 1e6) as i64)
                     let:l
                 >
@@ -196,13 +305,20 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
                 <For each=move || nodes.get() key=|n| (n.0, n.1.as_str()) let:n>
                     <NodeMarker id=n.0 role=n.1 at=n.2 />
                 </For>
-                <For each=move || ids.get() key=|id| *id let:id>
-                    <StationMarker id=id />
-                </For>
             </MapContainer>
             <crate::tiles::TilesProblem />
+            <ul class="map-marker-list" hidden data-testid="map-markers" node_ref=list></ul>
+            <StationPopup selected=selected node=popup />
             <div class="map-overlay">
-                <span class="muted small">{move || format!("{} with a position", count())}</span>
+                <span
+                    class="muted small"
+                    title="station markers drawn"
+                    data-testid="map-marker-count"
+                    data-positioned=move || positioned.get().to_string()
+                >
+                    {move || drawn.get()}
+                </span>
+                <span class="muted small">" with a position"</span>
                 <label class="check small" title="draw the mesh topology where both ends have a position">
                     <input
                         type="checkbox"
@@ -225,6 +341,17 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
                     <span class="lg parent">"parent"</span>
                     <span class="lg neighbour">"neighbour"</span>
                     <span class="lg via">"delivered via"</span>
+                    {move || {
+                        let hidden = links.with(|l| l.1);
+                        (hidden > 0)
+                            .then(|| {
+                                view! {
+                                    <span class="muted" data-testid="map-links-hidden">
+                                        {format!("{hidden} more links not drawn")}
+                                    </span>
+                                }
+                            })
+                    }}
                 </div>
             </Show>
         </div>
@@ -341,102 +468,36 @@ fn popup_lines(ctx: Ctx, id: u16) -> Vec<String> {
     })
 }
 
-/// A station marker: a Leaflet div-icon marker whose element carries
-/// `data-testid="station-marker"`, `data-station` and the freshness class;
-/// its child `Popup` binds to it through leptos-leaflet's overlay context.
+/// The content of the station popup (the selected station's readings and a
+/// link to its page), rendered in a hidden holder until the marker layer
+/// moves it into Leaflet's popup.
 #[component]
-fn StationMarker(id: u16) -> impl IntoView {
+fn StationPopup(selected: RwSignal<Option<u16>>, node: NodeRef<Div>) -> impl IntoView {
     let ctx = use_ctx();
-    let rev = ctx.live.station_rev(id);
-    let pos = Memo::new(move |_| {
-        rev.track();
-        ctx.live.with(|s| s.position(id))
-    });
-    let fresh = Memo::new(move |_| {
-        let now = ctx.clock.get();
-        rev.track();
-        ctx.live
-            .with(|s| s.station(id).map(|st| freshness(st, now).as_str()))
-            .unwrap_or("stale")
-    });
     let lines = move || {
-        rev.track();
-        popup_lines(ctx, id)
+        let id = selected.get()?;
+        ctx.live.station_rev(id).track();
+        Some((id, popup_lines(ctx, id)))
     };
-
-    let map_ctx = use_leaflet_context().expect("StationMarker inside MapContainer");
-    let overlay = extend_context_with_overlay();
-    let marker = StoredValue::new_local(None::<leaflet::Marker>);
-    // The popup binds to the marker when it mounts: only mount it once the
-    // marker exists (else its content would stay in the page flow).
-    let ready = RwSignal::new(false);
-
-    // Create the marker once the map exists.
-    Effect::new(move |_| {
-        let Some(map) = map_ctx.map() else {
-            return;
-        };
-        if marker.with_value(Option::is_some) {
-            return;
-        }
-        let Some((lat, lon)) = pos.get_untracked() else {
-            return;
-        };
-        let opts = leaflet::MarkerOptions::new();
-        opts.set_icon(icon(&format!("station-marker st-{id}"), 14));
-        opts.set_title(format!("Station {id}"));
-        opts.set_keyboard(true);
-        let m = leaflet::Marker::new_with_options(&leaflet::LatLng::new(lat, lon), &opts);
-        m.add_to(&map);
-        if let Some(el) = marker_element(&m) {
-            let _ = el.set_attribute("data-testid", "station-marker");
-            let _ = el.set_attribute("data-station", &id.to_string());
-        }
-        overlay.set_container(&m);
-        marker.set_value(Some(m));
-        ready.set(true);
-    });
-    // Follow position and freshness without re-creating the element.
-    Effect::new(move |_| {
-        let p = pos.get();
-        let f = fresh.get();
-        marker.with_value(|m| {
-            let Some(m) = m else { return };
-            if let Some((lat, lon)) = p {
-                m.set_lat_lng(&leaflet::LatLng::new(lat, lon));
-            }
-            if let Some(el) = marker_element(m) {
-                let cl = el.class_list();
-                for c in ["fresh", "late", "stale"] {
-                    let _ = if c == f { cl.add_1(c) } else { cl.remove_1(c) };
-                }
-                let _ = el.set_attribute("data-freshness", f);
-            }
-        });
-    });
-    on_cleanup(move || {
-        marker.with_value(|m| {
-            if let Some(m) = m {
-                m.remove();
-            }
-        });
-    });
-
-    move || {
-        ready.get().then(|| {
-            view! {
-                <Popup>
-                    <div class="popup">
-                        <strong>{format!("Station {id} (0x{id:03x})")}</strong>
-                        <ul>
-                            {move || {
-                                lines().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()
-                            }}
-                        </ul>
-                        <a href=format!("#/station/{id}")>"Open station"</a>
-                    </div>
-                </Popup>
-            }
-        })
+    view! {
+        <div class="map-popup-holder" hidden>
+            <div
+                class="popup"
+                data-testid="map-popup"
+                data-station=move || selected.get().map(|id| id.to_string())
+                node_ref=node
+            >
+                {move || {
+                    lines()
+                        .map(|(id, lines)| {
+                            view! {
+                                <strong>{format!("Station {id} (0x{id:03x})")}</strong>
+                                <ul>{lines.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                                <a href=format!("#/station/{id}")>"Open station"</a>
+                            }
+                        })
+                }}
+            </div>
+        </div>
     }
 }

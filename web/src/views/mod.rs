@@ -8,6 +8,8 @@ pub mod gallery;
 pub mod inspector;
 pub mod link_note;
 pub mod map;
+pub mod map_layer;
+pub mod map_markers;
 pub mod mesh;
 pub mod packet_log;
 pub mod station;
