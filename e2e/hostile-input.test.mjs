@@ -270,7 +270,7 @@ test('300 gateway-JSON documents of 50 kB: oversize rows, memory, DOM and tasks 
     );
 
     // The oversize entries are in the log; station 42 never became a station.
-    const rows = await page.$$eval('[data-testid="packet-row"][data-kind="error"]', (els) => els.map((e) => e.textContent));
+    const rows = await page.$$eval('[data-testid="packet-row"][data-kind="oversize"]', (els) => els.map((e) => e.textContent));
     const oversize = rows.filter((r) => r.includes('oversize') && r.includes(`${TLVS} TLV entries`));
     note(`oversize rows shown: ${oversize.length}`);
     assert.ok(oversize.length >= 1, `oversize rows (error rows: ${rows.slice(0, 3).join(' | ')})`);

@@ -107,7 +107,7 @@ test('a tile template with {foo}: no page error, markers, a message, nothing sto
     let seen = [];
     await waitFor(
         async () => {
-            seen = (await attrs(page, '.leaflet-marker-icon[data-testid="station-marker"]', 'data-station')).map(parseId);
+            seen = (await attrs(page, '[data-testid="map-markers"] [data-testid="station-marker"]', 'data-station')).map(parseId);
             return seen.filter((id) => positionIds.has(id)).length >= Math.min(3, positionIds.size);
         },
         { timeout: 60000, message: 'station markers on the map', describe: () => `markers ${seen.join(', ')}` },

@@ -54,7 +54,8 @@ pub enum EntryKind {
     Unrecognised,
     /// Looked like a frame but did not decode.
     Error,
-    /// An MQTT message too large to take, skipped unread.
+    /// A message over a size bound: an MQTT packet skipped unread, or a
+    /// frame (binary, hex or gateway JSON re-encoded) over 255 bytes.
     Oversize,
 }
 
@@ -401,7 +402,7 @@ fn gateway_json_header(
 pub fn decode_payload(p: &Payload, map: &VariantMap) -> Decoded {
     match p {
         Payload::Frame { bytes, .. } if bytes.len() > MAX_FRAME_BYTES => {
-            let mut d = Decoded::empty(EntryKind::Error);
+            let mut d = Decoded::empty(EntryKind::Oversize);
             d.header = read_header(bytes);
             let message = format!(
                 "{}-byte frame, more than {MAX_FRAME_BYTES} (the LoRa limit)",
@@ -498,7 +499,7 @@ mod tests {
         bytes.resize(MAX_FRAME_BYTES + 1, 0);
         let p = crate::payload::classify("t", &bytes);
         let d = decode_payload(&p, &map);
-        assert_eq!(d.kind, EntryKind::Error);
+        assert_eq!(d.kind, EntryKind::Oversize);
         assert_eq!(d.failure.unwrap().kind, OVERSIZE);
         assert_eq!(d.header.map(|h| h.station), Some(42));
         assert!(d.frame.is_none());

@@ -746,7 +746,7 @@ impl Store {
                 }
             }
             Incoming::Oversize { reason, header } => {
-                entry.kind = EntryKind::Error;
+                entry.kind = EntryKind::Oversize;
                 entry.station = header.map(|h| h.station);
                 entry.sequence = header.map(|h| h.sequence);
                 entry.summary = format!("{}: {reason}", crate::decode::OVERSIZE);

@@ -63,7 +63,7 @@ fn gateway_json_over_a_frame_is_oversize_and_not_kept() {
     assert!(doc.len() > 50_000, "{}", doc.len());
     store.ingest(T0, topic, doc.as_bytes());
     let e = newest(&store);
-    assert_eq!(e.kind, EntryKind::Error);
+    assert_eq!(e.kind, EntryKind::Oversize);
     assert!(e.summary.starts_with(OVERSIZE), "{}", e.summary);
     assert!(e.summary.contains("170 TLV entries"), "{}", e.summary);
     assert!(
@@ -76,7 +76,7 @@ fn gateway_json_over_a_frame_is_oversize_and_not_kept() {
     // Within the TLV bound but re-encoding to more than 255 bytes.
     store.ingest(T0 + 1.0, topic, gateway_json(2, 20, 200).as_bytes());
     let e = newest(&store);
-    assert_eq!(e.kind, EntryKind::Error);
+    assert_eq!(e.kind, EntryKind::Oversize);
     assert!(e.summary.starts_with(OVERSIZE), "{}", e.summary);
     assert!(e.summary.contains("re-encodes to"), "{}", e.summary);
     assert!(e.frame.is_none());
@@ -100,7 +100,7 @@ fn binary_and_hex_frames_over_255_bytes_are_oversize() {
     long.resize(MAX_FRAME_BYTES + 1, 0);
     store.ingest(T0, "iotdata/raw/0001", &long);
     let e = newest(&store);
-    assert_eq!(e.kind, EntryKind::Error);
+    assert_eq!(e.kind, EntryKind::Oversize);
     assert!(
         e.summary
             .starts_with(&format!("{OVERSIZE}: 256-byte frame")),
