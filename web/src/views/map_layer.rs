@@ -460,8 +460,13 @@ impl Drop for MarkerLayer {
         }
         let _ = self.popup.close();
         let _ = self.tooltip.close();
-        let _ = self.group.remove();
+        // The renderer first: a marker removed while its canvas renderer is
+        // still on the map asks for a redraw in the next animation frame,
+        // which would then run on a removed canvas (Leaflet's `_clear` on
+        // an undefined context). Removed from the map, the renderer cancels
+        // its pending redraw and ignores later requests.
         let _ = self.renderer.remove();
+        let _ = self.group.remove();
         for d in self.drawn.iter_mut().filter_map(Option::take) {
             d.item.remove();
         }
