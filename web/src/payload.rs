@@ -244,45 +244,52 @@ impl std::fmt::Display for HexError {
 /// total number of digits is an error; `0x1` (one digit after a prefix) pads to
 /// `01` only when followed by a separator, like `0x1, 0x2`.
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::with_capacity(chars.len() / 2);
-    let mut i = 0;
-    // Digits of the current token (between separators).
-    let mut token: Vec<(usize, u8)> = Vec::new();
+    // One pass over the characters; the bytes of the current token (between
+    // separators) are written to `out` as their digit pairs complete, so
+    // the only allocation is the output (half the text at most).
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut chars = text.chars().enumerate().peekable();
+    // The current token: its digit count, the high nibble waiting for its
+    // pair, and the position of its last digit.
+    let mut digits = 0usize;
+    let mut pending: Option<u8> = None;
+    let mut last = 0usize;
     let mut prefixed = false;
-    let flush =
-        |token: &mut Vec<(usize, u8)>, prefixed: bool, out: &mut Vec<u8>| -> Result<(), HexError> {
-            if token.is_empty() {
-                return Ok(());
+    let flush = |digits: &mut usize,
+                 pending: &mut Option<u8>,
+                 last: usize,
+                 prefixed: bool,
+                 out: &mut Vec<u8>|
+     -> Result<(), HexError> {
+        let n = std::mem::take(digits);
+        match pending.take() {
+            None => Ok(()),
+            Some(d) if prefixed && n == 1 => {
+                out.push(d);
+                Ok(())
             }
-            if token.len() % 2 == 1 {
-                if prefixed && token.len() == 1 {
-                    out.push(token[0].1);
-                    token.clear();
-                    return Ok(());
-                }
-                return Err(HexError {
-                    position: token[token.len() - 1].0,
-                    message: format!("odd number of hex digits ({}) in a group", token.len()),
-                });
-            }
-            for pair in token.chunks(2) {
-                out.push((pair[0].1 << 4) | pair[1].1);
-            }
-            token.clear();
-            Ok(())
-        };
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '0' && token.is_empty() && matches!(chars.get(i + 1), Some('x') | Some('X')) {
+            Some(_) => Err(HexError {
+                position: last,
+                message: format!("odd number of hex digits ({n}) in a group"),
+            }),
+        }
+    };
+    while let Some((i, c)) = chars.next() {
+        if c == '0' && digits == 0 && matches!(chars.peek(), Some((_, 'x' | 'X'))) {
             prefixed = true;
-            i += 2;
+            chars.next();
             continue;
         }
         if let Some(d) = c.to_digit(16) {
-            token.push((i, d as u8));
+            let d = d as u8;
+            match pending.take() {
+                Some(high) => out.push((high << 4) | d),
+                None => pending = Some(d),
+            }
+            digits += 1;
+            last = i;
         } else if is_hex_separator(c) {
-            flush(&mut token, prefixed, &mut out)?;
+            flush(&mut digits, &mut pending, last, prefixed, &mut out)?;
             prefixed = false;
         } else {
             return Err(HexError {
@@ -290,9 +297,8 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
                 message: format!("'{}' is not a hex digit", c.escape_default()),
             });
         }
-        i += 1;
     }
-    flush(&mut token, prefixed, &mut out)?;
+    flush(&mut digits, &mut pending, last, prefixed, &mut out)?;
     Ok(out)
 }
 
