@@ -249,7 +249,8 @@ fn row_ids(root: &web_sys::Element) -> Vec<u16> {
 /// station, and a station heard again moves in the order.
 #[wasm_bindgen_test]
 async fn stations_table_windows_4095_rows() {
-    use iotdata_web::views::virtual_list::{MIN_WINDOW_ROWS, ROW_HEIGHT_PX};
+    use iotdata_web::views::stations::STATION_ROWS;
+    use iotdata_web::views::virtual_list::ROW_HEIGHT_PX;
     let root = container();
     let ctx = StoredValue::new_local(None::<Ctx>);
     let _handle = leptos::mount::mount_to(root.clone(), move || {
@@ -266,7 +267,7 @@ async fn stations_table_windows_4095_rows() {
     assert_eq!(count.text_content().as_deref(), Some("4095"));
     let rows = row_ids(&root);
     assert!(
-        rows.len() >= MIN_WINDOW_ROWS.min(4095) && rows.len() <= 200,
+        rows.len() >= STATION_ROWS.min(4095) && rows.len() <= 200,
         "{} rows in the DOM",
         rows.len()
     );

@@ -4,7 +4,8 @@
 //! in the inspector (`#hex=…`). Topics and summaries are rendered as text.
 //!
 //! Only the rows in view (plus a margin, at least
-//! [`crate::views::virtual_list::MIN_WINDOW_ROWS`]) are in the DOM.
+//! [`crate::views::virtual_list::MIN_WINDOW_ROWS`], or [`COMPACT_LOG_ROWS`]
+//! in the overview's compact log) are in the DOM.
 //!
 //! Test hook: `data-testid="packet-row"` (the rendered rows) with
 //! `data-kind` = `sensor`, `mesh`, `unrecognised`, `error` or `oversize`
@@ -72,6 +73,13 @@ pub fn entry_matches(e: &LogEntry, station: &str, kind: &str) -> bool {
 /// anyone reads; the count in the heading follows every frame.
 pub const LOG_REFRESH_MS: f64 = 200.0;
 
+/// Rows the overview's compact log renders at least: its scroll container
+/// is at most 340 px high (`.log-panel .table-wrap` in `style/main.css`),
+/// 13 rows of [`crate::views::virtual_list::ROW_HEIGHT_PX`], plus the
+/// overscan on both sides. Every refresh replaces these rows at thousands
+/// of packets a second, so fewer rows cost less layout and paint.
+pub const COMPACT_LOG_ROWS: usize = 32;
+
 /// A revision that follows `source` at most every [`LOG_REFRESH_MS`]: at
 /// once after a quiet spell, else when the interval is up.
 fn throttled(source: RwSignal<u64>) -> RwSignal<u64> {
@@ -127,7 +135,11 @@ pub fn PacketLog(
     // What was on screen when paused, newest first.
     let frozen = StoredValue::new(Vec::<LogEntry>::new());
     let limit = limit.unwrap_or(crate::store::LOG_CAPACITY);
-    let vp = Viewport::new();
+    let vp = if compact {
+        Viewport::with_min_rows(COMPACT_LOG_ROWS)
+    } else {
+        Viewport::new()
+    };
     let log_rev = throttled(ctx.live.log_rev);
 
     let ids = Memo::new(move |_| {

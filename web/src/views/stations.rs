@@ -5,8 +5,8 @@
 //! appear are appended), so rows never jump under it. A row click opens
 //! `#/station/<id>`.
 //!
-//! Only the rows in view (plus a margin, at least
-//! [`crate::views::virtual_list::MIN_WINDOW_ROWS`]) are in the DOM.
+//! Only the rows in view (plus a margin, at least [`STATION_ROWS`]) are in
+//! the DOM.
 //!
 //! Test hooks: `data-testid="station-row"` with `data-station="<decimal id>"`
 //! (the rendered rows); `data-testid="station-count"` whose text and
@@ -49,6 +49,13 @@ pub fn stable_order(previous: &[u16], fresh: &[u16]) -> Vec<u16> {
     out.extend(fresh.iter().copied().filter(|id| !seen.contains(id)));
     out
 }
+
+/// Rows the stations table renders at least: its scroll container is at
+/// most 460 px high (`.overview .table-wrap` in `style/main.css`), 18 rows
+/// of [`crate::views::virtual_list::ROW_HEIGHT_PX`], plus the overscan on
+/// both sides. Every row re-renders when its station is heard and when the
+/// sort changes, so fewer rows cost less at thousands of packets a second.
+pub const STATION_ROWS: usize = 40;
 
 /// What one row shows (recomputed when its station changes).
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +113,7 @@ pub fn StationsTable() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((SortKey::Id, true));
     let hovering = RwSignal::new(false);
-    let vp = Viewport::new();
+    let vp = Viewport::with_min_rows(STATION_ROWS);
     let index = StoredValue::new(SortedStations::new(SortKey::Id, true));
     let index_rev = StoredValue::new(None::<u64>);
     let last_order = StoredValue::new(Vec::<u16>::new());

@@ -70,6 +70,7 @@ pub struct Viewport {
     pub node: NodeRef<leptos::html::Div>,
     scroll_top: RwSignal<f64>,
     height: RwSignal<f64>,
+    min_rows: usize,
 }
 
 impl Default for Viewport {
@@ -79,12 +80,20 @@ impl Default for Viewport {
 }
 
 impl Viewport {
-    /// A viewport measured once mounted and on every window resize.
+    /// A viewport measured once mounted and on every window resize, that
+    /// renders at least [`MIN_WINDOW_ROWS`] rows.
     pub fn new() -> Viewport {
+        Viewport::with_min_rows(MIN_WINDOW_ROWS)
+    }
+
+    /// A viewport like [`Viewport::new`] that renders at least `min_rows`
+    /// rows (a short scroll container needs fewer).
+    pub fn with_min_rows(min_rows: usize) -> Viewport {
         let vp = Viewport {
             node: NodeRef::new(),
             scroll_top: RwSignal::new(0.0),
             height: RwSignal::new(DEFAULT_VIEWPORT_PX),
+            min_rows,
         };
         Effect::new(move |_| {
             if vp.node.get().is_some() {
@@ -134,7 +143,7 @@ impl Viewport {
             len,
             OVERSCAN_ROWS,
         );
-        widen(r, len, MIN_WINDOW_ROWS)
+        widen(r, len, self.min_rows)
     }
 }
 
