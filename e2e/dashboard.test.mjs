@@ -1,5 +1,5 @@
-// End-to-end: the dashboard against a real broker and the simulator (issue 4,
-// "Must show"), plus the in-page demo feed.
+// End-to-end: the dashboard against a real broker and the simulator, plus the
+// in-page demo feed.
 //
 //   mosquitto (TCP + WebSocket on loopback) <- iotdata-sim --rate 20 --seed 2
 //   static server of $IOTDATA_DIST (default dist/) -> headless Chromium
@@ -283,7 +283,7 @@ test('broker stopped and restarted: reconnecting, back to subscribed, new packet
     note(`${fresh} new packet rows after the restart`);
 }));
 
-// MQTT 5 (issue 4: "MQTT 3.1.1 (and 5 where the chosen library gives it)"):
+// MQTT 5 (MQTT 3.1.1 is the default; 5 where the chosen library gives it):
 // the same broker, a second page asking for MQTT 5 in its link.
 test('?mqtt=5: an MQTT 5 session reaches "subscribed" and receives packets', { timeout: 90000 }, step(async () => {
     const p = await newPage(browser, 'dashboard-mqtt5', { stack });

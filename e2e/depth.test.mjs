@@ -1,4 +1,4 @@
-// End-to-end: the dashboard's depth views (issue 5, "Must show") with
+// End-to-end: the dashboard's depth views with
 // iotdata-sim running: a station page with TLV rows and a history chart, the
 // thumbnail gallery (a canvas that is not blank), and the mesh view against
 // the simulator's ground truth after the relay failure.

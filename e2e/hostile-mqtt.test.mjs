@@ -1,5 +1,5 @@
 // End-to-end: an MQTT message over the dashboard's 1 MiB packet limit does
-// not cost the live feed (issue "Hostile input").
+// not cost the live feed.
 //
 //   mosquitto (TCP + WebSocket on loopback) <- mosquitto_pub
 //   static server of $IOTDATA_DIST (default dist/) -> headless Chromium
