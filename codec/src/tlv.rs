@@ -41,11 +41,15 @@
 //!   entry whose text is all in the 6-bit set, including an empty raw entry;
 //!   a 6-bit entry holding the reserved value 63) we add ONE member,
 //!   `"wire":"raw"` or `"wire":"string"`, after `data`.
-//! * Raw text (raw VERSION / CONFIG / DIAGNOSTIC / USERDATA) maps each byte
-//!   to the character with the same code point (ISO-8859-1), so it is
-//!   reversible. The reference copies the bytes as a C string: it stops at
-//!   the first NUL byte and emits bytes >= 0x80 as invalid UTF-8. For
-//!   printable ASCII both agree.
+//! * Raw text (raw VERSION / CONFIG / DIAGNOSTIC / USERDATA) is UTF-8: when
+//!   the bytes are valid UTF-8 (NUL bytes included) the JSON `data` is that
+//!   text, and reading it back writes the same bytes ([`raw_to_text`] and
+//!   [`text_to_raw`], the one rule both directions use). Bytes that are not
+//!   valid UTF-8 are written in the generic raw form,
+//!   `{"type":5,"format":"raw","data":"sA=="}` (base64), which reads back
+//!   to exactly those bytes. The reference copies the bytes as a C string:
+//!   it stops at the first NUL byte and emits invalid UTF-8 as it is. For
+//!   valid UTF-8 without NUL both agree.
 //! * Raw data is standard RFC 4648 base64; the reference sets the unused low
 //!   bits of the last character to 1 (`0a1b2c3d` gives `ChssPf==`, we give
 //!   `ChssPQ==`). Both are accepted when reading.
@@ -174,6 +178,25 @@ pub enum TlvData {
     Text(String),
 }
 
+/// The data of a TLV entry, borrowed (see [`TlvData::as_data_ref`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlvDataRef<'a> {
+    /// Format bit 0: the bytes.
+    Raw(&'a [u8]),
+    /// Format bit 1: the decoded 6-bit characters.
+    Text(&'a str),
+}
+
+impl TlvData {
+    /// The data, borrowed.
+    pub fn as_data_ref(&self) -> TlvDataRef<'_> {
+        match self {
+            TlvData::Raw(b) => TlvDataRef::Raw(b),
+            TlvData::Text(s) => TlvDataRef::Text(s),
+        }
+    }
+}
+
 /// One TLV entry as carried on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tlv {
@@ -190,8 +213,8 @@ pub enum KvContent {
     /// (a trailing key without value, and empty tokens, are dropped;
     /// duplicate keys are kept in order).
     Pairs(Vec<(String, String)>),
-    /// Raw format: the bytes as text (ISO-8859-1), up to the first NUL byte
-    /// as the reference reads them.
+    /// Raw format: the bytes up to the first NUL byte as the reference
+    /// reads them, as UTF-8 text (invalid sequences shown as U+FFFD).
     Text(String),
 }
 
@@ -271,8 +294,8 @@ pub enum TlvValue {
     /// Type 4, format `"config"`.
     Config(KvContent),
     /// Types 5 and 6, format `"string"` whatever the wire format: the text
-    /// (raw bytes as ISO-8859-1 up to the first NUL); `None` (no `data`
-    /// member) when the entry has length 0.
+    /// (raw bytes up to the first NUL as UTF-8, invalid sequences shown as
+    /// U+FFFD); `None` (no `data` member) when the entry has length 0.
     Message(Option<String>),
     /// Any other type in string format: format `"string"`, the text.
     Text(String),
@@ -294,16 +317,31 @@ impl TlvValue {
     }
 }
 
-/// Bytes as ISO-8859-1 text (each byte is the code point of one character).
-fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
+/// The text a raw-format entry carries: its bytes when they are valid
+/// UTF-8 (NUL bytes included), otherwise `None` (the entry is then written
+/// to JSON in the generic raw form). The inverse of [`text_to_raw`]; the
+/// JSON writer ([`write_tlv_json`]) and [`Tlv::interpret`] read raw text
+/// through this function only.
+pub fn raw_to_text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok()
 }
 
-/// Bytes up to the first NUL as ISO-8859-1 text (how the reference reads raw
-/// data as a C string).
-fn c_string_latin1(bytes: &[u8]) -> String {
+/// The bytes a raw-format entry carries for `text`: its UTF-8 encoding. The
+/// inverse of [`raw_to_text`]; every raw text entry (JSON in, encoder
+/// helpers) is built through this function.
+pub fn text_to_raw(text: &str) -> Vec<u8> {
+    text.as_bytes().to_vec()
+}
+
+/// Bytes up to the first NUL as text (how the reference reads raw data as a
+/// C string), invalid UTF-8 shown as U+FFFD.
+fn c_string_text(bytes: &[u8]) -> String {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    latin1(bytes.get(..end).unwrap_or_default())
+    let bytes = bytes.get(..end).unwrap_or_default();
+    match raw_to_text(bytes) {
+        Some(s) => s.to_owned(),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// The reference's space-delimited key-value tokeniser: keys and values
@@ -378,17 +416,6 @@ fn len_error(ctx: &str, quantity: Quantity, len: usize) -> EncodeError {
     )
 }
 
-/// Text to bytes, one byte per character (ISO-8859-1); characters above
-/// U+00FF are rejected as [`EncodeError::TlvStringCharInvalid`].
-fn latin1_bytes(text: &str) -> Result<Vec<u8>, EncodeError> {
-    text.chars()
-        .enumerate()
-        .map(|(index, ch)| {
-            u8::try_from(u32::from(ch)).map_err(|_| EncodeError::TlvStringCharInvalid { ch, index })
-        })
-        .collect()
-}
-
 fn build_raw(ctx: &str, ty: u8, bytes: Vec<u8>) -> Result<Tlv, EncodeError> {
     check_type(ctx, ty)?;
     if bytes.len() > LEN_MAX {
@@ -413,18 +440,17 @@ fn build_string(ctx: &str, ty: u8, text: &str) -> Result<Tlv, EncodeError> {
     })
 }
 
-/// Raw-format text entry (one byte per character); `quantity` names the
-/// length error (the reference reports TLV_STR_LEN_HIGH for DIAGNOSTIC /
-/// USERDATA, TLV_LEN_HIGH for key-value entries).
+/// Raw-format text entry (the UTF-8 bytes, [`text_to_raw`]); `quantity`
+/// names the length error (the reference reports TLV_STR_LEN_HIGH for
+/// DIAGNOSTIC / USERDATA, TLV_LEN_HIGH for key-value entries).
 fn build_raw_text(ctx: &str, ty: u8, text: &str, quantity: Quantity) -> Result<Tlv, EncodeError> {
     check_type(ctx, ty)?;
-    let n = text.chars().count();
-    if n > LEN_MAX {
-        return Err(len_error(ctx, quantity, n));
+    if text.len() > LEN_MAX {
+        return Err(len_error(ctx, quantity, text.len()));
     }
     Ok(Tlv {
         ty,
-        data: TlvData::Raw(latin1_bytes(text)?),
+        data: TlvData::Raw(text_to_raw(text)),
     })
 }
 
@@ -444,12 +470,17 @@ fn build_kv(ctx: &str, ty: u8, pairs: &[(&str, &str)], raw: bool) -> Result<Tlv,
         text.push(' ');
         text.push_str(v);
     }
-    let n = text.chars().count();
+    // Raw: UTF-8 bytes; string: characters (one per 6-bit code).
+    let n = if raw {
+        text.len()
+    } else {
+        text.chars().count()
+    };
     if n > LEN_MAX {
         return Err(len_error(ctx, Quantity::TlvLength, n));
     }
     let data = if raw {
-        TlvData::Raw(latin1_bytes(&text)?)
+        TlvData::Raw(text_to_raw(&text))
     } else {
         check_charset(&text)?;
         TlvData::Text(text)
@@ -543,13 +574,13 @@ impl Tlv {
     }
 
     /// A VERSION entry from key-value pairs, joined as `K1 V1 K2 V2`; 6-bit
-    /// string, or raw bytes (one per character, ISO-8859-1) when `raw`.
+    /// string, or raw bytes (the UTF-8 of the text) when `raw`.
     /// Errors: an empty key or value, or one holding a space
     /// (TLV_KV_MISMATCH: it would not tokenise back; the reference does not
-    /// check this), joined text above 255 characters (TLV_LEN_HIGH), a
-    /// character outside the 6-bit set (TLV_STR_CHAR_INVALID) or above
-    /// U+00FF when `raw`. An empty list gives an empty entry (the reference
-    /// rejects it as TLV_DATA_NULL).
+    /// check this), joined text above 255 characters (string) or bytes
+    /// (raw) (TLV_LEN_HIGH), a character outside the 6-bit set
+    /// (TLV_STR_CHAR_INVALID) unless `raw`. An empty list gives an empty
+    /// entry (the reference rejects it as TLV_DATA_NULL).
     pub fn version(kv: &[(&str, &str)], raw: bool) -> Result<Tlv, EncodeError> {
         build_kv("tlv", VERSION, kv, raw)
     }
@@ -608,10 +639,9 @@ impl Tlv {
         )
     }
 
-    /// A DIAGNOSTIC entry: 6-bit string, or raw bytes (one per character,
-    /// ISO-8859-1) when `raw`. Errors as [`Tlv::string`]; raw: more than 255
-    /// characters is TLV_STR_LEN_HIGH (as the reference), a character above
-    /// U+00FF TLV_STR_CHAR_INVALID.
+    /// A DIAGNOSTIC entry: 6-bit string, or raw bytes (the UTF-8 of the
+    /// text) when `raw`. Errors as [`Tlv::string`]; raw: more than 255
+    /// bytes is TLV_STR_LEN_HIGH (as the reference).
     pub fn diagnostic(text: &str, raw: bool) -> Result<Tlv, EncodeError> {
         build_message("tlv", DIAGNOSTIC, text, raw)
     }
@@ -691,7 +721,7 @@ impl Tlv {
             (DIAGNOSTIC | USERDATA, d) => TlvValue::Message(match d {
                 _ if self.is_empty() => None,
                 TlvData::Text(s) => Some(s.clone()),
-                TlvData::Raw(b) => Some(c_string_latin1(b)),
+                TlvData::Raw(b) => Some(c_string_text(b)),
             }),
             (_, TlvData::Raw(b)) => TlvValue::Raw(b.clone()),
             (_, TlvData::Text(s)) => TlvValue::Text(s.clone()),
@@ -707,7 +737,7 @@ fn kv_content(d: &TlvData) -> KvContent {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
         ),
-        TlvData::Raw(b) => KvContent::Text(c_string_latin1(b)),
+        TlvData::Raw(b) => KvContent::Text(c_string_text(b)),
     }
 }
 
@@ -840,7 +870,7 @@ pub fn write_tlvs_json(out: &mut String, tlvs: &[Tlv]) {
         if i > 0 {
             out.push(',');
         }
-        write_tlv_json(out, t);
+        write_tlv_json(out, t.ty, t.data.as_data_ref());
     }
     out.push(']');
 }
@@ -857,9 +887,9 @@ fn write_data_str(out: &mut String, s: &str) {
     write_str(out, s);
 }
 
-fn write_generic(out: &mut String, t: &Tlv) {
-    match &t.data {
-        TlvData::Raw(b) => {
+fn write_generic(out: &mut String, data: TlvDataRef<'_>) {
+    match data {
+        TlvDataRef::Raw(b) => {
             write_format(out, "raw");
             out.push(',');
             write_key(out, "data");
@@ -867,7 +897,7 @@ fn write_generic(out: &mut String, t: &Tlv) {
             B64_OUT.encode_string(b, out);
             out.push('"');
         }
-        TlvData::Text(s) => {
+        TlvDataRef::Text(s) => {
             write_format(out, "string");
             write_data_str(out, s);
         }
@@ -879,16 +909,21 @@ fn write_int_member(out: &mut String, key: &str, v: i64) {
     write_int(out, v);
 }
 
-/// One TLV object of the canonical JSON.
-fn write_tlv_json(out: &mut String, t: &Tlv) {
+/// One TLV object of the canonical JSON (`{"type":..,"format":..,...}`),
+/// from the entry's type and borrowed data, so that any decoder (owned
+/// [`Tlv`] or a view into the frame) writes the same document. Raw text is
+/// read through [`raw_to_text`] only. See the module documentation for the
+/// rules.
+pub fn write_tlv_json(out: &mut String, ty: u8, data: TlvDataRef<'_>) {
     out.push('{');
     write_key(out, "type");
-    write_int(out, i64::from(t.ty));
-    match (t.ty, &t.data) {
-        (VERSION | CONFIG, TlvData::Text(s)) => {
+    write_int(out, i64::from(ty));
+    let kv_format = if ty == VERSION { "version" } else { "config" };
+    match (ty, data) {
+        (VERSION | CONFIG, TlvDataRef::Text(s)) => {
             let pairs = tokenize_kv(s);
             if kv_reversible(s, &pairs) {
-                write_format(out, if t.ty == VERSION { "version" } else { "config" });
+                write_format(out, kv_format);
                 out.push(',');
                 write_key(out, "data");
                 out.push('{');
@@ -901,14 +936,17 @@ fn write_tlv_json(out: &mut String, t: &Tlv) {
                 }
                 out.push('}');
             } else {
-                write_generic(out, t);
+                write_generic(out, data);
             }
         }
-        (VERSION | CONFIG, TlvData::Raw(b)) => {
-            write_format(out, if t.ty == VERSION { "version" } else { "config" });
-            write_data_str(out, &latin1(b));
-        }
-        (STATUS, TlvData::Raw(b)) if b.len() == STATUS_LEN => match TlvStatus::from_bytes(b) {
+        (VERSION | CONFIG, TlvDataRef::Raw(b)) => match raw_to_text(b) {
+            Some(text) => {
+                write_format(out, kv_format);
+                write_data_str(out, text);
+            }
+            None => write_generic(out, data),
+        },
+        (STATUS, TlvDataRef::Raw(b)) if b.len() == STATUS_LEN => match TlvStatus::from_bytes(b) {
             Some(st) => {
                 write_format(out, "status");
                 out.push(',');
@@ -931,9 +969,9 @@ fn write_tlv_json(out: &mut String, t: &Tlv) {
                 }
                 out.push('}');
             }
-            None => write_generic(out, t),
+            None => write_generic(out, data),
         },
-        (HEALTH, TlvData::Raw(b)) if b.len() == HEALTH_LEN => match TlvHealth::from_bytes(b) {
+        (HEALTH, TlvDataRef::Raw(b)) if b.len() == HEALTH_LEN => match TlvHealth::from_bytes(b) {
             Some(h) => {
                 write_format(out, "health");
                 out.push(',');
@@ -950,28 +988,33 @@ fn write_tlv_json(out: &mut String, t: &Tlv) {
                 write_int_member(out, "session_active", i64::from(h.session_active));
                 out.push('}');
             }
-            None => write_generic(out, t),
+            None => write_generic(out, data),
         },
-        (DIAGNOSTIC | USERDATA, d) => {
-            write_format(out, "string");
-            let (text, raw) = match d {
-                TlvData::Text(s) => (std::borrow::Cow::Borrowed(s.as_str()), false),
-                TlvData::Raw(b) => (std::borrow::Cow::Owned(latin1(b)), true),
-            };
-            if !text.is_empty() {
-                write_data_str(out, &text);
-            }
-            // A reader takes text entirely in the 6-bit set as a 6-bit string
-            // and anything else as raw: say so only when that guess is wrong.
-            if raw == is_sixbit_text(&text) {
-                out.push(',');
-                write_key(out, "wire");
-                write_str(out, if raw { "raw" } else { "string" });
-            }
-        }
-        _ => write_generic(out, t),
+        (DIAGNOSTIC | USERDATA, TlvDataRef::Text(s)) => write_message(out, s, false),
+        (DIAGNOSTIC | USERDATA, TlvDataRef::Raw(b)) => match raw_to_text(b) {
+            Some(text) => write_message(out, text, true),
+            None => write_generic(out, data),
+        },
+        _ => write_generic(out, data),
     }
     out.push('}');
+}
+
+/// The members of a DIAGNOSTIC / USERDATA entry after `type`: format
+/// `"string"`, the text (omitted when empty) and, when a reader would guess
+/// the wire format wrong, the `wire` hint.
+fn write_message(out: &mut String, text: &str, raw: bool) {
+    write_format(out, "string");
+    if !text.is_empty() {
+        write_data_str(out, text);
+    }
+    // A reader takes text entirely in the 6-bit set as a 6-bit string
+    // and anything else as raw: say so only when that guess is wrong.
+    if raw == is_sixbit_text(text) {
+        out.push(',');
+        write_key(out, "wire");
+        write_str(out, if raw { "raw" } else { "string" });
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2295,10 +2338,24 @@ mod tests {
             refname(Tlv::diagnostic(&"a".repeat(256), true)),
             "TLV_STR_LEN_HIGH"
         );
-        assert_eq!(refname(Tlv::userdata("x€", true)), "TLV_STR_CHAR_INVALID");
+        assert_eq!(refname(Tlv::userdata("x€", false)), "TLV_STR_CHAR_INVALID");
+        assert_eq!(
+            Tlv::userdata("x€", true).map(|t| t.data),
+            Ok(TlvData::Raw(b"x\xe2\x82\xac".to_vec()))
+        );
         assert_eq!(
             Tlv::userdata("café", true).map(|t| t.data),
-            Ok(TlvData::Raw(b"caf\xe9".to_vec()))
+            Ok(TlvData::Raw(b"caf\xc3\xa9".to_vec()))
+        );
+        // The raw length limit counts bytes: 127 two-byte characters fit, 128 do not.
+        assert!(Tlv::diagnostic(&"é".repeat(127), true).is_ok());
+        assert_eq!(
+            refname(Tlv::diagnostic(&"é".repeat(128), true)),
+            "TLV_STR_LEN_HIGH"
+        );
+        assert_eq!(
+            refname(Tlv::config(&[("µ", &"é".repeat(127))], true)),
+            "TLV_LEN_HIGH"
         );
         assert_eq!(
             Tlv::status(86_404, 1_209_609, 65_535, 6).map(|t| t.data),
@@ -2306,6 +2363,76 @@ mod tests {
                 0x00, 0x43, 0x80, 0x03, 0xb1, 0x01, 0xff, 0xff, 0x06
             ]))
         );
+    }
+
+    #[test]
+    fn raw_text_is_utf8() {
+        // Valid UTF-8 (NUL included) is the text; anything else the generic raw form.
+        let cases: [(u8, &[u8], Value); 8] = [
+            (
+                5,
+                b"\xc2\xb0C",
+                json!({"type":5,"format":"string","data":"°C"}),
+            ),
+            (
+                6,
+                "µg/m³".as_bytes(),
+                json!({"type":6,"format":"string","data":"µg/m³"}),
+            ),
+            (
+                5,
+                "Zürich".as_bytes(),
+                json!({"type":5,"format":"string","data":"Zürich"}),
+            ),
+            (
+                5,
+                b"\xf0\x9f\x8c\xa7",
+                json!({"type":5,"format":"string","data":"🌧"}),
+            ),
+            (
+                5,
+                b"a\x00b",
+                json!({"type":5,"format":"string","data":"a\u{0}b"}),
+            ),
+            (5, b"\xb0", json!({"type":5,"format":"raw","data":"sA=="})),
+            (
+                6,
+                b"21\xb0C",
+                json!({"type":6,"format":"raw","data":"MjGwQw=="}),
+            ),
+            (
+                4,
+                "TZ Zürich".as_bytes(),
+                json!({"type":4,"format":"config","data":"TZ Zürich"}),
+            ),
+        ];
+        for (ty, bytes, want) in cases {
+            let t = Tlv::raw(ty, bytes.to_vec()).expect("tlv");
+            assert_eq!(
+                json_of(std::slice::from_ref(&t)),
+                json!([want]),
+                "{bytes:x?}"
+            );
+            check_json_roundtrip(std::slice::from_ref(&t), &format!("{bytes:x?}"));
+            assert_eq!(
+                raw_to_text(bytes).map(text_to_raw).as_deref(),
+                std::str::from_utf8(bytes).ok().map(str::as_bytes)
+            );
+        }
+        // The reference's view: up to the first NUL, invalid UTF-8 as U+FFFD.
+        let view = |b: &[u8]| Tlv::raw(DIAGNOSTIC, b.to_vec()).expect("tlv").interpret();
+        assert_eq!(view(b"\xc2\xb0C"), TlvValue::Message(Some("°C".into())));
+        assert_eq!(view(b"a\x00b"), TlvValue::Message(Some("a".into())));
+        assert_eq!(
+            view(b"21\xb0C"),
+            TlvValue::Message(Some("21\u{fffd}C".into()))
+        );
+        // JSON in: the text's UTF-8 bytes.
+        let back =
+            tlvs_from_json(&json!([{"type":5,"format":"string","data":"°C"}])).expect("json");
+        assert_eq!(back, vec![Tlv::raw(5, b"\xc2\xb0C".to_vec()).expect("tlv")]);
+        let back = tlvs_from_json(&json!([{"type":5,"format":"raw","data":"sA=="}])).expect("json");
+        assert_eq!(back, vec![Tlv::raw(5, vec![0xb0]).expect("tlv")]);
     }
 
     #[test]
@@ -2381,8 +2508,12 @@ mod tests {
                 json!({"type":4,"format":"string","data":"A  1"}),
             ),
             (
+                Tlv::raw(1, "FW\x001 µ".as_bytes().to_vec()).expect("t"),
+                json!({"type":1,"format":"version","data":"FW\u{0}1 µ"}),
+            ),
+            (
                 Tlv::raw(1, b"FW\x001\xff".to_vec()).expect("t"),
-                json!({"type":1,"format":"version","data":"FW\u{0}1\u{ff}"}),
+                json!({"type":1,"format":"raw","data":"RlcAMf8="}),
             ),
             (
                 Tlv::raw(4, vec![]).expect("t"),
@@ -2489,9 +2620,15 @@ mod tests {
             "TLV_STR_CHAR_INVALID"
         );
         assert_eq!(
-            err(r#"[{"type":5,"format":"string","data":"€"}]"#).reference_name(),
+            err(r#"[{"type":5,"format":"string","data":"€","wire":"string"}]"#).reference_name(),
             "TLV_STR_CHAR_INVALID"
         );
+        // Raw text is UTF-8: the limit counts bytes.
+        let long = format!(
+            r#"[{{"type":5,"format":"string","data":"{}"}}]"#,
+            "é".repeat(128)
+        );
+        assert_eq!(err(&long).reference_name(), "TLV_STR_LEN_HIGH");
         let st = |d: &str| format!(r#"[{{"type":2,"format":"status","data":{d}}}]"#);
         assert_eq!(
             err(&st(r#"{"session_uptime":83886080,"restarts":1}"#)).reference_name(),
@@ -2736,14 +2873,17 @@ mod tests {
                 .prop_map(|(s, l, r, why)| Tlv::status(s, l, r, why).expect("in range")),
             (any::<i8>(), any::<u16>(), any::<u16>(), 0u32..=327_679)
                 .prop_map(|(t, v, h, a)| Tlv::health(t, v, h, a).expect("in range")),
-            (any::<bool>(), pvec(any::<u8>(), 0..=255)).prop_map(|(d, b)| {
-                let text = latin1(&b);
+            (any::<bool>(), ".{0,63}").prop_map(|(d, text)| {
                 if d {
                     Tlv::diagnostic(&text, true)
                 } else {
                     Tlv::userdata(&text, true)
                 }
                 .expect("raw message")
+            }),
+            (5u8..=6, pvec(any::<u8>(), 0..=255)).prop_map(|(ty, b)| Tlv {
+                ty,
+                data: TlvData::Raw(b)
             }),
             (any::<bool>(), any::<bool>(), charset).prop_map(|(d, raw, s)| {
                 if d {

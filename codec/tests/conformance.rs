@@ -13,7 +13,9 @@
 //! fails [`divergence_table_names_existing_vectors`].
 //!
 //! Files covered: `sensor`, `quant`, `malformed`, `roundtrip` (decode side and
-//! `json_in`), `encode_errors`, and the `encoder_inputs` of every record.
+//! `json_in`), `encode_errors`, and the `encoder_inputs` of every record;
+//! `utf8` (this project's own vectors for raw TLV text, in the `roundtrip`
+//! record format) both ways.
 
 use iotdata::error::EncodeError;
 use iotdata::image::Image;
@@ -85,6 +87,21 @@ const DIVERGENCES: &[(&str, &str)] = &[
         "two TEMPERATURE slots hold independent values (the reference shares one storage slot per \
          type and fails with CTX_DUPLICATE_FIELD)",
     ),
+    // Raw TLV text is UTF-8 (utf8.jsonl: our vectors, in the record format of
+    // roundtrip.jsonl, with our outputs).
+    (
+        "utf8_diagnostic_lone_b0",
+        "raw text that is not valid UTF-8 is written in the generic raw form (base64) and reads \
+         back to the same bytes (the reference writes the bytes into the JSON string as they are, \
+         which is invalid UTF-8)",
+    ),
+    ("utf8_version_invalid", "as utf8_diagnostic_lone_b0, for a raw VERSION"),
+    ("utf8_mixed_entries", "as utf8_diagnostic_lone_b0, for the second of four entries"),
+    (
+        "utf8_userdata_nul_inside",
+        "a NUL byte in raw text is kept (\\u0000 in the JSON string; the reference stops at the \
+         first NUL)",
+    ),
     // Dump.
     (
         "tlv_type0_raw",
@@ -126,6 +143,9 @@ enum Divergence {
     TlvJsonLossless,
     /// Extra dump rows for TLV data; everything else as the reference.
     TlvDumpDataRow,
+    /// Raw TLV text not valid UTF-8, or holding NUL: the recorded outputs
+    /// are ours and are checked as for any other record, both ways.
+    TlvTextUtf8,
     /// `json_in` with TLVs the reference drops: ours encodes every entry.
     JsonAllTlvs,
     /// `json_in` with invalid base64: ours is a JSON error.
@@ -162,6 +182,10 @@ fn divergence_kind(name: &str) -> Option<Divergence> {
             TlvJsonLossless
         }
         "tlv_type0_raw" | "tlv_type7_string" | "tlv_type15_raw" => TlvDumpDataRow,
+        "utf8_diagnostic_lone_b0"
+        | "utf8_version_invalid"
+        | "utf8_mixed_entries"
+        | "utf8_userdata_nul_inside" => TlvTextUtf8,
         "json_tlv_more_than_8" | "json_tlv_mixed_with_dropped" => JsonAllTlvs,
         "json_tlv_base64_invalid" => JsonBase64Rejected,
         "custom_json_duplicate_type_slots_error" => JsonDuplicateTypeSlots,
@@ -459,7 +483,9 @@ fn check_decoded_record(rec: &Value, maps: &BTreeMap<String, VariantMap>, f: &mu
             | Divergence::TlvJsonLossless
             | Divergence::TlvDumpDataRow),
         ) => return check_tlv_divergence(n, d, rec, &bytes, map, f),
-        _ => {} // json_in / encoder-call divergences: the decode side is as the reference
+        // json_in / encoder-call divergences: the decode side is as the
+        // reference; TlvTextUtf8: the record holds our outputs.
+        _ => {}
     }
     let strict = decode(&bytes, map, DecodeOptions::STRICT);
     match rec["error"]["name"].as_str() {
@@ -1072,15 +1098,60 @@ fn roundtrip_vectors_decode() {
     run_decoded_file("roundtrip.jsonl");
 }
 
+/// `utf8.jsonl`, decode side: binary -> JSON as recorded, then JSON ->
+/// binary and packet -> binary give the input bytes.
+#[test]
+fn utf8_vectors_decode() {
+    run_decoded_file("utf8.jsonl");
+}
+
+/// `utf8.jsonl`, JSON first: `json_in` -> binary is the recorded `hex`
+/// (see [`roundtrip_vectors_json_in`]), and decoding it gives back exactly
+/// the members of `json_in` (text compared character for character).
+#[test]
+fn utf8_vectors_json_round_trip() {
+    run_json_in_file("utf8.jsonl");
+    let map = VariantMap::default_map();
+    let mut f = Failures::default();
+    for rec in vectors("utf8.jsonl") {
+        let n = name(&rec);
+        f.checked += 1;
+        let input: Value =
+            serde_json::from_str(rec["json_in"].as_str().unwrap_or("")).unwrap_or(Value::Null);
+        let back = encode_json(&input.to_string(), &map)
+            .map_err(|e| e.to_string())
+            .and_then(|b| decode(&b, &map, DecodeOptions::STRICT).map_err(|e| e.to_string()));
+        match back {
+            Ok(p) => {
+                let ours = content(&our_json(n, &map, &p, &mut f));
+                if ours != input {
+                    f.push(
+                        n,
+                        format!("JSON -> binary -> JSON gave {ours}, want {input}"),
+                    );
+                }
+            }
+            Err(e) => f.push(n, format!("JSON -> binary -> JSON failed: {e}")),
+        }
+    }
+    f.assert_none("utf8.jsonl JSON -> binary -> JSON");
+}
+
 // ---------------------------------------------------------------------------
 // roundtrip.jsonl, encode side: json_in -> encode_json
 // ---------------------------------------------------------------------------
 
 #[test]
 fn roundtrip_vectors_json_in() {
+    run_json_in_file("roundtrip.jsonl");
+}
+
+/// `json_in` -> `encode_json` of every record of `file` gives the recorded
+/// `hex` or `encode_error` (listed divergences: our documented behaviour).
+fn run_json_in_file(file: &str) {
     let maps = maps();
     let mut f = Failures::default();
-    for rec in vectors("roundtrip.jsonl") {
+    for rec in vectors(file) {
         let n = name(&rec);
         let Some(map) = maps.get(rec["variant_map"].as_str().unwrap_or("")) else {
             f.push(n, "unknown variant_map");
@@ -1122,7 +1193,7 @@ fn roundtrip_vectors_json_in() {
             }
         }
     }
-    f.assert_none("roundtrip.jsonl json_in");
+    f.assert_none(&format!("{file} json_in"));
 }
 
 /// Our documented behaviour for the `json_in` records in [`DIVERGENCES`].
@@ -1637,6 +1708,7 @@ fn divergence_table_names_existing_vectors() {
         "encode_errors.jsonl",
         "mesh.jsonl",
         "image_codec.jsonl",
+        "utf8.jsonl",
     ] {
         for rec in vectors(file) {
             names.insert(name(&rec).to_string());

@@ -302,8 +302,12 @@ fn sixbit_text(max: usize) -> BoxedStrategy<String> {
         .boxed()
 }
 
-fn latin1(max: usize) -> impl Strategy<Value = String> {
-    vec(any::<u8>(), 0..=max).prop_map(|b| b.into_iter().map(char::from).collect())
+/// Any text (NUL and multi-byte UTF-8 included), up to `max` characters:
+/// at most `4 * max` bytes of raw TLV data.
+fn any_text(max: usize) -> BoxedStrategy<String> {
+    proptest::string::string_regex(&format!("(?s:.{{0,{max}}})"))
+        .expect("valid regex")
+        .boxed()
 }
 
 fn kv_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
@@ -349,7 +353,7 @@ fn tlv_entry() -> BoxedStrategy<Tlv> {
         } else {
             Tlv::userdata(&s, false)
         }),
-        (latin1(60), any::<bool>()).prop_map(|(s, d)| if d {
+        (any_text(60), any::<bool>()).prop_map(|(s, d)| if d {
             Tlv::diagnostic(&s, true)
         } else {
             Tlv::userdata(&s, true)
