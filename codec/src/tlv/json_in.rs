@@ -3,106 +3,7 @@
 use super::*;
 use crate::error::{Bound, EncodeError, Quantity};
 use base64::Engine as _;
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
-
-/// A JSON value that keeps object members in document order (serde_json's
-/// `Value` does so only with its `preserve_order` feature).
-#[derive(Debug, Clone)]
-enum J {
-    Null,
-    Bool,
-    Num(serde_json::Number),
-    Str(String),
-    Arr(Vec<J>),
-    Obj(Vec<(String, J)>),
-}
-
-impl J {
-    /// The member `key` of an object (the last one if repeated, as serde_json).
-    pub(super) fn get(&self, key: &str) -> Option<&J> {
-        match self {
-            J::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// Converts a serde_json value; nesting deeper than TLV JSON needs
-    /// becomes `Null` (bounded recursion).
-    fn from_value(v: &serde_json::Value, depth: usize) -> J {
-        use serde_json::Value;
-        match v {
-            Value::Null => J::Null,
-            Value::Bool(_) => J::Bool,
-            Value::Number(n) => J::Num(n.clone()),
-            Value::String(s) => J::Str(s.clone()),
-            _ if depth >= 4 => J::Null,
-            Value::Array(a) => J::Arr(a.iter().map(|x| J::from_value(x, depth + 1)).collect()),
-            Value::Object(m) => J::Obj(
-                m.iter()
-                    .map(|(k, x)| (k.clone(), J::from_value(x, depth + 1)))
-                    .collect(),
-            ),
-        }
-    }
-}
-
-struct JVisitor;
-
-impl<'de> Visitor<'de> for JVisitor {
-    type Value = J;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<J, E> {
-        Ok(J::Bool)
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<J, E> {
-        Ok(J::Num(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<J, E> {
-        Ok(J::Num(v.into()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<J, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(J::Null, J::Num))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<J, E> {
-        Ok(J::Str(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<J, E> {
-        Ok(J::Str(v))
-    }
-    fn visit_unit<E>(self) -> Result<J, E> {
-        Ok(J::Null)
-    }
-    fn visit_none<E>(self) -> Result<J, E> {
-        Ok(J::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<J, D::Error> {
-        J::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<J, A::Error> {
-        let mut v = Vec::new();
-        while let Some(x) = a.next_element::<J>()? {
-            v.push(x);
-        }
-        Ok(J::Arr(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J, A::Error> {
-        let mut v = Vec::new();
-        while let Some((k, x)) = a.next_entry::<String, J>()? {
-            v.push((k, x));
-        }
-        Ok(J::Obj(v))
-    }
-}
-
-impl<'de> Deserialize<'de> for J {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
-        d.deserialize_any(JVisitor)
-    }
-}
+use serde_json::Value;
 
 pub(super) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> EncodeError {
     EncodeError::JsonInvalid {
@@ -113,8 +14,8 @@ pub(super) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> En
 
 /// An unsigned integer member, range-checked against `max` (negative values
 /// are `Bound::Low`, fractions invalid).
-fn json_uint(j: &J, field: &str, quantity: Quantity, max: u64) -> Result<u64, EncodeError> {
-    let J::Num(n) = j else {
+fn json_uint(j: &Value, field: &str, quantity: Quantity, max: u64) -> Result<u64, EncodeError> {
+    let Value::Number(n) = j else {
         return Err(invalid(field, "expected a number"));
     };
     let high = |v: f64| EncodeError::range(field, quantity, Bound::High, v, max as f64);
@@ -140,13 +41,13 @@ fn json_uint(j: &J, field: &str, quantity: Quantity, max: u64) -> Result<u64, En
 
 /// A signed integer member in `min..=max`.
 fn json_int(
-    j: &J,
+    j: &Value,
     field: &str,
     quantity: Quantity,
     min: i64,
     max: i64,
 ) -> Result<i64, EncodeError> {
-    let J::Num(n) = j else {
+    let Value::Number(n) = j else {
         return Err(invalid(field, "expected a number"));
     };
     let v = if let Some(i) = n.as_i64() {
@@ -198,17 +99,17 @@ fn default_format(ty: u8) -> &'static str {
     }
 }
 
-fn data_str<'a>(data: Option<&'a J>, ctx: &str) -> Result<&'a str, EncodeError> {
+fn data_str<'a>(data: Option<&'a Value>, ctx: &str) -> Result<&'a str, EncodeError> {
     match data {
         None => Ok(""),
-        Some(J::Str(s)) => Ok(s),
+        Some(Value::String(s)) => Ok(s),
         Some(_) => Err(invalid(format!("{ctx}.data"), "expected a string")),
     }
 }
 
-fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
+fn tlv_from_value(item: &Value, i: usize) -> Result<Tlv, EncodeError> {
     let ctx = format!("data[{i}]");
-    if !matches!(item, J::Obj(_)) {
+    if !matches!(item, Value::Object(_)) {
         return Err(invalid(ctx, "expected a TLV object"));
     }
     let ty_j = item
@@ -221,14 +122,14 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
         u64::from(TYPE_MAX),
     )? as u8;
     let format = match item.get("format") {
-        None | Some(J::Null) => default_format(ty),
-        Some(J::Str(s)) => s.as_str(),
+        None | Some(Value::Null) => default_format(ty),
+        Some(Value::String(s)) => s.as_str(),
         Some(_) => return Err(invalid(format!("{ctx}.format"), "expected a string")),
     };
     let wire = match item.get("wire") {
-        None | Some(J::Null) => None,
-        Some(J::Str(s)) if s == "raw" => Some(Wire::Raw),
-        Some(J::Str(s)) if s == "string" => Some(Wire::String),
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s == "raw" => Some(Wire::Raw),
+        Some(Value::String(s)) if s == "string" => Some(Wire::String),
         Some(_) => {
             return Err(invalid(
                 format!("{ctx}.wire"),
@@ -237,7 +138,7 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
         }
     };
     let data = match item.get("data") {
-        None | Some(J::Null) => None,
+        None | Some(Value::Null) => None,
         Some(d) => Some(d),
     };
     let needs_type = |want: u8| -> Result<(), EncodeError> {
@@ -286,17 +187,17 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
             needs_type(if format == "version" { VERSION } else { CONFIG })?;
             match data {
                 None => build_kv(&ctx, ty, &[], wire == Some(Wire::Raw)),
-                Some(J::Obj(members)) => {
+                Some(Value::Object(members)) => {
                     let pairs = members
                         .iter()
                         .map(|(k, v)| match v {
-                            J::Str(s) => Ok((k.as_str(), s.as_str())),
+                            Value::String(s) => Ok((k.as_str(), s.as_str())),
                             _ => Err(invalid(format!("{ctx}.data.{k}"), "expected a string")),
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     build_kv(&ctx, ty, &pairs, wire == Some(Wire::Raw))
                 }
-                Some(J::Str(s)) => match wire {
+                Some(Value::String(s)) => match wire {
                     Some(Wire::String) => build_string(&ctx, ty, s),
                     _ => build_raw_text(&ctx, ty, s, Quantity::TlvLength),
                 },
@@ -312,7 +213,7 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
             let d = structured(data, &ctx)?;
             let f = |k: &str| format!("{ctx}.data.{k}");
             let req = |k: &str| d.get(k).ok_or_else(|| EncodeError::JsonMissingField(f(k)));
-            let opt = |k: &str| d.get(k).filter(|v| !matches!(v, J::Null));
+            let opt = |k: &str| d.get(k).filter(|v| !matches!(v, Value::Null));
             let max_secs = UPTIME_TICKS_MAX * TICK_SECS + TICK_SECS - 1;
             let sess = json_uint(
                 req("session_uptime")?,
@@ -332,7 +233,7 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
             )? as u16;
             let reason = match opt("reason") {
                 None => REASON_NA,
-                Some(J::Str(name)) => REASON_NAMES
+                Some(Value::String(name)) => REASON_NAMES
                     .iter()
                     .position(|n| n == name)
                     .map(|p| p as u8)
@@ -349,7 +250,7 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
             let d = structured(data, &ctx)?;
             let f = |k: &str| format!("{ctx}.data.{k}");
             let req = |k: &str| d.get(k).ok_or_else(|| EncodeError::JsonMissingField(f(k)));
-            let cpu_temp = match d.get("cpu_temp").filter(|v| !matches!(v, J::Null)) {
+            let cpu_temp = match d.get("cpu_temp").filter(|v| !matches!(v, Value::Null)) {
                 None => CPU_TEMP_NA,
                 Some(v) => json_int(
                     v,
@@ -388,16 +289,16 @@ fn tlv_from_j(item: &J, i: usize) -> Result<Tlv, EncodeError> {
     }
 }
 
-pub(super) fn structured<'a>(data: Option<&'a J>, ctx: &str) -> Result<&'a J, EncodeError> {
+pub(super) fn structured<'a>(data: Option<&'a Value>, ctx: &str) -> Result<&'a Value, EncodeError> {
     match data {
-        Some(d @ J::Obj(_)) => Ok(d),
+        Some(d @ Value::Object(_)) => Ok(d),
         Some(_) => Err(invalid(format!("{ctx}.data"), "expected an object")),
         None => Err(EncodeError::JsonMissingField(format!("{ctx}.data"))),
     }
 }
 
-fn tlvs_from_j(v: &J) -> Result<Vec<Tlv>, EncodeError> {
-    let J::Arr(items) = v else {
+fn tlvs_from_value(v: &Value) -> Result<Vec<Tlv>, EncodeError> {
+    let Value::Array(items) = v else {
         return Err(invalid("data", "expected an array of TLV objects"));
     };
     if items.len() > MAX_JSON_TLVS {
@@ -409,33 +310,27 @@ fn tlvs_from_j(v: &J) -> Result<Vec<Tlv>, EncodeError> {
     items
         .iter()
         .enumerate()
-        .map(|(i, item)| tlv_from_j(item, i))
+        .map(|(i, item)| tlv_from_value(item, i))
         .collect()
 }
 
 /// Builds TLV entries from the JSON `data` array (the inverse of
 /// [`write_tlvs_json`], also reading the reference's documents; see the
 /// module documentation). Numbers are range-checked ([`EncodeError`], never
-/// wrapped); errors name `data[i]...`.
-///
-/// VERSION / CONFIG objects are encoded in member order, which a
-/// `serde_json::Value` keeps only with serde_json's `preserve_order`
-/// feature; without it keys come back sorted. [`tlvs_from_json_str`] parses
-/// the text itself and always keeps the order.
-pub fn tlvs_from_json(v: &serde_json::Value) -> Result<Vec<Tlv>, EncodeError> {
-    tlvs_from_j(&J::from_value(v, 0))
+/// wrapped); errors name `data[i]...`. VERSION / CONFIG objects are encoded
+/// in member order (serde_json's `preserve_order` is always enabled).
+pub fn tlvs_from_json(v: &Value) -> Result<Vec<Tlv>, EncodeError> {
+    tlvs_from_value(v)
 }
 
-/// [`tlvs_from_json`] from JSON text, keeping object member order. `text`
-/// is either the `data` array or a whole packet object, whose `data` member
-/// is used (no `data` member: no entries).
+/// [`tlvs_from_json`] from JSON text. `text` is either the `data` array or
+/// a whole packet object, whose `data` member is used (no `data` member: no
+/// entries).
 pub fn tlvs_from_json_str(text: &str) -> Result<Vec<Tlv>, EncodeError> {
-    let j: J = serde_json::from_str(text).map_err(|e| EncodeError::JsonParse(e.to_string()))?;
-    match &j {
-        J::Obj(_) => match j.get("data") {
-            Some(d) => tlvs_from_j(d),
-            None => Ok(Vec::new()),
-        },
-        _ => tlvs_from_j(&j),
+    let v: Value = serde_json::from_str(text).map_err(|e| EncodeError::JsonParse(e.to_string()))?;
+    match v.get("data") {
+        Some(d) => tlvs_from_value(d),
+        None if v.is_object() => Ok(Vec::new()),
+        None => tlvs_from_value(&v),
     }
 }

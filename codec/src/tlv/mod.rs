@@ -61,10 +61,8 @@
 //! fails), and entries without `format` (generic raw, as in the reference).
 //! Invalid base64 is an error (the reference silently decodes a prefix).
 //!
-//! Key order: VERSION / CONFIG objects are re-encoded in member order.
-//! `serde_json::Value` keeps member order only when serde_json's
-//! `preserve_order` feature is enabled; [`tlvs_from_json_str`] always keeps
-//! it.
+//! Key order: VERSION / CONFIG objects are re-encoded in member order
+//! (serde_json's `preserve_order` feature is enabled for the workspace).
 //!
 //! # Dump
 //!
