@@ -289,7 +289,7 @@ fn tlv_from_value(item: &Value, i: usize) -> Result<Tlv, EncodeError> {
     }
 }
 
-pub(super) fn structured<'a>(data: Option<&'a Value>, ctx: &str) -> Result<&'a Value, EncodeError> {
+fn structured<'a>(data: Option<&'a Value>, ctx: &str) -> Result<&'a Value, EncodeError> {
     match data {
         Some(d @ Value::Object(_)) => Ok(d),
         Some(_) => Err(invalid(format!("{ctx}.data"), "expected an object")),
