@@ -100,7 +100,7 @@ pub fn dump_mesh(p: &MeshPacket, out: &mut Vec<DumpEntry>) {
                 bits,
                 "payload",
                 raw,
-                format!("{} bytes: {}", payload.len(), hex_string(payload)),
+                format!("{} bytes: {}", payload.len(), crate::hex::encode(payload)),
                 "reserved control type, opaque",
             ));
         }

@@ -4,34 +4,6 @@ use super::*;
 use crate::error::{Bound, EncodeError, Quantity};
 use crate::json_write::{write_int, write_key, write_str};
 use serde_json::{Map, Value};
-use std::fmt::Write as _;
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-}
-
-pub(super) fn hex_string(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    push_hex(&mut s, bytes);
-    s
-}
-
-pub(super) fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    let pairs = s.as_bytes().chunks_exact(2);
-    if !pairs.remainder().is_empty() {
-        return None;
-    }
-    pairs
-        .map(|pair| {
-            let hi = char::from(*pair.first()?).to_digit(16)?;
-            let lo = char::from(*pair.get(1)?).to_digit(16)?;
-            Some((hi * 16 + lo) as u8)
-        })
-        .collect()
-}
 
 fn int_member(out: &mut String, key: &str, v: impl Into<i64>) {
     out.push(',');
@@ -78,7 +50,7 @@ pub fn write_mesh_json(out: &mut String, p: &MeshPacket, inner_json: &dyn Fn(&[u
             out.push(',');
             write_key(out, "inner_hex");
             out.push('"');
-            push_hex(out, inner);
+            out.push_str(&crate::hex::encode(inner));
             out.push('"');
             out.push(',');
             write_key(out, "inner");
@@ -111,7 +83,7 @@ pub fn write_mesh_json(out: &mut String, p: &MeshPacket, inner_json: &dyn Fn(&[u
             out.push(',');
             write_key(out, "payload_hex");
             out.push('"');
-            push_hex(out, payload);
+            out.push_str(&crate::hex::encode(payload));
             out.push('"');
         }
         _ => {}
@@ -172,7 +144,7 @@ fn json_hex(v: Option<&Value>, field: &str) -> Result<Vec<u8>, EncodeError> {
     let s = v
         .as_str()
         .ok_or_else(|| json_invalid(field, "expected a hex string"))?;
-    parse_hex(s).ok_or_else(|| json_invalid(field, "expected an even number of hex digits"))
+    crate::hex::decode(s).map_err(|e| json_invalid(field, format!("expected hex: {e}")))
 }
 
 fn ctrl_from_name(name: &str) -> Option<u8> {
@@ -264,7 +236,8 @@ fn json_neighbour(v: &Value, i: usize) -> Result<Neighbour, EncodeError> {
 /// other than `UNKNOWN`; when both are given they must agree; the reference's
 /// `NEIGHBOUR_RPT` is accepted) and the per-type members listed at
 /// [`write_mesh_json`]. FORWARD is built from `inner_hex` (`inner` is
-/// ignored); UNKNOWN from `payload_hex`. Derived members are optional:
+/// ignored); UNKNOWN from `payload_hex` (both read with [`crate::hex::decode`]).
+/// Derived members are optional:
 /// `variant` must be 15 if present, `num_neighbours` must equal the number of
 /// entries if present, `reason_name` is ignored, and a neighbour's `rssi_dbm`
 /// is used (quantised with [`rssi_to_q4`]) only when `rssi_q4` is absent.

@@ -85,7 +85,6 @@ mod tests;
 
 pub use decode::{parse, parse_with_layout};
 pub use dump::dump_mesh;
-use json::hex_string;
 pub use json::{mesh_from_json, write_mesh_json};
 use members::{members_of, Member, Values, FORWARD, NEIGHBOUR, NEIGHBOUR_REPORT};
 pub use model::{

@@ -1,4 +1,3 @@
-use super::json::parse_hex;
 use super::members::{ACK, BEACON, PING, PONG, ROUTE_ERROR};
 use super::*;
 use crate::bits::BitReader;
@@ -28,7 +27,7 @@ fn packet_records() -> Vec<Value> {
 }
 
 fn hex_of(r: &Value, key: &str) -> Vec<u8> {
-    parse_hex(r[key].as_str().expect("hex string")).expect("valid hex")
+    crate::hex::decode(r[key].as_str().expect("hex string")).expect("valid hex")
 }
 
 fn stub_inner(bytes: &[u8], out: &mut String) {
@@ -349,7 +348,7 @@ fn every_truncation_is_ok_or_typed_error() {
 #[test]
 fn truncation_errors_name_the_field() {
     // BEACON cut after the cost byte: flags are missing.
-    let b = parse_hex("f00500050abc021123").unwrap();
+    let b = crate::hex::decode("f00500050abc021123").unwrap();
     let e = parse(&b[..7]).unwrap_err();
     assert_eq!(
         e,
@@ -361,12 +360,12 @@ fn truncation_errors_name_the_field() {
         }
     );
     // NEIGHBOUR_REPORT with 4 entries, last entry cut.
-    let n = parse_hex("f04d019340110212af0000c00101501102080103ffff").unwrap();
+    let n = crate::hex::decode("f04d019340110212af0000c00101501102080103ffff").unwrap();
     let e = parse(&n[..21]).unwrap_err();
     assert_eq!(e.field(), "neighbours[3].station_id");
     assert_eq!(e.bit_offset(), 80 + 24 * 3 + 12);
     // FORWARD needs the inner header.
-    let f = parse_hex("f009000b10307fff123400").unwrap();
+    let f = crate::hex::decode("f009000b10307fff123400").unwrap();
     let e = parse(&f[..9]).unwrap_err();
     assert_eq!(
         (e.kind(), e.field(), e.bit_offset()),
@@ -383,16 +382,19 @@ fn truncation_errors_name_the_field() {
 
 #[test]
 fn forward_pad_nibble_is_ignored() {
-    let f = parse_hex("f009000b10377fff123400").unwrap();
+    let f = crate::hex::decode("f009000b10377fff123400").unwrap();
     let p = parse(&f).unwrap();
     assert_eq!(
         p.body,
         MeshBody::Forward {
             ttl: 3,
-            inner: parse_hex("7fff123400").unwrap()
+            inner: crate::hex::decode("7fff123400").unwrap()
         }
     );
-    assert_eq!(hex_string(&p.to_bytes().unwrap()), "f009000b10307fff123400");
+    assert_eq!(
+        crate::hex::encode(&p.to_bytes().unwrap()),
+        "f009000b10307fff123400"
+    );
 }
 
 #[test]
