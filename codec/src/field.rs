@@ -15,71 +15,7 @@
 use crate::error::{Bound, EncodeError, Quantity};
 use crate::image::Image;
 
-/// The 27 field types of the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(missing_docs)]
-pub enum FieldType {
-    Battery,
-    Link,
-    Environment,
-    Temperature,
-    Pressure,
-    Humidity,
-    Wind,
-    WindSpeed,
-    WindDirection,
-    WindGust,
-    Rain,
-    RainRate,
-    RainSize,
-    Solar,
-    Clouds,
-    AirQuality,
-    AirQualityIndex,
-    AirQualityPm,
-    AirQualityGas,
-    Radiation,
-    RadiationCpm,
-    RadiationDose,
-    Depth,
-    Position,
-    Datetime,
-    Flags,
-    Image,
-}
-
 impl FieldType {
-    /// All field types, in declaration order.
-    pub const ALL: [FieldType; 27] = [
-        FieldType::Battery,
-        FieldType::Link,
-        FieldType::Environment,
-        FieldType::Temperature,
-        FieldType::Pressure,
-        FieldType::Humidity,
-        FieldType::Wind,
-        FieldType::WindSpeed,
-        FieldType::WindDirection,
-        FieldType::WindGust,
-        FieldType::Rain,
-        FieldType::RainRate,
-        FieldType::RainSize,
-        FieldType::Solar,
-        FieldType::Clouds,
-        FieldType::AirQuality,
-        FieldType::AirQualityIndex,
-        FieldType::AirQualityPm,
-        FieldType::AirQualityGas,
-        FieldType::Radiation,
-        FieldType::RadiationCpm,
-        FieldType::RadiationDose,
-        FieldType::Depth,
-        FieldType::Position,
-        FieldType::Datetime,
-        FieldType::Flags,
-        FieldType::Image,
-    ];
-
     /// The type's name as used in variant map JSON (`"BATTERY"`, `"AIR_QUALITY_PM"`).
     pub fn name(self) -> &'static str {
         self.spec().name
@@ -705,79 +641,67 @@ const FLAGS: Component = comp!(
     "8-bit bitmask"
 );
 
-macro_rules! spec {
-    ($name:expr, $layout:expr, $shape:expr) => {
-        TypeSpec {
-            name: $name,
-            layout: $layout,
-            shape: $shape,
-            summary: $name,
+/// Declares the field types once: the [`FieldType`] enum, [`FieldType::ALL`]
+/// and [`TYPE_SPECS`] come from one list (variant, variant-map name, wire
+/// layout, JSON shape), so they cannot drift apart.
+macro_rules! field_types {
+    ($( $variant:ident => $name:literal, $layout:expr, $shape:expr; )+) => {
+        /// The field types of the protocol.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs)]
+        pub enum FieldType {
+            $( $variant, )+
         }
+
+        impl FieldType {
+            /// How many field types there are.
+            pub const COUNT: usize = [$( FieldType::$variant ),+].len();
+
+            /// All field types, in declaration order.
+            pub const ALL: [FieldType; FieldType::COUNT] = [$( FieldType::$variant ),+];
+        }
+
+        /// One entry per [`FieldType`], in declaration order.
+        pub static TYPE_SPECS: [TypeSpec; FieldType::COUNT] = [$(
+            TypeSpec {
+                name: $name,
+                layout: $layout,
+                shape: $shape,
+                summary: $name,
+            },
+        )+];
     };
 }
 
-/// One entry per [`FieldType`], in declaration order.
-pub static TYPE_SPECS: [TypeSpec; 27] = [
-    spec!(
-        "BATTERY",
-        Layout::Fixed(&[BATTERY_LEVEL, BATTERY_CHARGING]),
-        Shape::Object
-    ),
-    spec!("LINK", Layout::Fixed(&[LINK_RSSI, LINK_SNR]), Shape::Object),
-    spec!(
-        "ENVIRONMENT",
-        Layout::Fixed(&[TEMPERATURE, PRESSURE, HUMIDITY]),
-        Shape::Object
-    ),
-    spec!("TEMPERATURE", Layout::Fixed(&[TEMPERATURE]), Shape::Bare),
-    spec!("PRESSURE", Layout::Fixed(&[PRESSURE]), Shape::Bare),
-    spec!("HUMIDITY", Layout::Fixed(&[HUMIDITY]), Shape::Bare),
-    spec!(
-        "WIND",
-        Layout::Fixed(&[WIND_SPEED, WIND_DIRECTION, WIND_GUST]),
-        Shape::Object
-    ),
-    spec!("WIND_SPEED", Layout::Fixed(&[WIND_SPEED]), Shape::Bare),
-    spec!(
-        "WIND_DIRECTION",
-        Layout::Fixed(&[WIND_DIRECTION]),
-        Shape::Bare
-    ),
-    spec!("WIND_GUST", Layout::Fixed(&[WIND_GUST]), Shape::Bare),
-    spec!(
-        "RAIN",
-        Layout::Fixed(&[RAIN_RATE, RAIN_SIZE]),
-        Shape::Object
-    ),
-    spec!("RAIN_RATE", Layout::Fixed(&[RAIN_RATE]), Shape::Bare),
-    spec!("RAIN_SIZE", Layout::Fixed(&[RAIN_SIZE]), Shape::Bare),
-    spec!(
-        "SOLAR",
-        Layout::Fixed(&[SOLAR_IRRADIANCE, SOLAR_UV]),
-        Shape::Object
-    ),
-    spec!("CLOUDS", Layout::Fixed(&[CLOUDS]), Shape::Bare),
-    spec!("AIR_QUALITY", Layout::AirQualityBundle, Shape::Object),
-    spec!("AIR_QUALITY_INDEX", Layout::Fixed(&[AQ_INDEX]), Shape::Bare),
-    spec!("AIR_QUALITY_PM", Layout::Pm, Shape::Object),
-    spec!("AIR_QUALITY_GAS", Layout::Gas, Shape::Object),
-    spec!(
-        "RADIATION",
-        Layout::Fixed(&[RAD_CPM, RAD_DOSE]),
-        Shape::Object
-    ),
-    spec!("RADIATION_CPM", Layout::Fixed(&[RAD_CPM]), Shape::Bare),
-    spec!("RADIATION_DOSE", Layout::Fixed(&[RAD_DOSE]), Shape::Bare),
-    spec!("DEPTH", Layout::Fixed(&[DEPTH]), Shape::Bare),
-    spec!(
-        "POSITION",
-        Layout::Fixed(&[LATITUDE, LONGITUDE]),
-        Shape::Object
-    ),
-    spec!("DATETIME", Layout::Fixed(&[DATETIME]), Shape::Bare),
-    spec!("FLAGS", Layout::Fixed(&[FLAGS]), Shape::Bare),
-    spec!("IMAGE", Layout::Image, Shape::Object),
-];
+field_types! {
+    Battery => "BATTERY", Layout::Fixed(&[BATTERY_LEVEL, BATTERY_CHARGING]), Shape::Object;
+    Link => "LINK", Layout::Fixed(&[LINK_RSSI, LINK_SNR]), Shape::Object;
+    Environment => "ENVIRONMENT", Layout::Fixed(&[TEMPERATURE, PRESSURE, HUMIDITY]), Shape::Object;
+    Temperature => "TEMPERATURE", Layout::Fixed(&[TEMPERATURE]), Shape::Bare;
+    Pressure => "PRESSURE", Layout::Fixed(&[PRESSURE]), Shape::Bare;
+    Humidity => "HUMIDITY", Layout::Fixed(&[HUMIDITY]), Shape::Bare;
+    Wind => "WIND", Layout::Fixed(&[WIND_SPEED, WIND_DIRECTION, WIND_GUST]), Shape::Object;
+    WindSpeed => "WIND_SPEED", Layout::Fixed(&[WIND_SPEED]), Shape::Bare;
+    WindDirection => "WIND_DIRECTION", Layout::Fixed(&[WIND_DIRECTION]), Shape::Bare;
+    WindGust => "WIND_GUST", Layout::Fixed(&[WIND_GUST]), Shape::Bare;
+    Rain => "RAIN", Layout::Fixed(&[RAIN_RATE, RAIN_SIZE]), Shape::Object;
+    RainRate => "RAIN_RATE", Layout::Fixed(&[RAIN_RATE]), Shape::Bare;
+    RainSize => "RAIN_SIZE", Layout::Fixed(&[RAIN_SIZE]), Shape::Bare;
+    Solar => "SOLAR", Layout::Fixed(&[SOLAR_IRRADIANCE, SOLAR_UV]), Shape::Object;
+    Clouds => "CLOUDS", Layout::Fixed(&[CLOUDS]), Shape::Bare;
+    AirQuality => "AIR_QUALITY", Layout::AirQualityBundle, Shape::Object;
+    AirQualityIndex => "AIR_QUALITY_INDEX", Layout::Fixed(&[AQ_INDEX]), Shape::Bare;
+    AirQualityPm => "AIR_QUALITY_PM", Layout::Pm, Shape::Object;
+    AirQualityGas => "AIR_QUALITY_GAS", Layout::Gas, Shape::Object;
+    Radiation => "RADIATION", Layout::Fixed(&[RAD_CPM, RAD_DOSE]), Shape::Object;
+    RadiationCpm => "RADIATION_CPM", Layout::Fixed(&[RAD_CPM]), Shape::Bare;
+    RadiationDose => "RADIATION_DOSE", Layout::Fixed(&[RAD_DOSE]), Shape::Bare;
+    Depth => "DEPTH", Layout::Fixed(&[DEPTH]), Shape::Bare;
+    Position => "POSITION", Layout::Fixed(&[LATITUDE, LONGITUDE]), Shape::Object;
+    Datetime => "DATETIME", Layout::Fixed(&[DATETIME]), Shape::Bare;
+    Flags => "FLAGS", Layout::Fixed(&[FLAGS]), Shape::Bare;
+    Image => "IMAGE", Layout::Image, Shape::Object;
+}
 
 /// One air-quality channel (PM channel or gas slot).
 #[derive(Debug)]
@@ -907,16 +831,53 @@ pub static GAS_SLOTS: [Channel; 8] = [
     },
 ];
 
-/// Present PM channels as raw (quantised) values; `None` = absent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct PmChannels(pub [Option<u8>; 4]);
+/// Present air-quality channels as raw (quantised) values, `None` =
+/// absent: `N` channels of raw type `T`, described by
+/// [`ChannelTable::table`] ([`PmChannels`], [`GasSlots`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Channels<const N: usize, T>(pub [Option<T>; N]);
 
-/// Present gas slots as raw (quantised) values; `None` = absent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct GasSlots(pub [Option<u16>; 8]);
+/// Present PM channels (PM1, PM2.5, PM4, PM10), raw values.
+pub type PmChannels = Channels<4, u8>;
 
-impl PmChannels {
-    /// The 4-bit presence mask (bit i = channel i).
+/// Present gas slots (VOC, NOx, CO2, CO, HCHO, O3, 2 reserved), raw values.
+pub type GasSlots = Channels<8, u16>;
+
+/// What tells one channel set from another: its channel descriptions and
+/// the quantity its range errors name.
+pub trait ChannelTable {
+    /// The channel descriptions, channel `i` = mask bit `i`.
+    fn table() -> &'static [Channel];
+    /// The quantity named in range errors.
+    const QUANTITY: Quantity;
+}
+
+impl ChannelTable for PmChannels {
+    fn table() -> &'static [Channel] {
+        &PM_CHANNELS
+    }
+    const QUANTITY: Quantity = Quantity::AirQualityPm;
+}
+
+impl ChannelTable for GasSlots {
+    fn table() -> &'static [Channel] {
+        &GAS_SLOTS
+    }
+    const QUANTITY: Quantity = Quantity::AirQualityGas;
+}
+
+impl<const N: usize, T> Default for Channels<N, T> {
+    fn default() -> Self {
+        Channels(std::array::from_fn(|_| None))
+    }
+}
+
+impl<const N: usize, T> Channels<N, T>
+where
+    Self: ChannelTable,
+    T: Copy + Into<u32> + TryFrom<u32>,
+{
+    /// The `N`-bit presence mask (bit i = channel i).
     pub fn mask(&self) -> u8 {
         self.0
             .iter()
@@ -924,83 +885,47 @@ impl PmChannels {
             .fold(0, |m, (i, c)| if c.is_some() { m | (1 << i) } else { m })
     }
 
-    /// Builds from native µg/m³ values (quantised by truncation), with range checks.
-    pub fn from_values(values: [Option<u32>; 4]) -> Result<Self, EncodeError> {
-        let mut out = [None; 4];
+    /// Builds from native values (µg/m³ for PM; quantised by truncation),
+    /// with range checks.
+    pub fn from_values(values: [Option<u32>; N]) -> Result<Self, EncodeError> {
+        let mut out = Self::default();
         for (i, v) in values.iter().enumerate() {
-            if let (Some(v), Some(ch), Some(slot)) = (v, PM_CHANNELS.get(i), out.get_mut(i)) {
-                if *v > ch.max() {
-                    return Err(EncodeError::range(
+            if let (Some(v), Some(ch), Some(slot)) = (v, Self::table().get(i), out.0.get_mut(i)) {
+                let high = || {
+                    EncodeError::range(
                         ch.key,
-                        Quantity::AirQualityPm,
+                        Self::QUANTITY,
                         Bound::High,
                         *v as f64,
                         ch.max() as f64,
-                    ));
+                    )
+                };
+                if *v > ch.max() {
+                    return Err(high());
                 }
-                *slot = Some((*v / ch.resolution) as u8);
+                *slot = Some(T::try_from(*v / ch.resolution).map_err(|_| high())?);
             }
         }
-        Ok(PmChannels(out))
+        Ok(out)
     }
 
-    /// Native values (µg/m³) of present channels with their descriptions.
+    /// Native values of present channels with their descriptions:
+    /// `(channel, raw, native)`.
     pub fn values(&self) -> impl Iterator<Item = (&'static Channel, u32, u32)> + '_ {
-        PM_CHANNELS
+        Self::table()
             .iter()
             .zip(self.0.iter())
-            .filter_map(|(ch, raw)| raw.map(|r| (ch, r as u32, r as u32 * ch.resolution)))
+            .filter_map(|(ch, raw)| {
+                raw.map(|r| {
+                    let r: u32 = r.into();
+                    (ch, r, r * ch.resolution)
+                })
+            })
     }
 
     /// Wire width: mask plus present channels.
     pub fn bits(&self) -> usize {
-        4 + self
-            .values()
-            .map(|(c, _, _)| c.bits as usize)
-            .sum::<usize>()
-    }
-}
-
-impl GasSlots {
-    /// The 8-bit presence mask (bit i = slot i).
-    pub fn mask(&self) -> u8 {
-        self.0
-            .iter()
-            .enumerate()
-            .fold(0, |m, (i, c)| if c.is_some() { m | (1 << i) } else { m })
-    }
-
-    /// Builds from native values (quantised by truncation), with range checks.
-    pub fn from_values(values: [Option<u32>; 8]) -> Result<Self, EncodeError> {
-        let mut out = [None; 8];
-        for (i, v) in values.iter().enumerate() {
-            if let (Some(v), Some(ch), Some(slot)) = (v, GAS_SLOTS.get(i), out.get_mut(i)) {
-                if *v > ch.max() {
-                    return Err(EncodeError::range(
-                        ch.key,
-                        Quantity::AirQualityGas,
-                        Bound::High,
-                        *v as f64,
-                        ch.max() as f64,
-                    ));
-                }
-                *slot = Some((*v / ch.resolution) as u16);
-            }
-        }
-        Ok(GasSlots(out))
-    }
-
-    /// Native values of present slots with their descriptions.
-    pub fn values(&self) -> impl Iterator<Item = (&'static Channel, u32, u32)> + '_ {
-        GAS_SLOTS
-            .iter()
-            .zip(self.0.iter())
-            .filter_map(|(ch, raw)| raw.map(|r| (ch, r as u32, r as u32 * ch.resolution)))
-    }
-
-    /// Wire width: mask plus present slots.
-    pub fn bits(&self) -> usize {
-        8 + self
+        N + self
             .values()
             .map(|(c, _, _)| c.bits as usize)
             .sum::<usize>()
