@@ -11,6 +11,7 @@ use std::fmt;
 
 /// Why a frame could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// Fewer bytes than the smallest packet (5 bytes for a sensor packet).
     #[error("packet too short: {len} bytes, at least {min} are needed")]
