@@ -24,7 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod bits;
+pub(crate) mod bits;
 pub mod dump;
 pub mod error;
 pub mod field;
@@ -32,7 +32,7 @@ pub mod frame;
 pub mod hex;
 pub mod image;
 pub mod json;
-pub mod json_write;
+pub(crate) mod json_write;
 pub mod mesh;
 pub mod packet;
 pub mod receiver;

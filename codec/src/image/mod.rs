@@ -64,7 +64,8 @@ use pixels::{check_bpp, packed_len};
 pub use pixels::{DecodedImage, PixelGrid};
 use rle::rle_decode;
 pub use rle::{rle_compress, rle_decompress};
-pub use wire::{image_bits, read_image, write_image};
+pub use wire::image_bits;
+pub(crate) use wire::{read_image, write_image};
 
 /// Most data bytes an image field can carry (the length byte counts the
 /// control byte too and is at most 255).

@@ -22,7 +22,7 @@ use crate::error::DecodeError;
 /// `{label}.control` or `{label}.data` and the bit offset where that part
 /// starts; L = 0 is [`DecodeError::Malformed`] (`{label}.length`). The
 /// control byte is not validated (reserved codes are kept).
-pub fn read_image(r: &mut BitReader, label: &str) -> Result<Image, DecodeError> {
+pub(crate) fn read_image(r: &mut BitReader, label: &str) -> Result<Image, DecodeError> {
     let total = r.len_bits();
     let start = r.pos();
     let len = r
@@ -54,7 +54,7 @@ pub fn read_image(r: &mut BitReader, label: &str) -> Result<Image, DecodeError> 
 
 /// Writes the field: length byte, control byte, data (layout as
 /// [`read_image`]), at the writer's current bit position.
-pub fn write_image(w: &mut BitWriter, img: &Image) {
+pub(crate) fn write_image(w: &mut BitWriter, img: &Image) {
     w.write(u32::from(img.length_byte()), 8);
     w.write(u32::from(img.control), 8);
     w.write_bytes(

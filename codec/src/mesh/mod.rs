@@ -18,10 +18,10 @@
 //!
 //! * [`parse`] / [`MeshPacket::to_bytes`]: bytes <-> [`MeshPacket`]. The
 //!   decoder never panics, allocates at most the input length, and reports
-//!   short input as [`DecodeError::Short`] (fewer than 5 bytes), missing
-//!   bytes as [`DecodeError::Truncated`] (bit offset and JSON key of the
-//!   field being read) and invalid content as [`DecodeError::Malformed`].
-//!   The encoder range-checks every field ([`EncodeError::OutOfRange`]).
+//!   short input as [`DecodeError::Short`](crate::DecodeError::Short) (fewer than 5 bytes), missing
+//!   bytes as [`DecodeError::Truncated`](crate::DecodeError::Truncated) (bit offset and JSON key of the
+//!   field being read) and invalid content as [`DecodeError::Malformed`](crate::DecodeError::Malformed).
+//!   The encoder range-checks every field ([`EncodeError::OutOfRange`](crate::EncodeError::OutOfRange)).
 //! * [`write_mesh_json`] / [`mesh_from_json`]: the stable JSON document and
 //!   its lossless inverse.
 //! * [`dump_mesh`]: the bit-level dump.

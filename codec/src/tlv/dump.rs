@@ -49,7 +49,7 @@ pub(super) fn read_lenient(buf: &[u8], pos: usize, n: u32) -> u32 {
 /// the reference's dump does: bits past the end read as 0, an entry is
 /// listed while its 16-bit header fits, and data rows keep their declared
 /// length even past the end. Used for truncated input, where
-/// [`read_tlvs`] fails. Returns the bit offset after the last row.
+/// `read_tlvs` fails. Returns the bit offset after the last row.
 pub fn dump_tlvs_lenient(buf: &[u8], start_bit: usize, out: &mut Vec<DumpEntry>) -> usize {
     let total = buf.len().saturating_mul(8);
     let mut pos = start_bit;

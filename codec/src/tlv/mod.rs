@@ -104,7 +104,8 @@ pub use model::{
     TlvHealth, TlvStatus, TlvValue,
 };
 use model::{is_sixbit_text, kv_reversible, tokenize_kv};
-pub use wire::{read_tlvs, tlvs_bits, write_tlvs};
+pub use wire::tlvs_bits;
+pub(crate) use wire::{read_tlvs, write_tlvs};
 
 /// Type 0x01 VERSION: firmware / hardware version key-value pairs (6-bit string).
 pub const VERSION: u8 = 0x01;

@@ -20,7 +20,7 @@ use crate::error::{DecodeError, EncodeError};
 /// `tlv[i].len` or `tlv[i].data` with the bit offset where that part starts.
 /// Never panics; memory is bounded by the input (each entry consumes at
 /// least 16 bits and holds at most 255 bytes).
-pub fn read_tlvs(r: &mut BitReader) -> Result<Vec<Tlv>, DecodeError> {
+pub(crate) fn read_tlvs(r: &mut BitReader) -> Result<Vec<Tlv>, DecodeError> {
     let total = r.len_bits();
     let mut out = Vec::new();
     loop {
@@ -74,7 +74,7 @@ pub fn read_tlvs(r: &mut BitReader) -> Result<Vec<Tlv>, DecodeError> {
 /// Every entry is checked first ([`Tlv::validate`], errors name `tlv[i]`),
 /// so nothing is written on error. An empty slice writes nothing (the caller
 /// must then leave the presence TLV bit clear).
-pub fn write_tlvs(w: &mut BitWriter, tlvs: &[Tlv]) -> Result<(), EncodeError> {
+pub(crate) fn write_tlvs(w: &mut BitWriter, tlvs: &[Tlv]) -> Result<(), EncodeError> {
     for (i, t) in tlvs.iter().enumerate() {
         // Name the entry only on error (no allocation on the hot path).
         if t.validate_at("tlv").is_err() {
@@ -99,7 +99,7 @@ pub fn write_tlvs(w: &mut BitWriter, tlvs: &[Tlv]) -> Result<(), EncodeError> {
     Ok(())
 }
 
-/// Bits that [`write_tlvs`] writes for `tlvs`.
+/// Bits that the TLV writer writes for `tlvs`.
 pub fn tlvs_bits(tlvs: &[Tlv]) -> usize {
     tlvs.iter().map(Tlv::bits).sum()
 }
