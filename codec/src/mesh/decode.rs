@@ -91,7 +91,7 @@ fn read_members(
 
 /// FORWARD payload: the [`FORWARD`] members, the pad nibble, then the inner
 /// packet (at least [`FORWARD_MIN_INNER`] bytes) to the end of the frame.
-pub(super) fn read_forward(r: &mut BitReader<'_>, bytes: &[u8]) -> Result<MeshBody, DecodeError> {
+fn read_forward(r: &mut BitReader<'_>, bytes: &[u8]) -> Result<MeshBody, DecodeError> {
     let [ttl, ..] = read_members(r, FORWARD, "")?;
     let _pad = rd(r, 4, "pad")?;
     let inner = bytes.get(FORWARD_HDR_LEN..).unwrap_or(&[]);
@@ -118,7 +118,7 @@ pub(super) fn read_forward(r: &mut BitReader<'_>, bytes: &[u8]) -> Result<MeshBo
 /// Bitstream (alternative, ceil((74 + 24N) / 8) bytes):
 /// bit 74 + 24i  entry i: cost(8) | rssi_q4(4) | station_id(12)
 /// ```
-pub(super) fn read_neighbour_report(
+fn read_neighbour_report(
     r: &mut BitReader<'_>,
     layout: NeighbourLayout,
 ) -> Result<MeshBody, DecodeError> {

@@ -82,7 +82,7 @@ fn json_int(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Wire {
+enum Wire {
     Raw,
     String,
 }
