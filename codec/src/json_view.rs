@@ -7,7 +7,7 @@
 //! allocation-free number formatting; PM, gas, air-quality, Image and TLV
 //! members go through the same writers as the packet path
 //! ([`json::write_value_json`](crate::json::write_value_json),
-//! [`tlv::write_tlvs_json`](crate::tlv::write_tlvs_json)), so each text rule
+//! [`tlv::write_tlvs_json`]), so each text rule
 //! lives in one place.
 //!
 //! ```
