@@ -1,6 +1,8 @@
 //! Criterion benchmarks of the hot paths: decode, decode -> JSON string and
 //! encode of the full 32-byte station frame and the 16-byte frame of
-//! specification §13.
+//! specification §13. Each group holds the packet path (`decode`,
+//! `decode_to_json_string`) next to the allocation-free path
+//! (`decode_into`, `decode_into_to_json_string`), so one run gives both.
 //!
 //! ```text
 //! cargo bench -p iotdata --bench decode
@@ -14,7 +16,8 @@ mod native {
     use std::hint::black_box;
 
     use criterion::{Criterion, Throughput};
-    use iotdata::{decode, encode, frame, json, DecodeOptions, VariantMap};
+    use iotdata::view::{decode_into, PacketBuf};
+    use iotdata::{decode, encode, frame, json, json_view, DecodeOptions, VariantMap};
 
     /// The full 32-byte weather-station frame (all twelve fields).
     const FRAME_32: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210";
@@ -35,10 +38,20 @@ mod native {
             g.bench_function("decode", |b| {
                 b.iter(|| decode(black_box(&bytes), &map, strict));
             });
+            let mut buf = PacketBuf::new();
+            g.bench_function("decode_into", |b| {
+                b.iter(|| decode_into(black_box(&bytes), &map, strict, &mut buf).is_ok());
+            });
             g.bench_function("decode_to_json_string", |b| {
                 b.iter(|| {
                     let p = decode(black_box(&bytes), &map, strict).expect("decodes");
                     json::to_json(&p, &map)
+                });
+            });
+            g.bench_function("decode_into_to_json_string", |b| {
+                b.iter(|| {
+                    decode_into(black_box(&bytes), &map, strict, &mut buf).expect("decodes");
+                    json_view::to_json(&buf, &bytes, &map)
                 });
             });
             g.bench_function("frame_decode_to_json", |b| {

@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use iotdata::mesh::{MeshBody, MeshPacket};
 use iotdata::receiver::{Receiver, ReceiverConfig};
-use iotdata::{decode, encode, frame, json, DecodeOptions, Encoder, FieldValue, VariantMap};
+use iotdata::view::{decode_into, PacketBuf};
+use iotdata::{
+    decode, encode, frame, json, json_view, DecodeOptions, Encoder, FieldValue, VariantMap,
+};
 
 /// The full 32-byte weather-station frame (all twelve fields).
 const FRAME_32: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210";
@@ -45,6 +48,63 @@ fn rate(budget: Duration, mut f: impl FnMut()) -> f64 {
         }
         batch = (batch * 2).min(1 << 20);
     }
+}
+
+/// Rounds in which [`compare`] alternates the old and the new path.
+const ROUNDS: u32 = 6;
+
+/// Calls `f` in doubling batches until `budget` has passed; returns (calls,
+/// seconds).
+fn run_for(budget: Duration, f: &mut dyn FnMut()) -> (f64, f64) {
+    let start = Instant::now();
+    let mut calls: u64 = 0;
+    let mut batch: u64 = 1_000;
+    loop {
+        for _ in 0..batch {
+            f();
+        }
+        calls += batch;
+        let elapsed = start.elapsed();
+        if elapsed >= budget {
+            return (calls as f64, elapsed.as_secs_f64());
+        }
+        batch = (batch * 2).min(1 << 18);
+    }
+}
+
+/// Runs `old` and `new` alternately, [`ROUNDS`] rounds of `budget / ROUNDS`
+/// each, so that both see the same machine load; returns (old calls/s, new
+/// calls/s, median of the per-round ratios new/old).
+fn compare(budget: Duration, old: &mut dyn FnMut(), new: &mut dyn FnMut()) -> (f64, f64, f64) {
+    for _ in 0..10_000 {
+        old();
+        new();
+    }
+    let slice = budget / ROUNDS;
+    let (mut oc, mut ot, mut nc, mut nt) = (0.0, 0.0, 0.0, 0.0);
+    let mut ratios = Vec::new();
+    for _ in 0..ROUNDS {
+        let (c, t) = run_for(slice, old);
+        let (c2, t2) = run_for(slice, new);
+        (oc, ot, nc, nt) = (oc + c, ot + t, nc + c2, nt + t2);
+        ratios.push((c2 / t2) / (c / t));
+    }
+    ratios.sort_by(f64::total_cmp);
+    let mid = ratios.len() / 2;
+    let median = (ratios.get(mid - 1).copied().unwrap_or(0.0)
+        + ratios.get(mid).copied().unwrap_or(0.0))
+        / 2.0;
+    (oc / ot, nc / nt, median)
+}
+
+/// Prints an old/new pair from [`compare`].
+fn show_pair(old: &str, new: &str, (o, n, median): (f64, f64, f64)) {
+    show(old, o);
+    show(new, n);
+    println!(
+        "  -> {new} / {old}: {:.2}x (median of {ROUNDS} alternating rounds: {median:.2}x)",
+        n / o
+    );
 }
 
 fn show(name: &str, per_sec: f64) {
@@ -81,6 +141,46 @@ fn main() {
         assert_eq!(encode(&packet, &map).expect("re-encodes"), bytes);
         let text = json::to_json(&packet, &map);
         assert_eq!(frame::decode_to_json(&bytes, &map, strict), text);
+
+        let mut buf = PacketBuf::new();
+        decode_into(&bytes, &map, strict, &mut buf).expect("frame decodes");
+        assert_eq!(json_view::to_json(&buf, &bytes, &map), text);
+
+        // Old path against new, alternating in one run.
+        let (old, new) = (format!("decode {label}"), format!("decode_into {label}"));
+        if new.contains(filter.as_str()) {
+            let mut buf2 = PacketBuf::new();
+            let r = compare(
+                budget * 2,
+                &mut || {
+                    black_box(decode(black_box(&bytes), &map, strict).ok());
+                },
+                &mut || {
+                    black_box(decode_into(black_box(&bytes), &map, strict, &mut buf2).ok());
+                    black_box(&buf2);
+                },
+            );
+            show_pair(&old, &new, r);
+        }
+        let (old, new) = (
+            format!("decode->json {label}"),
+            format!("decode_into->json {label}"),
+        );
+        if new.contains(filter.as_str()) {
+            let mut buf2 = PacketBuf::new();
+            let r = compare(
+                budget * 2,
+                &mut || {
+                    let p = decode(black_box(&bytes), &map, strict).expect("decodes");
+                    black_box(json::to_json(&p, &map));
+                },
+                &mut || {
+                    decode_into(black_box(&bytes), &map, strict, &mut buf2).expect("decodes");
+                    black_box(json_view::to_json(&buf2, &bytes, &map));
+                },
+            );
+            show_pair(&old, &new, r);
+        }
 
         let name = format!("decode {label}");
         show(

@@ -7,6 +7,8 @@
 //! - [`decode`] / [`encode`]: sensor packets with a [`VariantMap`]
 //! - [`json`]: canonical JSON, both ways
 //! - [`decode_with_dump`]: the bit-level dump
+//! - [`view::decode_into`], [`json_view`]: decoding without allocation, and
+//!   JSON straight from it
 //! - [`mesh`]: mesh control packets (variant 15)
 //! - [`tlv`], [`image`]: TLV entries and the image field
 //!
@@ -32,12 +34,14 @@ pub mod frame;
 pub mod hex;
 pub mod image;
 pub mod json;
+pub mod json_view;
 pub(crate) mod json_write;
 pub mod mesh;
 pub mod packet;
 pub mod receiver;
 pub mod tlv;
 pub mod variant;
+pub mod view;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
