@@ -338,7 +338,17 @@ fn decode_bridge_field(
     let mut m = Message::new(Format::Sideband, clip(hash.to_ascii_lowercase()));
     let num = text.parse::<f64>().ok().filter(|x| x.is_finite());
     apply_bridge_field(&mut m, sensor, field, text, num);
+    drop_partial_position(&mut m);
     Ok(m)
+}
+
+/// A bridge position needs both coordinates; until then there is none.
+fn drop_partial_position(m: &mut Message) {
+    if m.position
+        .is_some_and(|p| !(p.lat.is_finite() && p.lon.is_finite()))
+    {
+        m.position = None;
+    }
 }
 
 fn apply_bridge_field(m: &mut Message, sensor: &str, field: &str, text: &str, num: Option<f64>) {
@@ -450,11 +460,7 @@ impl Bridge {
             let num = text.parse::<f64>().ok().filter(|x| x.is_finite());
             apply_bridge_field(&mut m, sensor, field, text, num);
         }
-        if m.position
-            .is_some_and(|p| !(p.lat.is_finite() && p.lon.is_finite()))
-        {
-            m.position = None;
-        }
+        drop_partial_position(&mut m);
         m
     }
 }

@@ -767,7 +767,7 @@ fn batch_gives_one_message_per_packet() {
     assert_eq!(msgs[1].ot.as_ref().unwrap().mid, 2);
 
     assert_eq!(
-        owntelemetry::decode(TOPIC, &batch(3, &[a.clone()], 255), &KeyRing::default()),
+        owntelemetry::decode(TOPIC, &batch(3, std::slice::from_ref(&a), 255), &KeyRing::default()),
         Err(Error::BatchCount {
             stated: 3,
             actual: 1
