@@ -199,7 +199,13 @@ pub fn decode_sensor_map(hash: &str, map: &Value) -> Result<Message, Error> {
                 other => m.push_text("information", other.to_text()),
             },
             sid::CUSTOM => custom(&mut m, v),
-            other => m.push_text(&format!("sid_{other:#04x}"), v.to_text()),
+            other => {
+                let name = match u8::try_from(other) {
+                    Ok(b) => format!("sid_{b:#04x}"),
+                    Err(_) => format!("sid_{}", crate::value::int_text(other)),
+                };
+                m.push_text(&name, v.to_text());
+            }
         }
     }
     Ok(m)

@@ -71,7 +71,7 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) => out.push_str(&int_text(*i)),
             Value::Float(f) => out.push_str(&f.to_string()),
             Value::Bytes(b) => {
                 out.push_str("0x");
@@ -105,6 +105,18 @@ impl Value {
                 out.push('}');
             }
         }
+    }
+}
+
+/// An integer as text, without the (large) 128-bit formatting code.
+pub(crate) fn int_text(i: i128) -> String {
+    if let Ok(v) = i64::try_from(i) {
+        v.to_string()
+    } else if let Ok(v) = u64::try_from(i) {
+        v.to_string()
+    } else {
+        // CBOR negative integers below i64::MIN: -1 - n with n a u64.
+        format!("-1-{}", u64::try_from(-1 - i).unwrap_or(u64::MAX))
     }
 }
 
@@ -183,6 +195,11 @@ pub fn read_cbor_exact(bytes: &[u8]) -> Result<Value, Error> {
         return Err(Error::TrailingBytes(bytes.len() - used));
     }
     Ok(v)
+}
+
+/// Reads past one CBOR item (within the depth and item bounds).
+pub(crate) fn skip_cbor(d: &mut Decoder<'_>) -> Result<(), Error> {
+    cbor_item(d, 0, &mut Budget(0)).map(|_| ())
 }
 
 fn cbor_err(d: &Decoder<'_>) -> Error {

@@ -8,7 +8,7 @@
 pub mod profiles;
 
 use crate::model::{Direction, Format, Message, OtHeader, Position, Presence};
-use crate::value::{hex, read_cbor_exact, Value};
+use crate::value::{hex, int_text, read_cbor_exact, skip_cbor, Value};
 use crate::{Error, DEDUP_WINDOW_MS, MAX_BATCH, MAX_DEDUP_ENTRIES, MAX_OT_KEYS};
 use profiles::{Profile, Role};
 use std::collections::VecDeque;
@@ -419,7 +419,7 @@ fn decode_map(
         m.direction = Direction::Downlink;
         header.type_name = Some("server_ack");
         if let Some(ts) = get(&map, 3).and_then(Value::as_int) {
-            m.push_text("ack_timestamp", ts.to_string());
+            m.push_text("ack_timestamp", int_text(ts));
         }
         if let Some(st) = get(&map, 4).and_then(Value::as_int) {
             let name = match st {
@@ -471,7 +471,7 @@ fn decode_map(
         }
         let field = packet.and_then(|p| p.fields.iter().find(|f| i128::from(f.key) == key));
         let Some(field) = field else {
-            m.push_text(&key.to_string(), v.to_text());
+            m.push_text(&int_text(key), v.to_text());
             continue;
         };
         let num = v.as_f64();
@@ -631,18 +631,13 @@ fn value_span(raw: &[u8], key: i128) -> Option<(usize, usize)> {
     let mut d = minicbor::Decoder::new(raw);
     let n = d.map().ok()??;
     for _ in 0..n {
-        let k = match d.datatype().ok()? {
-            minicbor::data::Type::U8
-            | minicbor::data::Type::U16
-            | minicbor::data::Type::U32
-            | minicbor::data::Type::U64 => Some(i128::from(d.u64().ok()?)),
-            _ => {
-                d.skip().ok()?;
-                None
-            }
-        };
         let start = d.position();
-        d.skip().ok()?;
+        skip_cbor(&mut d).ok()?;
+        let k = crate::value::read_cbor(raw.get(start..d.position())?)
+            .ok()
+            .and_then(|(v, _)| v.as_int());
+        let start = d.position();
+        skip_cbor(&mut d).ok()?;
         if k == Some(key) {
             return Some((start, d.position()));
         }
