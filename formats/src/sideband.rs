@@ -255,7 +255,7 @@ fn custom(m: &mut Message, v: &Value) {
                     Value::Text(s) => s.clone(),
                     other => other.to_text(),
                 };
-                m.push_text(&format!("custom.{key}"), v.to_text());
+                m.push_text(&format!("custom.{key}"), v.display_text());
             }
         }
         Value::Array(items) => {
@@ -266,7 +266,7 @@ fn custom(m: &mut Message, v: &Value) {
                             Value::Text(s) => s.clone(),
                             other => other.to_text(),
                         };
-                        m.push_text(&format!("custom.{key}"), pair[1].to_text());
+                        m.push_text(&format!("custom.{key}"), pair[1].display_text());
                     }
                     other => m.push_text("custom", other.to_text()),
                 }

@@ -126,6 +126,7 @@ fn decode_d(m: &mut Message, d: &Value, levels: &[&str]) {
                 }
             }
             Value::Null => {}
+            Value::String(s) => m.push_text(&label, s.clone()),
             other => m.push_text(&label, clip(other.to_string())),
         }
     }

@@ -56,6 +56,14 @@ impl Value {
         }
     }
 
+    /// Text values as they are, other values as [`Value::to_text`].
+    pub fn display_text(&self) -> String {
+        match self {
+            Value::Text(s) => clip(s.clone()),
+            other => other.to_text(),
+        }
+    }
+
     /// A short, readable rendering (JSON-like, byte strings in hex), cut at
     /// [`MAX_TEXT_CHARS`] characters.
     pub fn to_text(&self) -> String {

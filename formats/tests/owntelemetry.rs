@@ -120,7 +120,7 @@ fn profile_0_birth_is_online() {
     assert_eq!(m.node.to_string(), format!("ot:{ID_HEX}"));
     assert_eq!(m.presence, Some(Presence::Online));
     assert_eq!(m.text("profiles"), Some("[0, 51]"));
-    assert_eq!(m.text("firmware"), Some("\"1.2.0\""));
+    assert_eq!(m.text("firmware"), Some("1.2.0"));
     assert_eq!(q(&m, "interval"), (30.0, "s"));
     let h = m.ot.as_ref().unwrap();
     assert_eq!(
@@ -767,7 +767,11 @@ fn batch_gives_one_message_per_packet() {
     assert_eq!(msgs[1].ot.as_ref().unwrap().mid, 2);
 
     assert_eq!(
-        owntelemetry::decode(TOPIC, &batch(3, std::slice::from_ref(&a), 255), &KeyRing::default()),
+        owntelemetry::decode(
+            TOPIC,
+            &batch(3, std::slice::from_ref(&a), 255),
+            &KeyRing::default()
+        ),
         Err(Error::BatchCount {
             stated: 3,
             actual: 1
@@ -889,4 +893,21 @@ fn key_ring_is_bounded() {
     );
     assert_eq!(k.len(), iotdata_formats::MAX_OT_KEYS);
     assert_eq!(k.insert_hex("zz", "00"), Err(Error::BadHex));
+}
+
+#[test]
+fn encrypted_frame_starting_with_a_brace_is_not_json() {
+    // Profile 123 is `{` on the wire.
+    let clear = uplink(123, 1, 1, &[(5, U(42))]);
+    let frame = encrypt(123, 1, &clear, &KEY, false);
+    assert_eq!(frame[0], b'{');
+    let mut keys = KeyRing::default();
+    keys.insert(ID, KEY);
+    let m = &owntelemetry::decode(TOPIC, &frame, &keys).unwrap()[0];
+    assert!(m.ot.as_ref().unwrap().encrypted);
+    assert_eq!(m.text("5"), Some("42"));
+    assert!(matches!(
+        owntelemetry::decode(TOPIC, &frame, &KeyRing::default()),
+        Err(Error::Json(_))
+    ));
 }

@@ -138,7 +138,7 @@ fn sensor_map_decodes_every_documented_sid() {
     assert_eq!(m.quantity("acceleration_y").unwrap().value, -0.25);
     assert_eq!(m.text("information"), Some("hello from the hill"));
     assert_eq!(m.text("proximity"), Some("true"));
-    assert_eq!(m.text("custom.object_type"), Some("\"marker\""));
+    assert_eq!(m.text("custom.object_type"), Some("marker"));
     // An unknown SID is shown raw.
     assert_eq!(m.text("sid_0x30"), Some("99"));
 }

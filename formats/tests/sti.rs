@@ -54,7 +54,7 @@ fn other_model_without_x_h_p() {
     assert_eq!(m.text("model"), None);
     assert_eq!(m.quantity("d[0]").unwrap().value, 1.5);
     assert_eq!(m.quantity("d[1]").unwrap().value, 2.0);
-    assert_eq!(m.text("d[2]"), Some("\"on\""));
+    assert_eq!(m.text("d[2]"), Some("on"));
     assert_eq!(
         (m.radio.as_ref(), m.battery, m.raw_hex.as_ref()),
         (None, None, None)

@@ -148,8 +148,14 @@ pub fn decode(topic: &str, payload: &[u8], keys: &KeyRing) -> Result<Vec<Message
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .ok_or(Error::Empty)?;
+    let keyed = frame_id(payload).is_some_and(|id| keys.get(&id).is_some());
     let mut messages = if *first == b'{' {
-        vec![decode_json(payload)?]
+        // An encrypted frame may start with `{` (profile 123) or whitespace.
+        match decode_json(payload) {
+            Ok(m) => vec![m],
+            Err(_) if keyed => decode_binary(payload, keys)?,
+            Err(e) => return Err(e),
+        }
     } else {
         decode_binary(payload, keys)?
     };
@@ -529,7 +535,7 @@ fn decode_map(
                 Some(x) => m.radio_mut().rssi_dbm = Some(x),
                 None => need_num(&mut m),
             },
-            Role::Text => m.push_text(field.name, v.to_text()),
+            Role::Text => m.push_text(field.name, v.display_text()),
             Role::Code(table) => {
                 let name = v
                     .as_int()
