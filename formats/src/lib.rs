@@ -102,7 +102,7 @@ pub fn detect(topic: &str, payload: &[u8]) -> Option<Format> {
                 _ => None,
             },
         },
-        Some(0x80..=0x8f) => match value::read_msgpack_exact(payload) {
+        Some(0x80..=0x9f | 0xdc..=0xdf) => match value::read_msgpack_exact(payload) {
             Ok(v) if sideband::looks_like_sensor_map(&v) => Some(Format::Sideband),
             _ => None,
         },

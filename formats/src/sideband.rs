@@ -79,12 +79,17 @@ pub fn decode(topic: &str, payload: &[u8]) -> Result<Vec<Message>, Error> {
         ["lxmf", "telemetry", hash, sensor, field] => {
             decode_bridge_field(hash, sensor, field, payload).map(|m| vec![m])
         }
-        ["lxmf", _, rest @ ..] => {
-            let value = read_msgpack_exact(payload)?;
-            match value {
+        // `lxmf/<anything>/<peer_hash>`; on other topics (a format fixed by
+        // the user, or found by the payload's shape) only a stream names its
+        // peers.
+        _ => {
+            let hash = match levels.as_slice() {
+                ["lxmf", _, hash, ..] => *hash,
+                _ => "",
+            };
+            match read_msgpack_exact(payload)? {
                 Value::Array(entries) => decode_stream(&entries),
                 map @ Value::Map(_) => {
-                    let hash = rest.first().copied().unwrap_or("");
                     if hash.is_empty() {
                         return Err(Error::MissingField("peer hash"));
                     }
@@ -99,7 +104,6 @@ pub fn decode(topic: &str, payload: &[u8]) -> Result<Vec<Message>, Error> {
                 }),
             }
         }
-        _ => Err(Error::BadTopic(clip(topic.to_string()))),
     }
 }
 

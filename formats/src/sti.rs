@@ -26,9 +26,14 @@ pub const METEOHELIX: [(&str, &str); 7] = [
 pub fn decode(topic: &str, payload: &[u8]) -> Result<Message, Error> {
     crate::check_sizes(topic, payload)?;
     let levels: Vec<&str> = topic.split('/').collect();
-    let action = match levels.as_slice() {
-        ["ws", action @ ("d" | "j" | "e"), project, _rest @ ..] if !project.is_empty() => *action,
-        _ => return Err(Error::BadTopic(clip(topic.to_string()))),
+    // `ws/<action>/<project>/<subtopic...>`; a topic outside `ws/` (a format
+    // fixed by the user, or found by the payload's shape) is read as data.
+    let (action, project) = match levels.as_slice() {
+        ["ws", action @ ("d" | "j" | "e"), project, ..] if !project.is_empty() => {
+            (*action, Some(*project))
+        }
+        ["ws", ..] => return Err(Error::BadTopic(clip(topic.to_string()))),
+        _ => ("d", None),
     };
     let v: Value = serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string()))?;
     let obj = v.as_object().ok_or(Error::BadField {
@@ -51,9 +56,11 @@ pub fn decode(topic: &str, payload: &[u8]) -> Result<Message, Error> {
         expected: "a UTC time stamp",
     })?;
     m.time_ms = Some(crate::parse_time(t)?.0);
-    m.push_text("project", levels[2]);
-    if levels.len() > 3 {
-        m.push_text("subtopic", levels[3..].join("/"));
+    if let Some(project) = project {
+        m.push_text("project", project);
+        if let Some(sub) = levels.get(3..).filter(|s| !s.is_empty()) {
+            m.push_text("subtopic", sub.join("/"));
+        }
     }
     if action != "d" {
         m.push_text("action", if action == "j" { "join" } else { "error" });

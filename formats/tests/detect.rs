@@ -91,3 +91,45 @@ fn errors_read_as_sentences() {
         "encrypted packet from endpoint a3f1c2b4d5e6f7a8: no key for it in settings"
     );
 }
+
+#[test]
+fn a_format_found_by_shape_decodes_on_any_topic() {
+    let keys = KeyRing::default();
+    let sti = decode(
+        "gateway/up",
+        br#"{"i":"0004a30b0021fbae","t":"2023-04-17T23:21:08","d":[1.5]}"#,
+        &keys,
+    )
+    .unwrap();
+    assert_eq!(sti[0].node.to_string(), "sti:0004A30B0021FBAE");
+    assert_eq!(sti[0].text("project"), None);
+
+    let ot = decode(
+        "gateway/up",
+        &[
+            0xa5, 0x00, 0x03, 0x01, 0x48, 1, 2, 3, 4, 5, 6, 7, 8, 0x02, 0x01, 0x03, 0xf4, 0x04,
+            0x02,
+        ],
+        &keys,
+    )
+    .unwrap();
+    assert_eq!(ot[0].node.to_string(), "ot:0102030405060708");
+    assert!(ot[0].warnings.iter().all(|w| !w.contains("topic names")));
+
+    // A stream names its peers; a bare sensor map needs the topic's hash.
+    let stream = [0x91, 0x93, 0xc4, 0x01, 0xab, 0x01, 0x81, 0x07, 0x05];
+    let sb = decode("gateway/up", &stream, &keys).unwrap();
+    assert_eq!(sb[0].node.to_string(), "lxmf:ab");
+    assert_eq!(sb[0].quantity("temperature").unwrap().value, 5.0);
+    let map = [0x81, 0x01, 0xce, 0x65, 0x53, 0xf1, 0x00];
+    assert_eq!(
+        decode("gateway/up", &map, &keys),
+        Err(Error::MissingField("peer hash"))
+    );
+    assert_eq!(
+        decode("lxmf/telemetry/CAFE", &map, &keys).unwrap()[0]
+            .node
+            .id,
+        "cafe"
+    );
+}

@@ -137,13 +137,15 @@ impl Dedup {
 /// `keys`). A batch gives one message per packet it holds.
 pub fn decode(topic: &str, payload: &[u8], keys: &KeyRing) -> Result<Vec<Message>, Error> {
     crate::check_sizes(topic, payload)?;
+    // `ot/<id>` and `ot/<id>/cmd`; any other topic (a format fixed by the
+    // user, or found by the payload's shape) is read as an uplink.
     let levels: Vec<&str> = topic.split('/').collect();
-    let downlink = match levels.as_slice() {
-        [_, _] => false,
-        [_, _, "cmd"] => true,
-        _ => return Err(Error::BadTopic(crate::value::clip(topic.to_string()))),
+    let (downlink, topic_id) = match levels.as_slice() {
+        ["ot", id] => (false, Some(*id)),
+        ["ot", id, "cmd"] => (true, Some(*id)),
+        ["ot", ..] => return Err(Error::BadTopic(crate::value::clip(topic.to_string()))),
+        _ => (false, None),
     };
-    let topic_id = levels.get(1).copied().unwrap_or("");
     let first = payload
         .iter()
         .find(|b| !b.is_ascii_whitespace())
@@ -163,11 +165,8 @@ pub fn decode(topic: &str, payload: &[u8], keys: &KeyRing) -> Result<Vec<Message
         if downlink {
             m.direction = Direction::Downlink;
         }
-        if !topic_id.eq_ignore_ascii_case(&m.node.id) {
-            m.warn(format!(
-                "topic names endpoint {topic_id}, packet {}",
-                m.node.id
-            ));
+        if let Some(tid) = topic_id.filter(|t| !t.eq_ignore_ascii_case(&m.node.id)) {
+            m.warn(format!("topic names endpoint {tid}, packet {}", m.node.id));
         }
     }
     Ok(messages)
