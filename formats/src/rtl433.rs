@@ -1,5 +1,7 @@
 //! rtl_433 JSON events on `rtl_433/<host>/events`, and the per-field topics
-//! `rtl_433/<host>/devices/[<type>/]<model>[/<channel>][/<id>]/<field>`.
+//! `rtl_433/<host>/devices/[<type>/]<model>[/<subtype>][/<channel>][/<id>]/<field>`
+//! (rtl_433's default device topic; with all four levels the subtype is
+//! left out of the identity, as for events).
 //!
 //! Identity is model + channel + id (`rtl433:Acurite-5n1/A/1234`);
 //! `<quantity>_<unit>` keys become quantities with units; `battery_ok`
@@ -119,6 +121,12 @@ fn decode_field(topic: &str, path: &[&str], payload: &[u8]) -> Result<Message, E
     let ident = match ident {
         [t, rest @ ..] if t.eq_ignore_ascii_case("TPMS") && !rest.is_empty() => rest,
         _ => ident,
+    };
+    // `<model>/<subtype>/<channel>/<id>`: the identity leaves the subtype
+    // out, as for events.
+    let ident: Vec<&str> = match ident {
+        [model, _subtype, channel, id] => vec![model, channel, id],
+        other => other.to_vec(),
     };
     let mut m = Message::new(Format::Rtl433, clip(ident.join("/")));
     let text = std::str::from_utf8(payload)

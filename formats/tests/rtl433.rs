@@ -84,6 +84,9 @@ fn per_field_device_topics() {
     )
     .unwrap();
     assert_eq!(m.time_ms, Some(1_705_314_600_000));
+    let m = rtl433::decode("rtl_433/pi4/devices/Acurite-5n1/49/A/1234/humidity", b"52").unwrap();
+    assert_eq!(m.node.to_string(), "rtl433:Acurite-5n1/A/1234");
+    assert_eq!(m.quantity("humidity").unwrap().unit, "%");
     let m = rtl433::decode(
         "rtl_433/pi4/devices/TPMS/Toyota/0a1b2c3d/pressure_kPa",
         b"230",
