@@ -251,6 +251,10 @@ impl Message {
             return;
         }
         let (key, value, unit) = normalise(key, value, unit);
+        if !value.is_finite() {
+            self.warn(format!("{key}: out of range after conversion to {unit}"));
+            return;
+        }
         self.quantities.push(Quantity { key, value, unit });
     }
 

@@ -2,7 +2,27 @@
 //! never panics, and stays within its bounds.
 #![cfg(not(target_arch = "wasm32"))]
 
-use iotdata_formats::{owntelemetry, rtl433, sideband, sti, value, KeyRing, MAX_QUANTITIES};
+use iotdata_formats::{
+    owntelemetry, rtl433, sideband, sti, value, Error, KeyRing, Message, MAX_QUANTITIES, MAX_TEXTS,
+    MAX_TEXT_CHARS, MAX_WARNINGS,
+};
+
+/// What every decoded message keeps to, whatever the input.
+fn bounded(r: Result<Vec<Message>, Error>) -> Result<(), TestCaseError> {
+    for m in r.unwrap_or_default() {
+        prop_assert!(m.quantities.len() <= MAX_QUANTITIES);
+        prop_assert!(m.texts.len() <= MAX_TEXTS);
+        prop_assert!(m.warnings.len() <= MAX_WARNINGS);
+        prop_assert!(m.quantities.iter().all(|q| q.value.is_finite()));
+        for t in &m.texts {
+            prop_assert!(t.value.chars().count() <= MAX_TEXT_CHARS);
+        }
+        if let Some(p) = m.position {
+            prop_assert!((-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon));
+        }
+    }
+    Ok(())
+}
 use proptest::prelude::*;
 
 fn keys() -> KeyRing {
@@ -66,12 +86,8 @@ proptest! {
 
     #[test]
     fn owntelemetry_never_panics(data in cbor_like()) {
-        if let Ok(msgs) = owntelemetry::decode("ot/0102030405060708", &data, &keys()) {
-            for m in msgs {
-                prop_assert!(m.quantities.len() <= MAX_QUANTITIES);
-            }
-        }
-        let _ = owntelemetry::decode("ot/0102030405060708/cmd", &data, &KeyRing::default());
+        bounded(owntelemetry::decode("ot/0102030405060708", &data, &keys()))?;
+        bounded(owntelemetry::decode("ot/0102030405060708/cmd", &data, &KeyRing::default()))?;
     }
 
     #[test]
@@ -82,18 +98,18 @@ proptest! {
 
     #[test]
     fn sideband_never_panics(data in proptest::collection::vec(any::<u8>(), 0..256)) {
-        let _ = sideband::decode("lxmf/telemetry/00112233", &data);
-        let _ = sideband::decode("lxmf/telemetry/0011/location/latitude", &data);
+        bounded(sideband::decode("lxmf/telemetry/00112233", &data))?;
+        bounded(sideband::decode("lxmf/telemetry/0011/location/latitude", &data))?;
         let mut b = sideband::Bridge::default();
-        let _ = b.ingest("lxmf/telemetry/0011/battery/charge_percent", &data);
+        bounded(b.ingest("lxmf/telemetry/0011/battery/charge_percent", &data).map(|m| vec![m]))?;
     }
 
     #[test]
     fn json_decoders_never_panic(json in json_like(), topic in "[a-z_/0-9]{0,30}") {
-        let _ = sti::decode("ws/d/p/meteohelix", json.as_bytes());
-        let _ = rtl433::decode("rtl_433/h/events", json.as_bytes());
-        let _ = owntelemetry::decode("ot/0102030405060708", json.as_bytes(), &keys());
-        let _ = iotdata_formats::decode(&topic, json.as_bytes(), &keys());
+        bounded(sti::decode("ws/d/p/meteohelix", json.as_bytes()).map(|m| vec![m]))?;
+        bounded(rtl433::decode("rtl_433/h/events", json.as_bytes()).map(|m| vec![m]))?;
+        bounded(owntelemetry::decode("ot/0102030405060708", json.as_bytes(), &keys()))?;
+        bounded(iotdata_formats::decode(&topic, json.as_bytes(), &keys()))?;
     }
 
     #[test]

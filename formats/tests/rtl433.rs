@@ -120,3 +120,12 @@ fn malformed_events_are_errors() {
     let m = rtl433::decode(TOPIC, br#"{"model":"X"}"#).unwrap();
     assert!(m.warnings.iter().any(|w| w.contains("no `time`")));
 }
+
+#[test]
+fn conversion_overflow_is_a_warning_not_infinity() {
+    let e = br#"{"time":"2024-01-15T10:30:00Z","model":"X","pressure_psi":1e308,"temperature_F":1e308}"#;
+    let m = rtl433::decode(TOPIC, e).unwrap();
+    assert!(m.quantity("pressure").is_none());
+    assert!(m.quantities.iter().all(|q| q.value.is_finite()));
+    assert!(m.warnings.iter().any(|w| w.contains("out of range")));
+}
