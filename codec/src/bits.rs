@@ -136,6 +136,7 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
+    #[cfg(test)]
     /// An empty writer.
     pub fn new() -> Self {
         Self::default()
@@ -149,6 +150,7 @@ impl BitWriter {
         }
     }
 
+    #[cfg(test)]
     /// Bits written so far.
     pub fn bits(&self) -> usize {
         self.pos
@@ -194,6 +196,7 @@ impl BitWriter {
         }
     }
 
+    #[cfg(test)]
     /// Overwrites `n` bits at bit offset `at` (which must already have been
     /// written) with the low `n` bits of `value`.
     pub fn patch(&mut self, at: usize, value: u32, n: u32) {
@@ -219,6 +222,7 @@ impl BitWriter {
         self.buf
     }
 
+    #[cfg(test)]
     /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf

@@ -542,7 +542,7 @@ fn read_channels(
 }
 
 /// Writes one field value.
-pub fn write_value(w: &mut BitWriter, v: &FieldValue) {
+pub(crate) fn write_value(w: &mut BitWriter, v: &FieldValue) {
     match v {
         FieldValue::Fixed { ty, raw } => {
             if let Layout::Fixed(comps) = ty.spec().layout {
