@@ -136,7 +136,7 @@ test('a station page shows TLV rows and a history chart', { timeout: 90000 }, st
             types = await attrs(page, '[data-testid="tlv-row"]', 'data-type');
             return types.length > 0;
         },
-        { timeout: 40000, message: `tlv-row elements on #/station/${TLV_STATION}` },
+        { timeout: 40000, message: `[data-testid="tlv-row"] elements on #/station/${TLV_STATION}` },
     );
     const bad = types.filter((ty) => !/^\d+$/.test(ty ?? ''));
     assert.deepEqual(bad, [], `tlv-row data-type must be the TLV type number: ${types.join(', ')}`);
