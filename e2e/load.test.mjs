@@ -704,6 +704,13 @@ for (const key of ['a', 'b', 'c'].filter((k) => SCENARIOS.includes(k))) {
     );
 }
 
+// A run with nothing chosen is a mistake, not a pass.
+if (SCENARIOS.length === 0 && SOAK_S <= 0) {
+    test('load: a scenario or the soak is chosen', () => {
+        assert.fail('IOTDATA_LOAD_SCENARIOS is empty and IOTDATA_SOAK is not set: nothing to measure');
+    });
+}
+
 // The soak is defined only when IOTDATA_SOAK asks for it (600: 10 minutes).
 if (SOAK_S > 0) test(
     `soak: (a) on the stations page for IOTDATA_SOAK seconds`,
