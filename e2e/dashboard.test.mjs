@@ -9,47 +9,36 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import {
-    Mosquitto,
-    ROOT,
-    Stack,
+    VECTOR_HEX,
     attrs,
     dashboardUrl,
     connStates,
     deploymentIds,
-    failureState,
+    e2eFile,
     goHash,
-    launchBrowser,
-    newPage,
     note,
     parseId,
     recordConnStates,
     screenshot,
-    serveDist,
     simTruth,
     startSim,
     waitConnState,
     waitFor,
-    withConsoleOnFailure,
 } from './harness.mjs';
 
 const RATE = 20;
 const SEED = 2;
-/** A frame of station 42 (tests/vectors) and a too-short one. */
-const VECTOR_HEX = '002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210';
+/** A frame too short to decode. */
 const SHORT_HEX = '0102';
 
-const stack = new Stack();
-const state = failureState();
-const pages = [];
-const step = withConsoleOnFailure(() => pages.map((p) => p.log), state);
+const e2e = e2eFile('dashboard');
+const { stack, step } = e2e;
 
 let broker;
 let server;
-let browser;
 let page;
 let sim;
 /** Ids of the deployment, and the sensors that send a position. */
@@ -64,15 +53,8 @@ before(async () => {
     positionIds = new Set(truth.sensors.filter((s) => s.positions_sent > 0).map((s) => s.id));
     note(`deployment: ${simIds.size} stations, ${positionIds.size} sensors send a position`);
 
-    broker = await Mosquitto.start(stack, `mosquitto-dashboard-${process.pid}`);
-    server = await serveDist({ stack });
-    browser = await launchBrowser({ stack });
+    ({ broker, server } = await e2e.start());
 }, { timeout: 900000 });
-
-after(async () => {
-    state.dumpIfUnfinished(() => pages.map((p) => p.log));
-    await stack.cleanup();
-});
 
 /** Station ids of the rows in the table. */
 async function stationRowIds(p) {
@@ -123,9 +105,7 @@ async function exactMarkers(p, timeout) {
 }
 
 test('the dashboard connects to the broker and reaches "subscribed"', { timeout: 90000 }, step(async () => {
-    const p = await newPage(browser, 'dashboard', { stack });
-    pages.push(p);
-    page = p.page;
+    ({ page } = await e2e.open('dashboard'));
     await recordConnStates(page);
     const url = dashboardUrl(server.url, broker);
     note(`open ${url}`);
@@ -286,8 +266,7 @@ test('broker stopped and restarted: reconnecting, back to subscribed, new packet
 // MQTT 5 (MQTT 3.1.1 is the default; 5 where the chosen library gives it):
 // the same broker, a second page asking for MQTT 5 in its link.
 test('?mqtt=5: an MQTT 5 session reaches "subscribed" and receives packets', { timeout: 90000 }, step(async () => {
-    const p = await newPage(browser, 'dashboard-mqtt5', { stack });
-    pages.push(p);
+    const p = await e2e.open('dashboard-mqtt5');
     await recordConnStates(p.page);
     const url = dashboardUrl(server.url, broker, 'mqtt=5');
     note(`open ${url}`);
@@ -323,8 +302,7 @@ for (const [label, query] of [
     ['bare URL, nothing configured', '/'],
 ]) {
     test(`demo feed (${label}, no broker) fills the station table and the map`, { timeout: 120000 }, step(async () => {
-        const p = await newPage(browser, `demo-${query === '/' ? 'bare' : 'query'}`, { stack });
-        pages.push(p);
+        const p = await e2e.open(`demo-${query === '/' ? 'bare' : 'query'}`);
         await p.page.goto(`${server.url}${query}`, { waitUntil: 'load' });
         const rows = await waitFor(
             async () => {

@@ -1,45 +1,36 @@
-// End-to-end: the dashboard's depth views with
-// iotdata-sim running: a station page with TLV rows and a history chart, the
-// thumbnail gallery (a canvas that is not blank), and the mesh view against
-// the simulator's ground truth after the relay failure.
+// End-to-end: the dashboard's depth views with iotdata-sim running: a
+// station page with TLV rows and a history chart, the thumbnail gallery (a
+// canvas that is not blank), and the mesh view against the simulator's
+// ground truth after the relay failure.
 //
-// Each view's test is skipped (with the reason) only while its documented
-// test hook is absent from web/src, so it turns itself on when the view lands:
-//   thumbnail   data-testid="thumbnail" (canvas or img) with data-station
+// The test hooks each view must carry (a missing one fails its test):
 //   tlv-row     data-testid="tlv-row" with data-type
+//   chart       data-testid="chart" (svg or canvas) with data-points
+//   thumbnail   data-testid="thumbnail" (canvas or img) with data-station
 //   mesh-node   data-testid="mesh-node" with data-node, data-role, data-orphan
 //   mesh-edge   data-testid="mesh-edge" with data-from, data-to, data-kind
-// Routes: the station page is #/station/<id>; the gallery and the mesh view
-// are reached through their nav link (href or text matching
-// gallery/thumbnails/images, mesh/topology), falling back to #/gallery and
-// #/mesh.
+// Routes: the station page is #/station/<id>; the gallery (#/gallery) and
+// the mesh view (#/mesh) are opened through their header nav links.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import {
-    Mosquitto,
-    Stack,
     attrs,
     dashboardUrl,
-    failureState,
+    e2eFile,
     goHash,
-    launchBrowser,
-    missingHooks,
-    newPage,
     note,
     parseId,
     readTruth,
     recordConnStates,
     screenshot,
-    serveDist,
     startSim,
     tempDir,
     waitConnState,
     waitFor,
-    withConsoleOnFailure,
 } from './harness.mjs';
 
 const RATE = 20;
@@ -55,25 +46,16 @@ const TLV_STATION = 0x241;
 /** The cameras CAM-1 (0x261, bilevel) and CAM-2 (0x262, grey16). */
 const CAMERAS = new Set([0x261, 0x262]);
 
-const stack = new Stack();
-const state = failureState();
-const pages = [];
-const step = withConsoleOnFailure(() => pages.map((p) => p.log), state);
+const e2e = e2eFile('depth');
+const { stack, step } = e2e;
 
-let broker;
-let server;
-let browser;
 let page;
 let sim;
 let truthFile;
 
 before(async () => {
-    broker = await Mosquitto.start(stack, `mosquitto-depth-${process.pid}`);
-    server = await serveDist({ stack });
-    browser = await launchBrowser({ stack });
-    const p = await newPage(browser, 'depth', { stack });
-    pages.push(p);
-    page = p.page;
+    const { broker, server } = await e2e.start();
+    ({ page } = await e2e.open('depth'));
     await recordConnStates(page);
     await page.goto(dashboardUrl(server.url, broker), { waitUntil: 'load' });
     await waitConnState(page, 'subscribed', 45000);
@@ -82,25 +64,12 @@ before(async () => {
     sim = await startSim({ broker: broker.mqttUrl, rate: RATE, seed: SEED, duration: DURATION_S, truth: truthFile, stack });
 }, { timeout: 900000 });
 
-after(async () => {
-    state.dumpIfUnfinished(() => pages.map((p) => p.log));
-    await stack.cleanup();
-});
-
-/**
- * Opens a view through its nav link (matched on href or text), else by hash.
- * Returns the hash it ended on.
- */
-async function openView(pattern, fallbackHash) {
-    const href = await page.evaluate((src) => {
-        const re = new RegExp(src, 'i');
-        const a = [...document.querySelectorAll('a[href^="#"]')].find(
-            (el) => el.closest('header, nav') && (re.test(el.getAttribute('href')) || re.test(el.textContent)),
-        );
-        return a ? a.getAttribute('href') : null;
-    }, pattern.source);
-    await goHash(page, href || fallbackHash);
-    return href || fallbackHash;
+/** Opens a view through its header nav link (`href` = `hash`); a missing link fails. */
+async function openView(hash) {
+    const link = page.locator(`header nav a[href="${hash}"]`);
+    assert.equal(await link.count(), 1, `one header nav link to ${hash}`);
+    await link.click();
+    await waitFor(() => page.evaluate((h) => location.hash === h, hash), { timeout: 10000, message: `location.hash ${hash}` });
 }
 
 /** In the page: whether a canvas or img shows more than one colour. */
@@ -135,13 +104,11 @@ function pixelsInPage(els) {
     return els.map((el) => ({ station: el.getAttribute('data-station'), ...analyse(el) }));
 }
 
-/** In the page: history charts on the station page (not Leaflet's panes). */
+/** In the page: drawn history charts (`data-testid="chart"`, an svg or canvas or one inside it). */
 function chartsInPage() {
-    const root = document.querySelector('main') || document.body;
-    const tagged = [...root.querySelectorAll('[data-testid="history-chart"], [data-testid="chart"]')];
-    const candidates = tagged.length
-        ? tagged.map((el) => (el.matches('svg, canvas') ? el : el.querySelector('svg, canvas'))).filter(Boolean)
-        : [...root.querySelectorAll('svg, canvas')].filter((el) => !el.closest('.leaflet-container'));
+    const candidates = [...document.querySelectorAll('[data-testid="chart"]')]
+        .map((el) => (el.matches('svg, canvas') ? el : el.querySelector('svg, canvas')))
+        .filter(Boolean);
     return candidates
         .filter((el) => {
             const r = el.getBoundingClientRect();
@@ -161,31 +128,22 @@ function chartsInPage() {
         }).length;
 }
 
-const stationSkip = missingHooks('station detail TLV panel', 'tlv-row');
-
-test('a station page shows TLV rows and a history chart', { timeout: 90000 }, step(async (t) => {
+test('a station page shows TLV rows and a history chart', { timeout: 90000 }, step(async () => {
     await goHash(page, `#/station/${TLV_STATION}`);
-    if (stationSkip) {
-        // The page exists already: still take its screenshot.
-        await waitFor(() => page.locator('main table').count(), { timeout: 30000, message: 'the station page' });
-        await screenshot(page, 'station');
-        t.skip(stationSkip);
-        return;
-    }
     let types = [];
     await waitFor(
         async () => {
             types = await attrs(page, '[data-testid="tlv-row"]', 'data-type');
             return types.length > 0;
         },
-        { timeout: 40000, message: `tlv-row elements on #/station/${TLV_STATION}` },
+        { timeout: 40000, message: `[data-testid="tlv-row"] elements on #/station/${TLV_STATION}` },
     );
     const bad = types.filter((ty) => !/^\d+$/.test(ty ?? ''));
     assert.deepEqual(bad, [], `tlv-row data-type must be the TLV type number: ${types.join(', ')}`);
     note(`station ${TLV_STATION}: tlv rows of types ${[...new Set(types)].join(', ')}`);
     const charts = await waitFor(() => page.evaluate(chartsInPage), {
         timeout: 40000,
-        message: 'a drawn history chart (svg path/polyline or non-blank canvas, outside the Leaflet map) on the station page',
+        message: 'a drawn [data-testid=chart] (svg path/polyline or non-blank canvas) on the station page',
     });
     note(`station ${TLV_STATION}: ${charts} chart(s)`);
     // For the screenshot, let the history grow a little (not asserted).
@@ -196,11 +154,8 @@ test('a station page shows TLV rows and a history chart', { timeout: 90000 }, st
     await screenshot(page, 'station');
 }));
 
-const gallerySkip = missingHooks('thumbnail gallery', 'thumbnail');
-
-test('the gallery shows a thumbnail canvas that is not blank', { timeout: 90000, skip: gallerySkip }, step(async () => {
-    const hash = await openView(/gallery|thumbnail|images/, '#/gallery');
-    note(`gallery at ${hash}`);
+test('the gallery shows a thumbnail canvas that is not blank', { timeout: 90000 }, step(async () => {
+    await openView('#/gallery');
     let seen = [];
     await waitFor(
         async () => {
@@ -216,9 +171,7 @@ test('the gallery shows a thumbnail canvas that is not blank', { timeout: 90000,
     await screenshot(page, 'gallery');
 }));
 
-const meshSkip = missingHooks('mesh topology view', 'mesh-node', 'mesh-edge');
-
-test('the mesh view matches the simulator\'s topology after the relay failure', { timeout: 180000, skip: meshSkip }, step(async () => {
+test('the mesh view matches the simulator\'s topology after the relay failure', { timeout: 180000 }, step(async () => {
     // The truth is written when the run ends.
     await sim.finished((DURATION_S + 60) * 1000);
     const truth = await readTruth(truthFile);
@@ -233,8 +186,7 @@ test('the mesh view matches the simulator\'s topology after the relay failure', 
     assert.ok(failed.length > 0 && orphans.length > 0, 'the scenario failed a relay (truth)');
     note(`truth at ${truth.now_ms / 1000} s: parents ${parentEdges.join(' ')}; orphans ${orphans.join(', ')}; failed ${failed.join(', ')}`);
 
-    const hash = await openView(/mesh|topology/, '#/mesh');
-    note(`mesh view at ${hash}`);
+    await openView('#/mesh');
 
     const read = () =>
         page.evaluate(() => ({

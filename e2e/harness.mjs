@@ -18,18 +18,17 @@
 // Logs go to .tmp/e2e-logs/ (mosquitto, simulator, browser console per page).
 // Screenshots go to docs/screenshots/ (set IOTDATA_E2E_SCREENSHOTS=0 to skip).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
-
-import { shrinkPng } from './png.mjs';
 
 // --- paths and settings ------------------------------------------------------
 
@@ -37,9 +36,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = path.resolve(ROOT, process.env.IOTDATA_DIST || 'dist');
 export const LOG_DIR = path.join(ROOT, '.tmp', 'e2e-logs');
 export const SCREENSHOT_DIR = path.join(ROOT, 'docs', 'screenshots');
-export const WEB_SRC = path.join(ROOT, 'web');
 export const MOSQUITTO = process.env.IOTDATA_MOSQUITTO || '/usr/sbin/mosquitto';
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+/** Debian's pngquant: screenshots reduced to 256 colours. */
+export const PNGQUANT = process.env.IOTDATA_PNGQUANT || 'pngquant';
 const TARGET_DIR = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
 export const SIM_BIN = process.env.IOTDATA_SIM_BIN || path.join(TARGET_DIR, 'release', 'iotdata-sim');
 
@@ -52,6 +52,9 @@ export const CHROMIUM_ARGS = [
     '--disable-component-update',
     '--no-first-run',
 ];
+
+/** A frame of station 42 (tests/vectors/sensor.jsonl): a full weather packet. */
+export const VECTOR_HEX = '002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210';
 
 /** Viewport of every page (and so of the screenshots). */
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -214,7 +217,8 @@ export class Stack {
         this.fns.push(fn);
     }
 
-    async cleanup() {
+    /** Runs the registered teardown, last first (for a part of a file's run). */
+    async unwind() {
         while (this.fns.length) {
             const fn = this.fns.pop();
             try {
@@ -223,6 +227,11 @@ export class Stack {
                 console.error(`[e2e] cleanup: ${e.message}`);
             }
         }
+    }
+
+    /** `unwind()`, then kills every child process still running (a file's end). */
+    async cleanup() {
+        await this.unwind();
         killAllChildren();
     }
 }
@@ -733,7 +742,8 @@ export function parseId(s) {
 
 /**
  * Saves a 1280x800 PNG of the viewport as docs/screenshots/<name>.png,
- * reduced to 256 colours (e2e/png.mjs) to keep the repository small.
+ * reduced to 256 colours by pngquant (Debian package, `scripts/setup.sh
+ * browser`) to keep the repository small.
  */
 export async function screenshot(page, name) {
     if (process.env.IOTDATA_E2E_SCREENSHOTS === '0') return null;
@@ -742,14 +752,19 @@ export async function screenshot(page, name) {
     // Let a pending animation frame (coalesced UI updates) land first.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.screenshot({ path: file, type: 'png', animations: 'disabled', caret: 'hide' });
-    let how = '';
-    try {
-        const r = shrinkPng(file);
-        how = `, ${(r.before / 1024).toFixed(0)} KiB as Chromium wrote it; 256 colours${r.exact ? ', exact' : ''}`;
-    } catch (e) {
-        how = `, not shrunk: ${e.message}`;
+    const before = fs.statSync(file).size;
+    // No dithering: flat UI colours and text stay crisp, and the file small.
+    const r = spawnSync(PNGQUANT, ['--force', '--ext', '.png', '--strip', '--nofs', '--speed', '1', '256', '--', file], {
+        encoding: 'utf8',
+    });
+    if (r.error || r.status !== 0) {
+        const why = r.error ? r.error.message : `exit ${r.status}: ${r.stderr.trim()}`;
+        throw new Error(`${PNGQUANT} failed on ${file} (${why}); install it with \`scripts/setup.sh browser\` (Debian package pngquant)`);
     }
-    note(`screenshot ${path.relative(ROOT, file)} (${(fs.statSync(file).size / 1024).toFixed(0)} KiB${how})`);
+    note(
+        `screenshot ${path.relative(ROOT, file)} (${(fs.statSync(file).size / 1024).toFixed(0)} KiB, ` +
+            `${(before / 1024).toFixed(0)} KiB as Chromium wrote it; 256 colours)`,
+    );
     return file;
 }
 
@@ -792,47 +807,46 @@ export function failureState() {
     return state;
 }
 
-// --- what the web app has --------------------------------------------------------
+// --- a test file's set-up ------------------------------------------------------
 
-let webSource = null;
-
-/** All of web/src (and web/Cargo.toml) as one string, for hook detection. */
-export function webSourceText() {
-    if (webSource !== null) return webSource;
-    const parts = [];
-    const walk = (dir) => {
-        if (!fs.existsSync(dir)) return;
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (/\.(rs|toml)$/.test(e.name)) parts.push(fs.readFileSync(p, 'utf8'));
-        }
+/**
+ * What every end-to-end file sets up, in one call at its top level: a
+ * cleanup `stack`, the failure `state`, the console `logs` dumped when a
+ * test fails, `step` (wrap each test body in it: `withConsoleOnFailure`),
+ * and an `after` hook that dumps unfinished tests' consoles and cleans up.
+ * `start()` (in the file's `before`) starts a broker named after the file,
+ * the static server and the browser; `open(name, options)` opens a page
+ * (`newPage`) whose console is watched.
+ */
+export function e2eFile(name) {
+    const stack = new Stack();
+    const state = failureState();
+    const logs = [];
+    const file = {
+        stack,
+        state,
+        logs,
+        step: withConsoleOnFailure(() => logs, state),
+        broker: null,
+        server: null,
+        browser: null,
+        async start() {
+            file.broker = await Mosquitto.start(stack, `mosquitto-${name}-${process.pid}`);
+            file.server = await serveDist({ stack });
+            file.browser = await launchBrowser({ stack });
+            return file;
+        },
+        async open(pageName, options = {}) {
+            const p = await newPage(options.browser ?? file.browser, pageName, { stack, ...options });
+            logs.push(p.log);
+            return p;
+        },
     };
-    walk(path.join(WEB_SRC, 'src'));
-    const cargo = path.join(WEB_SRC, 'Cargo.toml');
-    if (fs.existsSync(cargo)) parts.push(fs.readFileSync(cargo, 'utf8'));
-    webSource = parts.join('\n');
-    return webSource;
-}
-
-/**
- * Whether the web source sets the test hook `id` as a data-testid: in a view
- * (`data-testid="<id>"`) or from code (`"data-testid", "<id>"`).
- */
-export function hasHook(id) {
-    const q = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`data-testid\\s*=\\s*"${q}"|"data-testid"\\s*,\\s*"${q}"`).test(webSourceText());
-}
-
-/**
- * `false` when every hook is in the web source; otherwise a message naming
- * the missing ones (for a test's `skip` option), so the test turns itself on
- * once the view lands. IOTDATA_E2E_NO_SKIP=1 runs every test regardless.
- */
-export function missingHooks(what, ...ids) {
-    if (process.env.IOTDATA_E2E_NO_SKIP === '1') return false;
-    const missing = ids.filter((id) => !hasHook(id));
-    return missing.length ? `${what} not built yet: web/src has no data-testid ${missing.map((m) => `"${m}"`).join(', ')}` : false;
+    after(async () => {
+        state.dumpIfUnfinished(() => logs);
+        await stack.cleanup();
+    });
+    return file;
 }
 
 // --- page errors fail the test ------------------------------------------------

@@ -12,50 +12,33 @@
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import {
-    Mosquitto,
-    Stack,
+    VECTOR_HEX,
     dashboardUrl,
     delay,
-    failureState,
+    e2eFile,
     goHash,
-    launchBrowser,
-    newPage,
     note,
-    serveDist,
     waitConnState,
     waitFor,
-    withConsoleOnFailure,
 } from './harness.mjs';
 
-/** A frame of station 42 (tests/vectors). */
-const VECTOR_HEX = '002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210';
 const LIMIT_TEXT = 'frame longer than 4096 bytes: first 4096 shown';
 const DOCS = 300;
 const TLVS = 170;
 const LONGTASK_MAX_MS = 200;
 
-const stack = new Stack();
-const state = failureState();
-const pages = [];
-const step = withConsoleOnFailure(() => pages.map((p) => p.log), state);
+const e2e = e2eFile('hostile-input');
+const { step } = e2e;
 
 let broker;
 let server;
-let browser;
 
 before(async () => {
-    broker = await Mosquitto.start(stack, `mosquitto-hostile-${process.pid}`);
-    server = await serveDist({ stack });
-    browser = await launchBrowser({ stack });
+    ({ broker, server } = await e2e.start());
 }, { timeout: 120000 });
-
-after(async () => {
-    state.dumpIfUnfinished(() => pages.map((p) => p.log));
-    await stack.cleanup();
-});
 
 /**
  * Before any script of the page: record the app start (trunk's
@@ -167,9 +150,8 @@ function gatewayJson(station, sequence, tlvs) {
 // --- 1. a 400 kB #hex= link ---------------------------------------------------------
 
 /** Loads `url` afresh and returns when `selector` first appeared (ms since navigation start). */
-async function loadUntil(browser_, name, url, selector) {
-    const { page, log } = await newPage(browser_, name, { stack });
-    pages.push({ log });
+async function loadUntil(name, url, selector) {
+    const { page, log } = await e2e.open(name);
     await instrument(page, selector);
     await page.goto(url);
     await waitFor(() => page.evaluate(() => window.__t.seen !== null), { timeout: 20000, message: selector });
@@ -180,11 +162,11 @@ async function loadUntil(browser_, name, url, selector) {
 test('a 400 kB #hex= link answers within 1 s, says the limit and keeps working', { timeout: 120000 }, step(async () => {
     const base = dashboardUrl(server.url, broker);
     // The same page on a normal frame link: what loading the app costs here.
-    const normal = await loadUntil(browser, 'hostile-hex-normal', `${base}#hex=${VECTOR_HEX}`, '[data-testid="inspector-json"]');
+    const normal = await loadUntil('hostile-hex-normal', `${base}#hex=${VECTOR_HEX}`, '[data-testid="inspector-json"]');
     await assertNoPageError(normal.page, normal.log);
     const hex = VECTOR_HEX + 'a5'.repeat(200_000 - VECTOR_HEX.length / 2);
     assert.equal(hex.length, 400_000);
-    const { page, log, seen } = await loadUntil(browser, 'hostile-hex-link', `${base}#hex=${hex}`, '[data-testid="inspector-limit"]');
+    const { page, log, seen } = await loadUntil('hostile-hex-link', `${base}#hex=${hex}`, '[data-testid="inspector-limit"]');
     const extra = seen - normal.seen;
     note(
         `400 kB #hex= link: limit message ${seen.toFixed(0)} ms after navigation start; ` +
@@ -229,8 +211,7 @@ async function measure(page, cdp) {
 const mb = (n) => (n == null ? 'n/a' : `${(n / 1048576).toFixed(1)} MiB`);
 
 test('300 gateway-JSON documents of 50 kB: oversize rows, memory, DOM and tasks bounded', { timeout: 300000 }, step(async () => {
-    const { page, log } = await newPage(browser, 'hostile-gateway-json', { stack });
-    pages.push({ log });
+    const { page, log } = await e2e.open('hostile-gateway-json');
     await instrument(page, null);
     await page.goto(dashboardUrl(server.url, broker));
     await waitConnState(page, 'subscribed');

@@ -24,20 +24,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import {
     LOG_DIR,
-    Mosquitto,
     ROOT,
-    Stack,
     attrs,
     dashboardUrl,
+    e2eFile,
     exited,
-    failureState,
     goHash,
-    launchBrowser,
-    newPage,
     note,
     parseId,
     serveDist,
@@ -46,7 +42,6 @@ import {
     terminate,
     waitConnState,
     waitFor,
-    withConsoleOnFailure,
     withTimeout,
 } from './harness.mjs';
 
@@ -55,14 +50,12 @@ const SEED = 2;
 const STORAGE_KEY = 'iotdata.settings.v1';
 const BAD_TILES = 'https://host/{foo}/{z}/{x}/{y}.png';
 
-const stack = new Stack();
-const state = failureState();
-const pages = [];
-const step = withConsoleOnFailure(() => pages.map((p) => p.log), state);
+const e2e = e2eFile('hostile-links');
+const { stack, step } = e2e;
+const open = e2e.open;
 
 let broker;
 let server;
-let browser;
 /** Sensors of the simulated deployment that send a position. */
 let positionIds;
 
@@ -70,24 +63,11 @@ before(async () => {
     const truth = await simTruth({ seed: SEED, rate: RATE, duration: 90 });
     positionIds = new Set(truth.sensors.filter((s) => s.positions_sent > 0).map((s) => s.id));
     note(`${positionIds.size} sensors send a position`);
-    broker = await Mosquitto.start(stack, `mosquitto-hostile-links-${process.pid}`);
-    server = await serveDist({ stack });
-    browser = await launchBrowser({ stack });
+    ({ broker, server } = await e2e.start());
     // Subscribed or not, the simulator runs for the whole file: boot packets
     // (positions) repeat, so a page that subscribes later still gets them.
     await startSim({ broker: broker.mqttUrl, rate: RATE, seed: SEED, stack });
 }, { timeout: 900000 });
-
-after(async () => {
-    state.dumpIfUnfinished(() => pages.map((p) => p.log));
-    await stack.cleanup();
-});
-
-async function open(name, options = {}) {
-    const p = await newPage(browser, name, { stack, ...options });
-    pages.push(p);
-    return p;
-}
 
 function stored(page) {
     return page.evaluate((k) => localStorage.getItem(k), STORAGE_KEY);

@@ -21,48 +21,39 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import {
-    Mosquitto,
-    Stack,
+    VECTOR_HEX,
     attrs,
     connState,
     connStates,
     dashboardUrl,
-    failureState,
+    e2eFile,
     goHash,
-    launchBrowser,
-    newPage,
     note,
     recordConnStates,
-    serveDist,
     tempDir,
     waitConnState,
     waitFor,
-    withConsoleOnFailure,
 } from './harness.mjs';
 
 /** Over the dashboard's 1 MiB MQTT packet limit (mosquitto's default allows it). */
 const BIG_BYTES = 1_500_000;
 const RETAINED_TOPIC = 'iotdata/hostile/retained';
 const LIVE_TOPIC = 'iotdata/hostile/live';
-/** A frame of station 42 (tests/vectors), and the same frame from station 43. */
-const VECTOR_HEX = '002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210';
+/** The harness's frame of station 42, sent from station 43. */
 const VECTOR_43_HEX = `002b${VECTOR_HEX.slice(4)}`;
 /** What a normal packet may take to show once published. */
 const NORMAL_WITHIN_MS = 5000;
 /** How long mosquitto may take to push 1.5 MB through its WebSocket listener. */
 const BIG_WITHIN_MS = 150000;
 
-const stack = new Stack();
-const state = failureState();
-const pages = [];
-const step = withConsoleOnFailure(() => pages.map((p) => p.log), state);
+const e2e = e2eFile('hostile-mqtt');
+const { stack, step } = e2e;
 
 let broker;
 let server;
-let browser;
 let page;
 let bigFile;
 /** Page errors and console lines that mean the wasm died. */
@@ -82,9 +73,7 @@ function mosquittoPub(args) {
 }
 
 before(async () => {
-    broker = await Mosquitto.start(stack, `mosquitto-hostile-mqtt-${process.pid}`);
-    server = await serveDist({ stack });
-    browser = await launchBrowser({ stack });
+    ({ broker, server } = await e2e.start());
     const dir = await tempDir('hostile-mqtt', stack);
     bigFile = path.join(dir, 'big.bin');
     // Not an iotdata frame, not text: what matters is its size.
@@ -93,11 +82,6 @@ before(async () => {
     fs.writeFileSync(bigFile, big);
     stack.defer(() => mosquittoPub(['-r', '-n', '-t', RETAINED_TOPIC]).catch(() => {}));
 }, { timeout: 120000 });
-
-after(async () => {
-    state.dumpIfUnfinished(() => pages.map((p) => p.log));
-    await stack.cleanup();
-});
 
 /** `data-kind` of every packet row (#/log). */
 function rowKinds() {
@@ -128,9 +112,7 @@ async function normalPacketShows(topic, hex, station) {
 
 test('a retained 1.5 MB message on a subscribed topic: still subscribed, an oversize row, the feed goes on', { timeout: 240000 }, step(async () => {
     await mosquittoPub(['-r', '-t', RETAINED_TOPIC, '-f', bigFile]);
-    const p = await newPage(browser, 'hostile-mqtt', { stack });
-    pages.push(p);
-    page = p.page;
+    ({ page } = await e2e.open('hostile-mqtt'));
     page.on('pageerror', (e) => fatal.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
         if (/RuntimeError|panicked|unreachable/.test(m.text())) fatal.push(`console.${m.type()}: ${m.text()}`);

@@ -55,21 +55,18 @@ import { after, before, test } from 'node:test';
 
 import {
     LOG_DIR,
-    Mosquitto,
     SIM_BIN,
     Stack,
+    VECTOR_HEX,
     buildSim,
     dashboardUrl,
     delay,
+    e2eFile,
     exited,
-    failureState,
-    launchBrowser,
     newPage,
     note,
-    serveDist,
     terminate,
     waitConnState,
-    withConsoleOnFailure,
     withTimeout,
 } from './harness.mjs';
 
@@ -102,8 +99,6 @@ const ANSWER_MS = Number(env.IOTDATA_LOAD_ANSWER_MS || 30000);
 /** Where the figures go as JSON (besides the printed tables). */
 const RESULTS = path.join(LOG_DIR, 'load-results.json');
 
-/** A full weather packet of station 42 (tests/vectors), for the inspector. */
-const VECTOR_HEX = '002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210';
 /** Filter text that leaves exactly one station in every scenario. */
 const FILTER_TEXT = '4000';
 
@@ -550,35 +545,28 @@ function table(sc, res) {
 
 // --- the run --------------------------------------------------------------------------
 
-const stack = new Stack();
-const state = failureState();
-const logs = [];
-const step = withConsoleOnFailure(() => logs, state);
+const e2e = e2eFile('load');
+const { step } = e2e;
 const results = {};
 
 let broker;
 let server;
-let browser;
 
 before(async () => {
     if (!env.IOTDATA_LOAD_BIN) await buildSim();
-    broker = await Mosquitto.start(stack, `mosquitto-load-${process.pid}`);
-    server = await serveDist({ stack });
-    browser = await launchBrowser({ stack });
+    ({ broker, server } = await e2e.start());
     note(`load benchmark: scenarios ${SCENARIOS.join(',') || 'none'}, ${RATE} packets/s, ${VIEW_S} s per view, ` +
         `asserting ${ASSERT ? `(max task ${MAX_TASK_MS} ms)` : 'nothing (IOTDATA_LOAD_ASSERT=0)'}`);
 }, { timeout: 900000 });
 
-after(async () => {
-    state.dumpIfUnfinished(() => logs);
+after(() => {
     fs.writeFileSync(RESULTS, JSON.stringify({ rate: RATE, viewSeconds: VIEW_S, results }, null, 2) + '\n');
-    await stack.cleanup();
 });
 
 /** A page on the dashboard with the instruments, a CDP session and error capture. */
 async function openPage(name, local) {
-    const { page, log } = await newPage(browser, name, { stack: local });
-    logs.push(log);
+    const { page, log } = await newPage(e2e.browser, name, { stack: local });
+    e2e.logs.push(log);
     const errors = [];
     page.on('crash', () => errors.push('page crashed'));
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -592,26 +580,8 @@ async function openPage(name, local) {
     return { page, log, cdp, errors };
 }
 
-/** Per-scenario teardown (not a harness Stack: its cleanup ends every child, the broker too). */
-class Local {
-    constructor() {
-        this.fns = [];
-    }
-
-    defer(fn) {
-        this.fns.push(fn);
-    }
-
-    async cleanup() {
-        while (this.fns.length) {
-            const fn = this.fns.pop();
-            await withTimeout(Promise.resolve().then(fn), 20000, 'cleanup step').catch((e) => note(`cleanup: ${e.message}`));
-        }
-    }
-}
-
 async function runScenario(sc) {
-    const local = new Local();
+    const local = new Stack();
     const res = { views: [], errors: [], load: [os.loadavg()[0]] };
     results[sc.key] = res;
     const deadline = Date.now() + SCENARIO_S * 1000;
@@ -688,7 +658,7 @@ async function runScenario(sc) {
         res.publisher = pub.rate();
     } finally {
         res.load.push(os.loadavg()[0]);
-        await local.cleanup();
+        await local.unwind(); // the file's broker and browser stay
     }
     const text = table(sc, res);
     console.log(`\n${text}\n`);
@@ -721,11 +691,12 @@ function check(sc, res) {
     note(`NOT asserted (IOTDATA_LOAD_ASSERT=0): ${msg}`);
 }
 
-for (const key of ['a', 'b', 'c']) {
+// Only the scenarios chosen by IOTDATA_LOAD_SCENARIOS are defined.
+for (const key of ['a', 'b', 'c'].filter((k) => SCENARIOS.includes(k))) {
     const sc = SCENARIO[key];
     test(
         `load (${key}) ${sc.name}: ${sc.what}`,
-        { skip: !SCENARIOS.includes(key) && `not in IOTDATA_LOAD_SCENARIOS=${SCENARIOS.join(',')}`, timeout: 600000 },
+        { timeout: 600000 },
         step(async () => {
             const res = await runScenario(sc);
             check(sc, res);
@@ -733,11 +704,19 @@ for (const key of ['a', 'b', 'c']) {
     );
 }
 
-test(
+// A run with nothing chosen is a mistake, not a pass.
+if (SCENARIOS.length === 0 && SOAK_S <= 0) {
+    test('load: a scenario or the soak is chosen', () => {
+        assert.fail('IOTDATA_LOAD_SCENARIOS is empty and IOTDATA_SOAK is not set: nothing to measure');
+    });
+}
+
+// The soak is defined only when IOTDATA_SOAK asks for it (600: 10 minutes).
+if (SOAK_S > 0) test(
     `soak: (a) on the stations page for IOTDATA_SOAK seconds`,
-    { skip: SOAK_S <= 0 && 'set IOTDATA_SOAK=600 for the 10-minute soak', timeout: (SOAK_S + 300) * 1000 },
+    { timeout: (SOAK_S + 300) * 1000 },
     step(async () => {
-        const local = new Local();
+        const local = new Stack();
         const rows = [];
         const res = { errors: [] };
         results.soak = res;
@@ -764,7 +743,7 @@ test(
                 );
             }
         } finally {
-            await local.cleanup();
+            await local.unwind(); // the file's broker and browser stay
         }
         res.minutes = rows;
         const m2 = rows.find((r) => r.minute === 2);

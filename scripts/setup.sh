@@ -10,7 +10,8 @@
 #                 (wasm-bindgen, wasm-bindgen-test-runner)
 #   npm           `npm ci` from package.json/package-lock.json (leaflet, binaryen's
 #                 wasm-opt, playwright-core) when node_modules is missing or stale
-#   browser       Debian chromium + chromium-driver
+#   browser       Debian chromium + chromium-driver, and pngquant (the e2e
+#                 screenshots reduced to 256 colours)
 #   broker        Debian mosquitto + mosquitto-clients (system service left stopped:
 #                 tests start their own brokers on free ports)
 #   all           all of the above
@@ -37,43 +38,9 @@ fi
 
 # --- helpers -----------------------------------------------------------------
 
-# Wait while another `cargo install <crate>` runs (e.g. one started by hand in
-# the background), rather than racing it. Matches cargo processes only.
-wait_for_cargo_install() {
-    local crate="$1" waited=0 pid cmd busy
-    while :; do
-        busy=""
-        for pid in $(pgrep -x cargo 2>/dev/null || true); do
-            cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
-            case "$cmd" in
-                *" install "*"$crate"*) busy="$pid" ;;
-            esac
-        done
-        [ -z "$busy" ] && return 0
-        if [ "$waited" -eq 0 ]; then
-            log "another 'cargo install $crate' is running (pid $busy); waiting for it to finish"
-        fi
-        if [ "$waited" -ge 3600 ]; then
-            die "gave up waiting for 'cargo install $crate' (pid $busy) after ${waited}s"
-        fi
-        sleep 10
-        waited=$((waited + 10))
-        [ $((waited % 120)) -eq 0 ] && log "... still waiting for 'cargo install $crate' (${waited}s)"
-    done
-}
-
-# Wait while apt/dpkg is busy elsewhere.
-wait_for_apt() {
-    local waited=0
-    while pgrep -x apt-get >/dev/null 2>&1 || pgrep -x dpkg >/dev/null 2>&1 || pgrep -x apt >/dev/null 2>&1; do
-        [ "$waited" -eq 0 ] && log "apt/dpkg is busy in another process; waiting"
-        [ "$waited" -ge 1800 ] && die "apt/dpkg still busy after ${waited}s"
-        sleep 5
-        waited=$((waited + 5))
-    done
-}
-
-APT_UPDATED=0
+# `apt-get update` once per run (components run in subshells: a file marks it).
+APT_UPDATED="$(mktemp -u "${TMPDIR:-/tmp}/iotdata-setup-apt-updated.XXXXXX")"
+trap 'rm -f "$APT_UPDATED"' EXIT
 apt_install() {
     local missing=() p
     for p in "$@"; do
@@ -84,11 +51,11 @@ apt_install() {
         return 0
     fi
     command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install ${missing[*]} by hand"
-    wait_for_apt
-    if [ "$APT_UPDATED" -eq 0 ]; then
+    # While another apt-get or dpkg holds the lock, apt waits for it (up to 15 min).
+    if [ ! -e "$APT_UPDATED" ]; then
         log "apt-get update"
         "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 update -q
-        APT_UPDATED=1
+        : >"$APT_UPDATED"
     fi
     log "apt-get install ${missing[*]}"
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 \
@@ -130,7 +97,6 @@ setup_rust() {
 }
 
 setup_trunk() {
-    wait_for_cargo_install trunk
     local have=""
     command -v trunk >/dev/null 2>&1 && have="$(trunk --version 2>/dev/null | awk '{print $2}')"
     if [ "$have" = "$TRUNK_VERSION" ]; then
@@ -150,7 +116,6 @@ setup_wasm_bindgen() {
         log "wasm-bindgen: not in Cargo.lock yet; skipping wasm-bindgen-cli"
         return 0
     fi
-    wait_for_cargo_install wasm-bindgen-cli
     command -v wasm-bindgen >/dev/null 2>&1 && have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')"
     command -v wasm-bindgen-test-runner >/dev/null 2>&1 && runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')"
     if [ "$have" = "$want" ] && [ "$runner" = "$want" ]; then
@@ -188,10 +153,11 @@ setup_npm() {
 }
 
 setup_browser() {
-    apt_install chromium chromium-driver
+    apt_install chromium chromium-driver pngquant
     [ -x "$CHROMIUM_BIN" ] || die "$CHROMIUM_BIN missing after install"
     [ -x "$CHROMEDRIVER" ] || die "$CHROMEDRIVER missing after install"
-    log "browser: $("$CHROMIUM_BIN" --version 2>/dev/null | head -n1); $("$CHROMEDRIVER" --version 2>/dev/null | head -n1 | cut -d' ' -f1-2)"
+    command -v pngquant >/dev/null 2>&1 || die "pngquant missing after install"
+    log "browser: $("$CHROMIUM_BIN" --version 2>/dev/null | head -n1); $("$CHROMEDRIVER" --version 2>/dev/null | head -n1 | cut -d' ' -f1-2); pngquant $(pngquant --version 2>/dev/null)"
 }
 
 setup_broker() {
@@ -244,40 +210,8 @@ run_component() {
     log "$c: ok ($((SECONDS - start))s)"
 }
 
-# With several components, the slow independent ones run in the background
-# (apt is network-bound, the two cargo installs can share the cores), their
-# output kept in .tmp/setup-logs/ and printed once they finish.
-# IOTDATA_SETUP_SERIAL=1 runs everything in order in the foreground.
-bg_groups=()
-if [ "${#uniq[@]}" -gt 1 ] && [ "${IOTDATA_SETUP_SERIAL:-0}" != 1 ]; then
-    apt_group=() fg=()
-    for c in "${uniq[@]}"; do
-        case "$c" in
-            browser | broker) apt_group+=("$c") ;;
-            wasm-bindgen) bg_groups+=("$c") ;;
-            *) fg+=("$c") ;;
-        esac
-    done
-    [ "${#apt_group[@]}" -gt 0 ] && bg_groups=("${apt_group[*]}" "${bg_groups[@]}")
-else
-    fg=("${uniq[@]}")
-fi
-
-bg_pids=() bg_logs=()
-if [ "${#bg_groups[@]}" -gt 0 ]; then
-    mkdir -p "$ROOT/.tmp/setup-logs"
-    for g in "${bg_groups[@]}"; do
-        glog="$ROOT/.tmp/setup-logs/${g// /+}.log"
-        log "started in the background: $g (log: ${glog#"$ROOT"/})"
-        (
-            for c in $g; do run_component "$c"; done
-        ) </dev/null >"$glog" 2>&1 &
-        bg_pids+=("$!") bg_logs+=("$glog")
-    done
-fi
-
 status=0
-for c in "${fg[@]}"; do
+for c in "${uniq[@]}"; do
     # Not `if ! (...)`: that would switch off errexit inside the component.
     set +e
     (set -e; run_component "$c")
@@ -287,18 +221,6 @@ for c in "${fg[@]}"; do
         status=1
         log "$c: FAILED"
     fi
-done
-
-for k in "${!bg_pids[@]}"; do
-    if ! wait "${bg_pids[$k]}"; then
-        status=1
-        bg_failed=1
-    else
-        bg_failed=0
-    fi
-    log "--- output of background ${bg_groups[$k]}:"
-    cat "${bg_logs[$k]}"
-    [ "$bg_failed" -eq 1 ] && log "${bg_groups[$k]}: FAILED"
 done
 
 if [ "$status" -ne 0 ]; then

@@ -16,22 +16,20 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 
 # --- the steps -----------------------------------------------------------------
-# name | guard | command
-# The guard is `-` (always run) or a path: the step is SKIPPED while that path
-# does not exist. Once the part it guards has landed, replace the path by `-`.
+# name | command
 STEPS=(
-    "setup           | - | bash scripts/setup.sh all"
-    "fmt             | - | cargo fmt --all -- --check"
-    "clippy          | - | cargo clippy --workspace --all-targets -- -D warnings"
-    "test-native     | - | cargo test --workspace"
-    "fuzz            | - | cargo run --profile fuzz -p iotdata-fuzz-smoke -- --seconds 60"
-    "wasm-build      | - | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib && cargo build --release --target wasm32-unknown-unknown -p iotdata-sim --lib"
-    "wasm-test-codec | - | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
-    "wasm-test-web   | - | cargo test -p iotdata-web --target wasm32-unknown-unknown"
-    "bench-web       | - | cargo test -p iotdata-web --target wasm32-unknown-unknown --profile web-release --test bench -- --nocapture"
-    "trunk-build     | - | trunk build --release"
-    "e2e             | - | node --test --test-concurrency=1 \$(ls e2e/*.test.mjs | grep -v '/load\\.test\\.mjs\$')"
-    "load            | - | node --test e2e/load.test.mjs"
+    "setup           | bash scripts/setup.sh all"
+    "fmt             | cargo fmt --all -- --check"
+    "clippy          | cargo clippy --workspace --all-targets -- -D warnings"
+    "test-native     | cargo test --workspace"
+    "fuzz            | cargo run --profile fuzz -p iotdata-fuzz-smoke -- --seconds 60"
+    "wasm-build      | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib && cargo build --release --target wasm32-unknown-unknown -p iotdata-sim --lib"
+    "wasm-test-codec | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
+    "wasm-test-web   | cargo test -p iotdata-web --target wasm32-unknown-unknown"
+    "bench-web       | cargo test -p iotdata-web --target wasm32-unknown-unknown --profile web-release --test bench -- --nocapture"
+    "trunk-build     | trunk build --release"
+    "e2e             | node --test --test-concurrency=1 \$(ls e2e/*.test.mjs | grep -v '/load\\.test\\.mjs\$')"
+    "load            | node --test e2e/load.test.mjs"
 )
 # -------------------------------------------------------------------------------
 
@@ -58,26 +56,18 @@ if [ "$#" -gt 0 ]; then
 fi
 
 names=() results=() times=()
-passed=0 failed=0 skipped=0
+passed=0 failed=0
 total_start=$(now_ms)
 n=${#STEPS[@]}
 i=0
 for s in "${STEPS[@]}"; do
     i=$((i + 1))
-    IFS='|' read -r name guard cmd <<<"$s"
-    name="$(trim "$name")" guard="$(trim "$guard")" cmd="$(trim "$cmd")"
+    name="$(trim "${s%%|*}")" cmd="$(trim "${s#*|}")"
     if [ "$#" -gt 0 ] && [ -z "${wanted[$name]:-}" ]; then
         continue
     fi
     names+=("$name")
     log="$LOG_DIR/$name.log"
-    if [ "$guard" != "-" ] && [ ! -e "$guard" ]; then
-        echo "=== [$i/$n] $name: SKIPPED ($guard does not exist yet)"
-        printf 'skipped: %s does not exist\n' "$guard" >"$log"
-        results+=("SKIP") times+=("-")
-        skipped=$((skipped + 1))
-        continue
-    fi
     echo "=== [$i/$n] $name: $cmd"
     start=$(now_ms)
     if [ "$QUIET" = 1 ]; then
@@ -112,6 +102,5 @@ for k in "${!names[@]}"; do
     printf '%-16s %-6s %9s  %s\n' "${names[$k]}" "${results[$k]}" "${times[$k]}" ".tmp/test-logs/${names[$k]}.log"
 done
 printf '%-16s %-6s %9s\n' total "" "$(fmt_ms "$total")"
-[ "$skipped" -gt 0 ] && echo "($skipped step(s) skipped by their guard: not counted)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

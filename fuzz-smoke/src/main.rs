@@ -4,6 +4,7 @@
 //! cargo run --profile fuzz -p iotdata-fuzz-smoke -- [--seconds 60] [--seed N]
 //!     [--target NAME]... [--iterations N] [--max-ms 10] [--max-bytes 1000000]
 //! cargo run --profile fuzz -p iotdata-fuzz-smoke -- --replay NAME HEX|FILE
+//! cargo run --profile fuzz -p iotdata-fuzz-smoke -- --write-corpus codec/fuzz/corpus
 //! ```
 //!
 //! Each target turns inputs from a seeded generator (mutated conformance
@@ -14,7 +15,9 @@
 //! more than `--max-bytes` bytes. A failure prints the target and the input
 //! in hex (and writes it to `.tmp/fuzz-smoke/`); the exit status is 1.
 //! Every target reports executions per second, its slowest input and its
-//! largest allocation.
+//! largest allocation. `--write-corpus DIR` writes the conformance vectors'
+//! frames and JSON documents as seed corpora for the cargo-fuzz targets
+//! (`DIR/decode`, `DIR/encode_json`) and exits.
 
 mod alloc;
 mod codec_targets;
@@ -116,12 +119,14 @@ struct Options {
     max_ms: f64,
     max_bytes: usize,
     replay: Option<(String, String)>,
+    write_corpus: Option<String>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: fuzz-smoke [--seconds S] [--seed N] [--target NAME]... [--iterations N] \
-         [--max-ms MS] [--max-bytes B]\n       fuzz-smoke --replay NAME HEX|FILE\ntargets:"
+         [--max-ms MS] [--max-bytes B]\n       fuzz-smoke --replay NAME HEX|FILE\n       \
+         fuzz-smoke --write-corpus DIR\ntargets:"
     );
     for t in &TARGETS {
         eprintln!("  {:<12} {}", t.name, t.what);
@@ -145,6 +150,7 @@ fn parse_args() -> Options {
         max_ms: DEFAULT_MAX_MS,
         max_bytes: DEFAULT_MAX_BYTES,
         replay: None,
+        write_corpus: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -164,6 +170,7 @@ fn parse_args() -> Options {
                 let name = value();
                 o.replay = Some((name, value()));
             }
+            "--write-corpus" => o.write_corpus = Some(value()),
             _ => usage(),
         }
     }
@@ -355,6 +362,22 @@ fn replay(name: &str, input: &str, corpus: &Corpus, o: &Options) -> bool {
     }
 }
 
+/// Writes the vectors' frames and JSON documents as seed corpora of the
+/// cargo-fuzz targets `decode` and `encode_json` (one file per seed).
+fn write_corpus(dir: &str, corpus: &Corpus) -> std::io::Result<()> {
+    let json: Vec<&[u8]> = corpus.json.iter().map(|t| t.as_bytes()).collect();
+    let frames: Vec<&[u8]> = corpus.frames.iter().map(Vec::as_slice).collect();
+    for (sub, items) in [("decode", frames), ("encode_json", json)] {
+        let d = std::path::Path::new(dir).join(sub);
+        std::fs::create_dir_all(&d)?;
+        for (i, item) in items.iter().enumerate() {
+            std::fs::write(d.join(format!("vector_{i:04}")), item)?;
+        }
+        println!("{}: {} seeds", d.display(), items.len());
+    }
+    Ok(())
+}
+
 fn main() {
     let o = parse_args();
     std::panic::set_hook(Box::new(|info| {
@@ -367,6 +390,13 @@ fn main() {
         }
     }));
     let corpus = Corpus::load();
+    if let Some(dir) = &o.write_corpus {
+        if let Err(e) = write_corpus(dir, &corpus) {
+            eprintln!("fuzz-smoke: writing the corpus to {dir}: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Some((name, input)) = &o.replay {
         std::process::exit(if replay(name, input, &corpus, &o) {
             0

@@ -88,16 +88,12 @@ async fn inspector_decodes_a_vector_and_keeps_bad_text() {
 
 #[wasm_bindgen_test]
 async fn pipeline_fills_log_and_table() {
-    let root = container();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
+    let (root, ctx, _handle) = mount(|| {
         view! {
             <StationsTable />
             <PacketLog />
         }
     });
-    let ctx = ctx.get_value().unwrap();
     let frame = iotdata::hex::decode(FRAME_HEX).unwrap();
     ctx.ingest("iotdata/raw", &frame);
     ctx.ingest("iotdata/hex", FRAME_HEX.as_bytes());
@@ -165,16 +161,12 @@ async fn pipeline_fills_log_and_table() {
 
 #[wasm_bindgen_test]
 async fn demo_feed_fills_the_table_through_the_pipeline() {
-    let root = container();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
+    let (root, ctx, _handle) = mount(|| {
         view! {
             <StationsTable />
             <PacketLog limit=200 />
         }
     });
-    let ctx = ctx.get_value().unwrap();
     // The user's map before the demo (given back when it stops).
     assert!(ctx.maps.select(iotdata_web::maps::DEFAULT_KEY));
     ctx.start_demo();
@@ -251,13 +243,7 @@ fn row_ids(root: &web_sys::Element) -> Vec<u16> {
 async fn stations_table_windows_4095_rows() {
     use iotdata_web::views::stations::STATION_ROWS;
     use iotdata_web::views::virtual_list::ROW_HEIGHT_PX;
-    let root = container();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
-        view! { <StationsTable /> }
-    });
-    let ctx = ctx.get_value().unwrap();
+    let (root, ctx, _handle) = mount(|| view! { <StationsTable /> });
     for id in 0..4095u16 {
         ctx.ingest("iotdata/raw", &station_frame(id, 1));
     }

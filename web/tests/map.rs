@@ -12,7 +12,6 @@ use common::*;
 
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::app::Ctx;
-use iotdata_web::settings::Settings;
 use iotdata_web::store::Freshness;
 use iotdata_web::views::map::StationMap;
 use iotdata_web::views::map_markers::{apply_changes, marker_changes, MarkerChange, MarkerState};
@@ -22,34 +21,6 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Loads Leaflet's script and stylesheet into the test page (once).
-pub fn load_leaflet() {
-    let w: JsValue = window().into();
-    if js_sys::Reflect::has(&w, &"L".into()).unwrap_or(false) {
-        return;
-    }
-    let doc = document();
-    let head = doc.head().unwrap();
-    let css = doc.create_element("style").unwrap();
-    css.set_text_content(Some(include_str!(
-        "../../node_modules/leaflet/dist/leaflet.css"
-    )));
-    head.append_child(&css).unwrap();
-    // The app's stylesheet gives the map its height.
-    let app_css = doc.create_element("style").unwrap();
-    app_css.set_text_content(Some(".leaflet-host { width: 800px; height: 500px; }"));
-    head.append_child(&app_css).unwrap();
-    let js = doc.create_element("script").unwrap();
-    js.set_text_content(Some(include_str!(
-        "../../node_modules/leaflet/dist/leaflet.js"
-    )));
-    head.append_child(&js).unwrap();
-    assert!(
-        js_sys::Reflect::has(&w, &"L".into()).unwrap(),
-        "Leaflet loaded"
-    );
-}
 
 /// A sensor frame with battery, and a position when `at` is given.
 fn frame(station: u16, seq: u16, at: Option<(f64, f64)>) -> Vec<u8> {
@@ -73,16 +44,8 @@ fn place(id: u16) -> (f64, f64) {
 
 /// Mounts the map in a sized container; the context to feed it.
 fn mount_map() -> (web_sys::HtmlElement, Ctx, impl Sized) {
-    load_leaflet();
-    let root = container();
-    root.set_attribute("style", "width: 800px; height: 600px")
-        .unwrap();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let handle = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
-        view! { <StationMap class="map" /> }
-    });
-    (root, ctx.get_value().unwrap(), handle)
+    load_leaflet(800, 500);
+    mount_sized(800, 600, || view! { <StationMap class="map" /> })
 }
 
 fn marker_items(root: &web_sys::Element) -> Vec<web_sys::Element> {

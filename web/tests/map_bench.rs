@@ -16,8 +16,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use iotdata::{Encoder, FieldValue, VariantMap};
-use iotdata_web::app::Ctx;
-use iotdata_web::settings::Settings;
 use iotdata_web::views::map::StationMap;
 use iotdata_web::views::station::StationPage;
 use leptos::prelude::*;
@@ -33,28 +31,6 @@ macro_rules! out {
 const STATIONS: u16 = 4095;
 const RATE: f64 = 2000.0;
 const SECONDS: f64 = 6.0;
-
-fn load_leaflet() {
-    let w: JsValue = window().into();
-    if js_sys::Reflect::has(&w, &"L".into()).unwrap_or(false) {
-        return;
-    }
-    let doc = document();
-    let head = doc.head().unwrap();
-    let css = doc.create_element("style").unwrap();
-    css.set_text_content(Some(include_str!(
-        "../../node_modules/leaflet/dist/leaflet.css"
-    )));
-    head.append_child(&css).unwrap();
-    let app_css = doc.create_element("style").unwrap();
-    app_css.set_text_content(Some(".leaflet-host { width: 900px; height: 600px; }"));
-    head.append_child(&app_css).unwrap();
-    let js = doc.create_element("script").unwrap();
-    js.set_text_content(Some(include_str!(
-        "../../node_modules/leaflet/dist/leaflet.js"
-    )));
-    head.append_child(&js).unwrap();
-}
 
 fn place(id: u16) -> (f64, f64) {
     (
@@ -134,21 +110,13 @@ enum Mounted {
 }
 
 async fn run(what: Mounted) {
-    load_leaflet();
+    load_leaflet(900, 600);
     let with_map = what == Mounted::Map;
-    let root = container();
-    root.set_attribute("style", "width: 900px; height: 600px")
-        .unwrap();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let _h = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
-        match what {
-            Mounted::Nothing => None,
-            Mounted::Map => Some(view! { <StationMap class="map" /> }.into_any()),
-            Mounted::Station => Some(view! { <StationPage id=7 /> }.into_any()),
-        }
+    let (root, ctx, _h) = mount_sized(900, 600, move || match what {
+        Mounted::Nothing => None,
+        Mounted::Map => Some(view! { <StationMap class="map" /> }.into_any()),
+        Mounted::Station => Some(view! { <StationPage id=7 /> }.into_any()),
     });
-    let ctx = ctx.get_value().unwrap();
     let label = match what {
         Mounted::Nothing => "no view",
         Mounted::Map => "map",

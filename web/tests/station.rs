@@ -12,12 +12,10 @@ use common::*;
 use iotdata::receiver::{Receiver, ReceiverConfig};
 use iotdata::tlv::{self, Tlv, TlvHealth, TlvStatus};
 use iotdata::{Encoder, FieldValue, VariantMap};
-use iotdata_web::app::Ctx;
 use iotdata_web::export::{
     csv_cell, csv_number, csv_text, file_name, history_csv, iso_utc, log_records, ndjson_line,
     numeric_fields, packets_csv, packets_ndjson, station_records, station_series, PacketRecord,
 };
-use iotdata_web::settings::Settings;
 use iotdata_web::store::Store;
 use iotdata_web::views::chart::{
     build_chart, civil_from_days, format_tick, median_spacing, nice_step, path_d, time_label,
@@ -425,15 +423,9 @@ async fn tlv_rows_carry_their_type() {
 
 #[wasm_bindgen_test]
 async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
-    let root = container();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
-        view! { <StationPage id=513 /> }
-    });
+    let (root, ctx, _handle) = mount(|| view! { <StationPage id=513 /> });
     settle().await;
     assert!(root.text_content().unwrap().contains("Nothing heard"));
-    let ctx = ctx.get_value().unwrap();
     for (seq, temp) in [(1u16, 20.0f32), (2, 20.5), (4, 21.25)] {
         let tl = if seq == 4 {
             status_health_version()
@@ -517,12 +509,7 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
 #[wasm_bindgen_test]
 async fn station_page_of_a_relay_points_to_the_mesh_graph() {
     use iotdata::mesh::{MeshBody, MeshPacket};
-    let root = container();
-    let ctx = StoredValue::new_local(None::<Ctx>);
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        ctx.set_value(Some(Ctx::provide(Settings::default(), false)));
-        view! { <StationPage id=0x104 /> }
-    });
+    let (root, ctx, _handle) = mount(|| view! { <StationPage id=0x104 /> });
     settle().await;
     let empty = one(&root, "[data-testid=station-empty]").expect("empty-page panel");
     assert!(empty.text_content().unwrap().contains("Nothing heard"));
@@ -540,7 +527,6 @@ async fn station_page_of_a_relay_points_to_the_mesh_graph() {
     }
     .to_bytes()
     .unwrap();
-    let ctx = ctx.get_value().unwrap();
     ctx.ingest("iotdata/raw/0002", &report);
     settle().await;
     let empty = one(&root, "[data-testid=station-empty]").expect("empty-page panel");

@@ -2,6 +2,15 @@
 //! uses some of them, hence `dead_code` allowed here.
 #![allow(dead_code)]
 
+mod leaflet;
+mod mount;
+
+// Each file uses some of these too.
+#[allow(unused_imports)]
+pub use leaflet::load_leaflet;
+#[allow(unused_imports)]
+pub use mount::{mount, mount_in, mount_sized};
+
 use std::time::Duration;
 
 use leptos::prelude::{document, set_timeout, window};
