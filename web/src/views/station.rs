@@ -23,7 +23,7 @@
 //! "tlv-row"` ([`super::tlv_panel`]); `data-testid="thumbnail"` with
 //! `data-station`.
 
-use iotdata::field::{FieldType, Quant};
+use iotdata::field::FieldType;
 use iotdata::receiver::{Receiver, Station};
 use iotdata::FieldValue;
 use leptos::prelude::*;
@@ -33,25 +33,18 @@ use wasm_bindgen::JsValue;
 
 use crate::app::use_ctx;
 use crate::export;
+use crate::fmt::{self, human_duration};
 use crate::router::Route;
-use crate::store::{format_number, freshness, Store};
+use crate::store::{freshness, Store};
 use crate::views::chart::HistoryChart;
 use crate::views::thumbnail::Thumbnail;
-use crate::views::tlv_panel::{human_duration, TlvPanel, TlvState};
+use crate::views::tlv_panel::{TlvPanel, TlvState};
 use crate::views::{clock_time, relative_time};
 
 /// Most raw frames listed.
 pub const FRAMES_SHOWN: usize = 20;
 /// Most thumbnails shown.
 pub const THUMBNAILS_SHOWN: usize = 6;
-
-/// A unit as displayed (`C` → `°C`).
-pub fn display_unit(unit: &str) -> &str {
-    match unit {
-        "C" => "°C",
-        u => u,
-    }
-}
 
 /// One latest value, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -64,16 +57,6 @@ pub struct FieldRow {
     pub value: String,
     /// Receive time of the packet that carried it (unix ms).
     pub at_ms: i64,
-}
-
-/// A component's value with its unit, as the codec's field table shows it,
-/// with `°C` for Celsius.
-fn component_text(quant: Quant, raw: u32, unit: &str) -> String {
-    let text = quant.display(raw, unit);
-    match text.strip_suffix(" C") {
-        Some(v) if unit == "C" => format!("{v} °C"),
-        _ => text,
-    }
 }
 
 /// The rows of one latest field value: one per component (fixed types),
@@ -125,22 +108,17 @@ pub fn field_rows(
                     } else {
                         format!("{label}.{}", c.spec.key)
                     };
-                    row(key, component_text(c.spec.quant, c.raw, c.spec.unit))
+                    row(
+                        key,
+                        fmt::pretty_units(c.spec.quant.display(c.raw, c.spec.unit)),
+                    )
                 })
                 .collect()
         }
         // AIR_QUALITY bundle, PM and gas channels: numbers with channel units.
         _ => crate::store::field_numbers(label, value)
             .into_iter()
-            .map(|(key, v, unit)| {
-                let unit = display_unit(unit);
-                let text = if unit.is_empty() {
-                    format_number(v)
-                } else {
-                    format!("{} {unit}", format_number(v))
-                };
-                row(key, text)
-            })
+            .map(|(key, v, unit)| row(key, fmt::with_unit(&fmt::format_number(v), unit)))
             .collect(),
     }
 }
@@ -345,7 +323,7 @@ fn frame_rows(store: &Store, id: u16) -> Vec<FrameRow> {
             sequence: f.sequence,
             via: f.via,
             len: f.bytes.len(),
-            hex: crate::payload::to_hex(&f.bytes),
+            hex: iotdata::hex::encode(&f.bytes),
         })
         .collect()
 }
@@ -587,7 +565,7 @@ pub fn StationPage(id: u16) -> impl IntoView {
                                             .unwrap_or_default()
                                     })
                                 });
-                                view! { <HistoryChart field=key.clone() unit=display_unit(unit).to_string() points=points /> }
+                                view! { <HistoryChart field=key.clone() unit=fmt::unit(unit).to_string() points=points /> }
                             }
                         </For>
                     </div>
@@ -604,7 +582,7 @@ pub fn StationPage(id: u16) -> impl IntoView {
                             <div class="st-thumbs">
                                 <For each=move || thumbs.get() key=|t| t.id let:t>
                                     {
-                                        let hex = t.frame.as_deref().map(crate::payload::to_hex);
+                                        let hex = t.frame.as_deref().map(iotdata::hex::encode);
                                         let href = hex.map(|h| Route::Inspector { hex: Some(h) }.href());
                                         let at = t.rx_ms;
                                         let img = t.image.clone();

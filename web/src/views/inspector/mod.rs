@@ -1,7 +1,7 @@
 //! The inspector: paste a frame as hex and it decodes as you type.
 //!
-//! Hex may carry spaces, `0x` prefixes, colons, commas, dashes and
-//! newlines. The output: a header (variant and its name, station in decimal
+//! Hex is read by the codec's tolerant rule ([`iotdata::hex`]: whitespace,
+//! `:` `,` `-` `_` `;` separators, `0x` prefixes). The output: a header (variant and its name, station in decimal
 //! and hex, sequence, size, warnings), every field in native units, the TLVs
 //! as structured data, image thumbnails, mesh control packets (a FORWARD's
 //! inner packet decoded too), the canonical JSON (pretty-printed, with a
@@ -34,6 +34,8 @@ use leptos::prelude::*;
 
 use super::bitgrid::{BitDump, ErrorMark};
 use super::thumbnail::{describe, Thumbnail};
+use crate::decode::Failure;
+use crate::fmt;
 use crate::maps::{builtin_choices, MapChoice, Maps};
 use crate::router::replace_hash;
 
@@ -66,30 +68,6 @@ pub fn parse_bounded(text: &str) -> Result<(Vec<u8>, bool), iotdata::hex::HexErr
 // ---------------------------------------------------------------------------
 // Model (pure, tested natively)
 // ---------------------------------------------------------------------------
-
-/// Why a frame did not decode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorInfo {
-    /// Stable kind (`DecodeError::kind`).
-    pub kind: String,
-    /// Readable message.
-    pub message: String,
-    /// Bit offset where the problem was found.
-    pub bit_offset: usize,
-    /// Field being read.
-    pub field: String,
-}
-
-impl From<&iotdata::DecodeError> for ErrorInfo {
-    fn from(e: &iotdata::DecodeError) -> Self {
-        ErrorInfo {
-            kind: e.kind().to_string(),
-            message: e.to_string(),
-            bit_offset: e.bit_offset(),
-            field: e.field().to_string(),
-        }
-    }
-}
 
 /// One value of a field (a component, a channel) ready for display.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,7 +150,7 @@ pub struct Inner {
     /// Its bytes.
     pub bytes: Vec<u8>,
     /// Decoded, or the error.
-    pub result: Result<FrameModel, ErrorInfo>,
+    pub result: Result<FrameModel, Failure>,
 }
 
 /// A decoded frame, ready for display.
@@ -221,7 +199,7 @@ pub struct Analysis {
     /// The decoded frame.
     pub model: Option<FrameModel>,
     /// Why decoding failed.
-    pub error: Option<ErrorInfo>,
+    pub error: Option<Failure>,
     /// Bit-level dump (up to the error).
     pub dump: Vec<DumpEntry>,
     /// Canonical JSON text (when decoded).
@@ -265,14 +243,10 @@ pub fn inspect(text: &str, map: &VariantMap) -> Inspection {
 
 fn hex_error_text(e: &iotdata::hex::HexError) -> String {
     match e {
-        iotdata::hex::HexError::InvalidChar { ch, index } => format!(
-            "'{}' at character {} is not a hex digit (spaces, 0x, colons, commas, dashes and newlines are fine)",
-            ch.escape_default(),
-            index + 1
-        ),
-        iotdata::hex::HexError::OddLength(n) => {
-            format!("odd number of hex digits ({n}): the last byte is incomplete")
+        iotdata::hex::HexError::InvalidChar { .. } => {
+            format!("{e}: spaces, newlines, 0x and the separators : , - _ ; are fine")
         }
+        iotdata::hex::HexError::OddGroup { .. } => format!("{e}: a byte is two digits"),
     }
 }
 
@@ -305,7 +279,7 @@ pub fn analyse(bytes: &[u8], map: &VariantMap) -> Analysis {
             header,
             variant_name,
             model: None,
-            error: Some(ErrorInfo::from(&e)),
+            error: Some(Failure::from(&e)),
             dump,
             json: None,
             cut: false,
@@ -426,29 +400,8 @@ fn sensor_model(p: &Packet, len: usize, map: &VariantMap) -> FrameModel {
     }
 }
 
-/// Codec unit text to display text (`C` → `°C`, `ug/m3` → `µg/m³`).
-pub fn pretty_units(s: String) -> String {
-    const SUFFIXES: [(&str, &str); 5] = [
-        (" deg", "°"),
-        (" C", " °C"),
-        (" ug/m3", " µg/m³"),
-        (" W/m2", " W/m²"),
-        (" uSv/h", " µSv/h"),
-    ];
-    for (from, to) in SUFFIXES {
-        if let Some(stem) = s.strip_suffix(from) {
-            return format!("{stem}{to}");
-        }
-    }
-    s
-}
-
 fn channel_value(v: u32, unit: &str) -> String {
-    pretty_units(if unit.is_empty() {
-        v.to_string()
-    } else {
-        format!("{v} {unit}")
-    })
+    fmt::with_unit(&v.to_string(), unit)
 }
 
 fn parts_of(v: &FieldValue) -> Vec<Part> {
@@ -480,7 +433,7 @@ fn parts_of(v: &FieldValue) -> Vec<Part> {
                 } else {
                     c.spec.key.to_string()
                 },
-                value: pretty_units(c.spec.quant.display(c.raw, c.spec.unit)),
+                value: fmt::pretty_units(c.spec.quant.display(c.raw, c.spec.unit)),
                 raw: c.raw.to_string(),
             })
             .collect(),
@@ -525,35 +478,6 @@ fn parts_of(v: &FieldValue) -> Vec<Part> {
     }
 }
 
-/// "3 d 4 h", "12 h", "5 min 20 s", "45 s".
-pub fn human_duration(secs: u32) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    let units = [(d, "d"), (h, "h"), (m, "min"), (s, "s")];
-    let first = units.iter().position(|(v, _)| *v > 0);
-    match first {
-        None => "0 s".into(),
-        Some(i) => units[i..]
-            .iter()
-            .take(2)
-            .filter(|(v, _)| *v > 0)
-            .map(|(v, u)| format!("{v} {u}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-    }
-}
-
-fn hex_of(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn tlv_name(ty: u8) -> String {
     match ty {
         tlv::VERSION => "VERSION".into(),
@@ -566,20 +490,9 @@ fn tlv_name(ty: u8) -> String {
     }
 }
 
-fn reason_text(code: u8) -> String {
-    match code {
-        tlv::REASON_NA => "not available".into(),
-        c if usize::from(c) < tlv::REASON_NAMES.len() => {
-            format!("{} ({c})", tlv::REASON_NAMES[usize::from(c)])
-        }
-        c if c >= 0x80 => format!("vendor 0x{c:02X}"),
-        c => format!("reserved ({c})"),
-    }
-}
-
 fn tlv_row(t: &Tlv) -> TlvRow {
     let (wire, hex) = match &t.data {
-        TlvData::Raw(b) => ("raw", Some(hex_of(b))),
+        TlvData::Raw(b) => ("raw", Some(iotdata::hex::encode_spaced(b))),
         TlvData::Text(_) => ("6-bit", None),
     };
     let kv = |k: KvContent| match k {
@@ -588,64 +501,8 @@ fn tlv_row(t: &Tlv) -> TlvRow {
     };
     let content = match t.interpret() {
         TlvValue::Version(k) | TlvValue::Config(k) => kv(k),
-        TlvValue::Status(Some(s)) => TlvContent::Values(vec![
-            (
-                "session uptime",
-                format!(
-                    "{} ({} s)",
-                    human_duration(s.session_uptime),
-                    s.session_uptime
-                ),
-            ),
-            (
-                "lifetime uptime",
-                if s.lifetime_uptime == 0 {
-                    "not tracked".into()
-                } else {
-                    format!(
-                        "{} ({} s)",
-                        human_duration(s.lifetime_uptime),
-                        s.lifetime_uptime
-                    )
-                },
-            ),
-            ("restarts", s.restarts.to_string()),
-            ("reason", reason_text(s.reason)),
-        ]),
-        TlvValue::Health(Some(h)) => TlvContent::Values(vec![
-            (
-                "CPU temperature",
-                if h.cpu_temp == tlv::CPU_TEMP_NA {
-                    "not available".into()
-                } else {
-                    format!("{} °C", h.cpu_temp)
-                },
-            ),
-            (
-                "supply",
-                format!(
-                    "{} mV ({:.2} V)",
-                    h.supply_mv,
-                    f64::from(h.supply_mv) / 1000.0
-                ),
-            ),
-            (
-                "free heap",
-                if h.free_heap == u16::MAX {
-                    "≥ 65535 bytes (capped)".into()
-                } else {
-                    format!("{} bytes", h.free_heap)
-                },
-            ),
-            (
-                "active time",
-                format!(
-                    "{} ({} s)",
-                    human_duration(h.session_active),
-                    h.session_active
-                ),
-            ),
-        ]),
+        TlvValue::Status(Some(s)) => TlvContent::Values(fmt::status_values(&s)),
+        TlvValue::Health(Some(h)) => TlvContent::Values(fmt::health_values(&h)),
         TlvValue::Status(None) => {
             TlvContent::Malformed(format!("STATUS should be {} raw bytes", tlv::STATUS_LEN))
         }
@@ -709,7 +566,7 @@ fn mesh_view(m: &MeshPacket, map: &VariantMap, depth: usize) -> MeshView {
             };
             rows.push(("inner", format!("{} bytes{origin}", bytes.len())));
             let result = if depth >= MAX_DEPTH {
-                Err(ErrorInfo {
+                Err(Failure {
                     kind: "nesting".into(),
                     message: "FORWARD nesting too deep to expand".into(),
                     bit_offset: 0,
@@ -718,7 +575,7 @@ fn mesh_view(m: &MeshPacket, map: &VariantMap, depth: usize) -> MeshView {
             } else {
                 frame::decode_frame(bytes, map, OPTIONS)
                     .map(|f| model_of(&f, bytes.len(), map, depth + 1))
-                    .map_err(|e| ErrorInfo::from(&e))
+                    .map_err(|e| Failure::from(&e))
             };
             inner = Some(Box::new(Inner {
                 bytes: bytes.clone(),
@@ -780,7 +637,7 @@ fn mesh_view(m: &MeshPacket, map: &VariantMap, depth: usize) -> MeshView {
         }
         MeshBody::Unknown { ctrl_type, payload } => {
             rows.push(("control type", format!("{ctrl_type} (reserved)")));
-            rows.push(("payload", hex_of(payload)));
+            rows.push(("payload", iotdata::hex::encode_spaced(payload)));
         }
     }
     MeshView {
@@ -1543,14 +1400,5 @@ mod tests {
             .collect::<String>()
             .replace("\": ", "\":");
         assert_eq!(back, s);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(human_duration(0), "0 s");
-        assert_eq!(human_duration(45), "45 s");
-        assert_eq!(human_duration(320), "5 min 20 s");
-        assert_eq!(human_duration(43_200), "12 h");
-        assert_eq!(human_duration(3 * 86_400 + 4 * 3600 + 60), "3 d 4 h");
     }
 }
