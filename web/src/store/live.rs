@@ -105,6 +105,24 @@ impl Live {
         s
     }
 
+    /// A memo of `f` over the store, recomputed when station `id` changes
+    /// (its [`Live::station_rev`]); what a station view reads.
+    pub fn station_memo<T>(
+        &self,
+        id: u16,
+        f: impl Fn(&Store) -> T + Send + Sync + 'static,
+    ) -> Memo<T>
+    where
+        T: PartialEq + Send + Sync + 'static,
+    {
+        let rev = self.station_rev(id);
+        let this = *self;
+        Memo::new(move |_| {
+            rev.track();
+            this.with(&f)
+        })
+    }
+
     /// The stations that changed after `stations_rev` was `rev`, for a view
     /// that keeps its own index up to date: empty when `rev` is current,
     /// the changed ids when `rev` is one bump behind, `None` (rebuild from
