@@ -26,12 +26,8 @@ pub(super) fn analysis_view(a: &Analysis) -> impl IntoView {
     let header = header_view(a);
     let model = a.model.clone();
     let json = a.json.clone();
-    let mark = a.error.as_ref().map(|e| ErrorMark {
-        bit_offset: e.bit_offset,
-        field: e.field.clone(),
-        kind: e.kind.clone(),
-    });
-    let bits = view! { <BitDump bytes=a.bytes.clone() dump=a.dump.clone() error=mark /> };
+    let bits =
+        view! { <BitDump bytes=a.bytes.clone() dump=a.dump.clone() error=a.error.clone() /> };
     let cut = a.cut.then(|| {
         view! {
             <p class="warn-text insp-limit" data-testid="inspector-limit">

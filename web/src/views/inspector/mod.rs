@@ -37,7 +37,7 @@ use iotdata::tlv::{self, KvContent, Tlv, TlvData, TlvValue};
 use iotdata::{DecodeOptions, DumpEntry, FieldValue, Packet, VariantMap};
 use leptos::prelude::*;
 
-use super::bitgrid::{BitDump, ErrorMark};
+use super::bitgrid::BitDump;
 use super::thumbnail::{describe, Thumbnail};
 use crate::decode::Failure;
 use crate::fmt;
