@@ -53,28 +53,8 @@ pub(super) fn tlv_view(t: TlvRow) -> impl IntoView {
         TlvContent::Pairs(p) if p.is_empty() => {
             view! { <span class="muted">"no key-value pairs"</span> }.into_any()
         }
-        TlvContent::Pairs(p) => view! {
-            <table class="kv insp-tlv-kv">
-                <tbody>
-                    {p
-                        .into_iter()
-                        .map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
-        TlvContent::Values(v) => view! {
-            <table class="kv insp-tlv-kv">
-                <tbody>
-                    {v
-                        .into_iter()
-                        .map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
+        TlvContent::Pairs(p) => kv_table(p),
+        TlvContent::Values(v) => kv_table(v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
         TlvContent::Text(s) => view! { <span class="insp-tlv-text">{s}</span> }.into_any(),
         TlvContent::Malformed(s) => view! { <span class="warn-text">{s}</span> }.into_any(),
         TlvContent::Empty => view! { <span class="muted">"empty"</span> }.into_any(),
@@ -92,4 +72,19 @@ pub(super) fn tlv_view(t: TlvRow) -> impl IntoView {
             {t.hex.filter(|h| !h.is_empty()).map(|h| view! { <code class="insp-hex">{h}</code> })}
         </div>
     }
+}
+
+/// Key-value rows as a table (keys and values as text).
+fn kv_table(rows: Vec<(String, String)>) -> AnyView {
+    view! {
+        <table class="kv insp-tlv-kv">
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
