@@ -169,13 +169,25 @@ pub struct VariantMap {
     variants: Vec<Option<VariantDef>>,
 }
 
-/// Reserved top-level JSON keys that labels may not use.
-const RESERVED_KEYS: [&str; 7] = [
+/// The header and size keys every canonical JSON object starts with, in
+/// order: `variant`, `station`, `sequence`, `packed_bits`, `packed_bytes`.
+pub const HEADER_KEYS: [&str; 5] = [
     "variant",
     "station",
     "sequence",
     "packed_bits",
     "packed_bytes",
+];
+
+/// Top-level keys of the canonical JSON that are not field labels: the
+/// [`HEADER_KEYS`], `data` (the TLVs) and `warnings`. Slot labels may not
+/// use them.
+pub const RESERVED_KEYS: [&str; 7] = [
+    HEADER_KEYS[0],
+    HEADER_KEYS[1],
+    HEADER_KEYS[2],
+    HEADER_KEYS[3],
+    HEADER_KEYS[4],
     "data",
     "warnings",
 ];

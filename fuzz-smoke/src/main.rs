@@ -91,7 +91,7 @@ const TARGETS: [Target; 8] = [
     },
     Target {
         name: "payload",
-        what: "web: payload::classify + decode_incoming / decode_payload",
+        what: "web: payload::classify + decode_incoming",
         generate: web_targets::gen_payload_input,
         run: web_targets::run_payload,
     },

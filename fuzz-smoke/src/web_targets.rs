@@ -282,7 +282,7 @@ pub fn gen_payload_input(rng: &mut Rng, c: &Corpus) -> Vec<u8> {
 }
 
 /// The `payload` target: `classify`, then `decode_incoming` and
-/// `decode_payload` under the default map, as the live pipeline does;
+/// `decode_incoming` under the default map, as the live pipeline does;
 /// the hex helpers and the gateway topic parser on the same input.
 pub fn run_payload(data: &[u8], c: &Corpus) {
     if data.len() < 2 {
@@ -298,13 +298,12 @@ pub fn run_payload(data: &[u8], c: &Corpus) {
         let _ = decode::read_header(bytes);
     }
     let map = &c.maps[0];
-    let _ = decode::decode_payload(&p, map);
     let _ = decode::decode_incoming(p, map);
     if let Ok(text) = std::str::from_utf8(body) {
-        if payload::looks_like_hex(text) {
-            let _ = payload::parse_hex(text);
+        if iotdata::hex::looks_like_hex(text) {
+            let _ = iotdata::hex::decode(text);
         }
-        let _ = payload::to_hex_spaced(&body[..body.len().min(payload::PREVIEW_BYTES)]);
+        let _ = iotdata::hex::encode_spaced(&body[..body.len().min(payload::PREVIEW_BYTES)]);
     }
 }
 
@@ -442,8 +441,8 @@ pub fn run_settings(data: &[u8], c: &Corpus) {
     let _ = route.href();
     // An inspector link: its frame is parsed and decoded with the dump.
     if let router::Route::Inspector { hex: Some(h) } = &route {
-        if let Ok(bytes) = payload::parse_hex(h) {
-            let _ = decode::inspect_frame(&bytes, &c.maps[0]);
+        if let Ok(bytes) = iotdata::hex::decode(h) {
+            let _ = iotdata_web::views::inspector::analyse(&bytes, &c.maps[0]);
         }
     }
     let _ = maps::query_map_param(&text);

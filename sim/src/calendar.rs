@@ -1,38 +1,12 @@
-//! Civil (proleptic Gregorian, UTC) calendar arithmetic without `std::time`
-//! (which `wasm32-unknown-unknown` lacks) or a date crate.
-//!
-//! Uses Howard Hinnant's `days_from_civil` / `civil_from_days` algorithms
-//! (<http://howardhinnant.github.io/date_algorithms.html>).
+//! The simulator's view of time: [`Instant`] (year, day of the year, UTC
+//! hour, seconds of the year) for the sensor models. The civil-date
+//! arithmetic and ISO 8601 text are the codec's
+//! ([`iotdata::receiver::time`], re-exported here).
+
+pub use iotdata::receiver::time::{civil_from_days, days_from_civil, iso8601};
 
 /// Milliseconds per day.
-pub const DAY_MS: i64 = 86_400_000;
-
-/// Days since 1970-01-01 of the civil date `y-m-d` (month 1-12, day 1-31).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400; // [0, 399]
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 }; // [0, 11]
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1; // [0, 365]
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date `(year, month 1-12, day 1-31)` of a day count since
-/// 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32; // [1, 31]
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32; // [1, 12]
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub const DAY_MS: i64 = iotdata::receiver::time::MS_PER_DAY;
 
 /// Unix milliseconds of `y-m-d hh:mm:ss` UTC.
 pub fn unix_ms(y: i64, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> i64 {
@@ -68,21 +42,6 @@ pub fn instant(unix_ms: i64) -> Instant {
         hour_utc: ms_of_day as f64 / 3_600_000.0,
         secs_of_year: (u64::from(day_of_year) * 86_400 + (ms_of_day / 1000) as u64) as u32,
     }
-}
-
-/// `YYYY-MM-DDThh:mm:ss.sssZ` for Unix milliseconds.
-pub fn iso8601(unix_ms: i64) -> String {
-    let days = unix_ms.div_euclid(DAY_MS);
-    let ms = unix_ms.rem_euclid(DAY_MS);
-    let (y, m, d) = civil_from_days(days);
-    let s = ms / 1000;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        ms % 1000
-    )
 }
 
 #[cfg(test)]

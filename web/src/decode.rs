@@ -7,10 +7,10 @@
 //! `iotdata::frame::decode_frame`) are decoded leniently with the active
 //! variant map: a variant missing from the map is decoded with variant 0's
 //! layout and flagged, as the spec's section 11.4 recommends for receivers.
-//! The result carries the codec's canonical JSON text (verbatim, for the
-//! inspector and exports) and the same JSON parsed (for the store). The
-//! inspector also asks for the bit-level dump ([`inspect_frame`]); the packet
-//! pipeline does not, to stay fast.
+//! The result ([`Incoming`]) goes to the store as is: the receiver takes
+//! the codec's frame, so each frame is decoded once. The inspector decodes
+//! with the bit-level dump itself (`views::inspector::analyse`); both report
+//! a frame that does not decode as a [`Failure`].
 
 use iotdata::frame::{self, Frame};
 use iotdata::{DecodeOptions, VariantMap};
@@ -81,12 +81,12 @@ impl EntryKind {
     ];
 }
 
-/// Why a frame did not decode (from the codec's `DecodeError`).
+/// Why a frame did not decode (from the codec's `DecodeError`): the
+/// inspector's error panel and its bit-grid mark.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// Stable kind: the codec's `DecodeError::kind` (`short`, `truncated`,
-    /// `variant_reserved`, `variant_unknown`, `malformed`), or
-    /// `unrecognised` for input that is not a frame at all.
+    /// `variant_reserved`, `variant_unknown`, `malformed`).
     pub kind: String,
     /// Readable message.
     pub message: String,
@@ -107,59 +107,6 @@ impl From<&iotdata::DecodeError> for Failure {
     }
 }
 
-/// One row of the bit-level dump.
-pub type DumpRow = iotdata::DumpEntry;
-
-/// Everything the store and the views need to know about one message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decoded {
-    /// Packet-log kind.
-    pub kind: EntryKind,
-    /// Header, when at least 32 bits were readable.
-    pub header: Option<Header>,
-    /// Variant name (from the variant map or the gateway topic).
-    pub variant_name: Option<String>,
-    /// Mesh control type name (`BEACON`, `FORWARD`, …) for mesh frames.
-    pub mesh_type: Option<&'static str>,
-    /// Canonical JSON text exactly as the codec wrote it (frames only).
-    pub json_text: Option<String>,
-    /// The JSON object (codec output parsed, or the gateway's JSON).
-    pub json: Option<Map<String, Value>>,
-    /// Bit-level dump (inspector only; entries read before an error kept).
-    pub dump: Vec<DumpRow>,
-    /// Decoder warnings (unknown variant, undefined slot).
-    pub warnings: Vec<String>,
-    /// The frame bytes (binary and hex input).
-    pub frame: Option<Vec<u8>>,
-    /// Why it did not decode.
-    pub failure: Option<Failure>,
-    /// One-line description for the packet log.
-    pub summary: String,
-}
-
-impl Decoded {
-    fn empty(kind: EntryKind) -> Decoded {
-        Decoded {
-            kind,
-            header: None,
-            variant_name: None,
-            mesh_type: None,
-            json_text: None,
-            json: None,
-            dump: Vec::new(),
-            warnings: Vec::new(),
-            frame: None,
-            failure: None,
-            summary: String::new(),
-        }
-    }
-}
-
-/// The built-in default variant map.
-pub fn default_map() -> VariantMap {
-    VariantMap::default_map()
-}
-
 /// Reads the 32-bit header of any frame (sensor or mesh).
 pub fn read_header(bytes: &[u8]) -> Option<Header> {
     iotdata::Header::peek(bytes).map(|h| Header {
@@ -167,91 +114,6 @@ pub fn read_header(bytes: &[u8]) -> Option<Header> {
         station: h.station,
         sequence: h.sequence,
     })
-}
-
-fn parse_object(text: &str) -> Option<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Some(m),
-        _ => None,
-    }
-}
-
-fn build(
-    bytes: &[u8],
-    map: &VariantMap,
-    result: Result<Frame, iotdata::DecodeError>,
-    dump: Vec<DumpRow>,
-) -> Decoded {
-    let mut d = Decoded::empty(EntryKind::Error);
-    d.frame = Some(bytes.to_vec());
-    d.dump = dump;
-    d.header = read_header(bytes);
-    match result {
-        Err(e) => {
-            let failure = Failure::from(&e);
-            d.summary = format!("{}: {}", failure.kind, failure.message);
-            d.failure = Some(failure);
-        }
-        Ok(f) => {
-            let (variant, station, sequence) = frame::frame_header(&f);
-            d.header = Some(Header {
-                variant,
-                station,
-                sequence,
-            });
-            let text = frame::frame_to_json(&f, map, OPTIONS);
-            d.json = parse_object(&text);
-            d.json_text = Some(text);
-            match &f {
-                Frame::Sensor(p) => {
-                    d.kind = EntryKind::Sensor;
-                    d.variant_name = map.get(p.layout_variant).map(|v| v.name.clone());
-                    d.warnings = p.warnings.iter().map(ToString::to_string).collect();
-                    d.summary = format!(
-                        "{} station {} seq {} · {} fields{} · {} bytes",
-                        d.variant_name.as_deref().unwrap_or("sensor"),
-                        station,
-                        sequence,
-                        p.fields.len(),
-                        if p.tlvs.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {} TLV", p.tlvs.len())
-                        },
-                        bytes.len()
-                    );
-                }
-                Frame::Mesh(m) => {
-                    d.kind = EntryKind::Mesh;
-                    d.mesh_type = Some(m.ctrl_name());
-                    d.summary = format!(
-                        "mesh {} from {} seq {} · {} bytes",
-                        m.ctrl_name(),
-                        station,
-                        sequence,
-                        bytes.len()
-                    );
-                }
-            }
-        }
-    }
-    d
-}
-
-/// Decodes one frame for the pipeline (no dump).
-pub fn decode_frame(bytes: &[u8], map: &VariantMap) -> Decoded {
-    build(
-        bytes,
-        map,
-        frame::decode_frame(bytes, map, OPTIONS),
-        Vec::new(),
-    )
-}
-
-/// Decodes one frame for the inspector, with the bit-level dump.
-pub fn inspect_frame(bytes: &[u8], map: &VariantMap) -> Decoded {
-    let (result, dump) = frame::dump_frame(bytes, map, OPTIONS);
-    build(bytes, map, result, dump)
 }
 
 /// A classified message decoded for the store: the frame result goes to
@@ -398,83 +260,19 @@ fn gateway_json_header(
     (header, variant_name)
 }
 
-/// Decodes a classified payload.
-pub fn decode_payload(p: &Payload, map: &VariantMap) -> Decoded {
-    match p {
-        Payload::Frame { bytes, .. } if bytes.len() > MAX_FRAME_BYTES => {
-            let mut d = Decoded::empty(EntryKind::Oversize);
-            d.header = read_header(bytes);
-            let message = format!(
-                "{}-byte frame, more than {MAX_FRAME_BYTES} (the LoRa limit)",
-                bytes.len()
-            );
-            d.summary = format!("{OVERSIZE}: {message}");
-            d.failure = Some(Failure {
-                kind: OVERSIZE.into(),
-                message,
-                bit_offset: MAX_FRAME_BYTES * 8,
-                field: String::new(),
-            });
-            d
-        }
-        Payload::Frame { bytes, .. } => decode_frame(bytes, map),
-        Payload::GatewayJson { topic, json } => {
-            let (header, variant_name) = gateway_json_header(json, topic.as_ref(), map);
-            let mut d = Decoded::empty(if header.is_some() {
-                EntryKind::Sensor
-            } else {
-                EntryKind::Error
-            });
-            d.summary = match header {
-                Some(h) => format!(
-                    "gateway JSON {} station {} seq {}",
-                    variant_name.as_deref().unwrap_or("?"),
-                    h.station,
-                    h.sequence
-                ),
-                None => "gateway JSON without a station".into(),
-            };
-            if header.is_none() {
-                d.failure = Some(Failure {
-                    kind: "malformed".into(),
-                    message: "gateway JSON without a valid station".into(),
-                    bit_offset: 0,
-                    field: "station".into(),
-                });
-            }
-            d.header = header;
-            d.variant_name = variant_name;
-            d.json = Some(json.clone());
-            d
-        }
-        Payload::Unrecognised {
-            reason,
-            size,
-            first_bytes,
-        } => {
-            let mut d = Decoded::empty(EntryKind::Unrecognised);
-            d.failure = Some(Failure {
-                kind: "unrecognised".into(),
-                message: reason.clone(),
-                bit_offset: 0,
-                field: String::new(),
-            });
-            d.summary = format!(
-                "{reason} · {size} bytes · {}",
-                crate::payload::to_hex_spaced(first_bytes)
-            );
-            d
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn incoming(bytes: &[u8]) -> Incoming {
+        decode_incoming(
+            crate::payload::classify("t", bytes),
+            &VariantMap::default_map(),
+        )
+    }
+
     #[test]
     fn header_and_kinds() {
-        let map = default_map();
         let h = read_header(&[0x00, 0x2a, 0x04, 0xd2, 0x00]).unwrap();
         assert_eq!(
             h,
@@ -484,54 +282,40 @@ mod tests {
                 sequence: 1234
             }
         );
-        let d = decode_frame(&[1, 2], &map);
-        assert_eq!(d.kind, EntryKind::Error);
-        assert_eq!(d.failure.unwrap().kind, "short");
-        let d = decode_frame(&[0xf0, 0x01, 0x00, 0xc8, 0x20, 0x2a, 0x01, 0x2c], &map);
-        assert_eq!(d.kind, EntryKind::Mesh);
-        assert_eq!(d.mesh_type, Some("ACK"));
+        let cut = iotdata::hex::decode("002ac350bf7eeef4").unwrap();
+        let Incoming::Frame { result, .. } = incoming(&cut) else {
+            panic!("a frame")
+        };
+        assert_eq!(Failure::from(&result.unwrap_err()).kind, "truncated");
+        let mesh = [0xf0, 0x01, 0x00, 0xc8, 0x20, 0x2a, 0x01, 0x2c];
+        let Incoming::Frame { result, kind, .. } = incoming(&mesh) else {
+            panic!("a frame")
+        };
+        assert_eq!(kind, crate::payload::FrameKind::Mesh);
+        match result {
+            Ok(Frame::Mesh(m)) => assert_eq!(m.ctrl_name(), "ACK"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
     fn oversize_frames_are_not_decoded() {
-        let map = default_map();
         let mut bytes = vec![0x00, 0x2a, 0x00, 0x01, 0x00];
         bytes.resize(MAX_FRAME_BYTES + 1, 0);
-        let p = crate::payload::classify("t", &bytes);
-        let d = decode_payload(&p, &map);
-        assert_eq!(d.kind, EntryKind::Oversize);
-        assert_eq!(d.failure.unwrap().kind, OVERSIZE);
-        assert_eq!(d.header.map(|h| h.station), Some(42));
-        assert!(d.frame.is_none());
         assert!(matches!(
-            decode_incoming(p, &map),
+            incoming(&bytes),
             Incoming::Oversize {
                 header: Some(Header { station: 42, .. }),
                 ..
             }
         ));
         bytes.truncate(MAX_FRAME_BYTES);
-        let d = decode_payload(&crate::payload::classify("t", &bytes), &map);
-        assert_eq!(d.kind, EntryKind::Sensor);
-    }
-
-    #[test]
-    fn full_decode_with_json_and_dump() {
-        let map = default_map();
-        let bytes = crate::payload::parse_hex(
-            "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c2784f5f8210",
-        )
-        .unwrap();
-        let d = inspect_frame(&bytes, &map);
-        assert_eq!(d.kind, EntryKind::Sensor);
-        assert_eq!(d.variant_name.as_deref(), Some("weather_station"));
-        let json = d.json.unwrap();
-        assert_eq!(json["station"], 42);
-        assert!(json["position"]["latitude"].as_f64().unwrap() > 59.0);
-        assert!(d
-            .json_text
-            .unwrap()
-            .starts_with("{\"variant\":0,\"station\":42"));
-        assert!(d.dump.len() > 10);
+        assert!(matches!(
+            incoming(&bytes),
+            Incoming::Frame {
+                result: Ok(Frame::Sensor(_)),
+                ..
+            }
+        ));
     }
 }

@@ -48,22 +48,13 @@ pub struct PacketRecord {
 /// Columns kept in a packet-log CSV (further fields are left out).
 pub const MAX_CSV_FIELD_COLUMNS: usize = 256;
 
-/// `2026-01-01T00:00:00.000Z` for a time in ms since the epoch.
+/// `2026-01-01T00:00:00.000Z` for a time in ms since the epoch (the
+/// codec's [`iotdata::receiver::time::iso8601`]); empty when not finite.
 pub fn iso_utc(ms: f64) -> String {
     if !ms.is_finite() {
         return String::new();
     }
-    let ms = ms.round() as i64;
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    let (y, m, d) = crate::views::chart::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
+    iotdata::receiver::time::iso8601(ms.round() as i64)
 }
 
 /// A CSV cell: quoted when it holds `,`, `"`, CR or LF (quotes doubled).
@@ -173,19 +164,12 @@ pub fn numeric_fields(json: &Value) -> Vec<(String, f64)> {
             _ => {}
         }
     }
-    const SKIP: [&str; 7] = [
-        "variant",
-        "station",
-        "sequence",
-        "packed_bits",
-        "packed_bytes",
-        "data",
-        "error",
-    ];
     let mut out = Vec::new();
     if let Value::Object(m) = json {
         for (k, v) in m {
-            if !SKIP.contains(&k.as_str()) {
+            // Header, TLVs and warnings are not fields; `error` is this
+            // module's own key for a frame that did not decode.
+            if !iotdata::variant::RESERVED_KEYS.contains(&k.as_str()) && k != "error" {
                 walk(k, v, &mut out);
             }
         }
@@ -288,7 +272,7 @@ pub fn packets_csv(records: &[PacketRecord], map: &VariantMap) -> String {
                 csv_text(&r.summary),
                 r.frame
                     .as_deref()
-                    .map(crate::payload::to_hex)
+                    .map(iotdata::hex::encode)
                     .unwrap_or_default(),
             ]),
         ));

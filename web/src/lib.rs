@@ -11,7 +11,8 @@
 //! → `views`. `demo` feeds the simulator's frames into the same pipeline.
 //!
 //! `settings` (URL + localStorage), `tiles` (map tile templates), `maps`
-//! (variant maps) and `router` (hash routes) support them; `app` is the
+//! (variant maps), `router` (hash routes) and `fmt` (units, numbers,
+//! durations and TLV values as every page shows them) support them; `app` is the
 //! shell; `panic_banner` keeps a panic visible.
 #![forbid(unsafe_code)]
 
@@ -20,6 +21,7 @@ pub mod connection;
 pub mod decode;
 pub mod demo;
 pub mod export;
+pub mod fmt;
 pub mod layout;
 pub mod maps;
 pub mod mqtt;

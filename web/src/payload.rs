@@ -2,8 +2,9 @@
 //!
 //! Every message ends up as exactly one [`Payload`]:
 //! - a raw binary iotdata frame (sensor, or mesh when the variant nibble is 15),
-//! - hex text of such a frame (spaces, `0x`, colons, commas, dashes and
-//!   newlines tolerated),
+//! - hex text of such a frame (by the codec's tolerant rule,
+//!   [`iotdata::hex`]: whitespace, `:` `,` `-` `_` `;` separators, `0x`
+//!   prefixes),
 //! - the reference gateway's JSON (an object published on
 //!   `<prefix>/<variant_name>/<station as 4 hex>`),
 //! - or [`Payload::Unrecognised`] with the reason, topic, size and first bytes.
@@ -135,8 +136,8 @@ pub fn classify(topic: &str, payload: &[u8]) -> Payload {
                 Ok(p) => return p,
             }
         }
-        if looks_like_hex(trimmed) {
-            return match parse_hex(trimmed) {
+        if iotdata::hex::looks_like_hex(trimmed) {
+            return match iotdata::hex::decode(trimmed) {
                 Ok(bytes) if bytes.len() >= MIN_FRAME_BYTES => Payload::Frame {
                     kind: FrameKind::of(bytes[0]),
                     bytes,
@@ -200,131 +201,6 @@ fn as_text(payload: &[u8]) -> Option<&str> {
     std::str::from_utf8(payload).ok()
 }
 
-/// True when the text consists only of hex digits and the separators that
-/// [`parse_hex`] accepts, with at least one hex digit.
-pub fn looks_like_hex(text: &str) -> bool {
-    let mut digits = 0usize;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '0' && matches!(chars.peek(), Some('x') | Some('X')) {
-            chars.next();
-            continue;
-        }
-        if c.is_ascii_hexdigit() {
-            digits += 1;
-        } else if !is_hex_separator(c) {
-            return false;
-        }
-    }
-    digits > 0
-}
-
-fn is_hex_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, ':' | ',' | '-' | '_' | ';')
-}
-
-/// Why hex text could not be turned into bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HexError {
-    /// Character index (0-based) of the problem.
-    pub position: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for HexError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (at character {})", self.message, self.position + 1)
-    }
-}
-
-/// Parses hex text into bytes. Tolerates whitespace, newlines, `0x` prefixes
-/// (per byte or once), colons, commas, dashes, underscores and semicolons
-/// between digits. A separator may not split a byte: `a b` is an error; an odd
-/// total number of digits is an error; `0x1` (one digit after a prefix) pads to
-/// `01` only when followed by a separator, like `0x1, 0x2`.
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
-    // One pass over the characters; the bytes of the current token (between
-    // separators) are written to `out` as their digit pairs complete, so
-    // the only allocation is the output (half the text at most).
-    let mut out = Vec::with_capacity(text.len() / 2);
-    let mut chars = text.chars().enumerate().peekable();
-    // The current token: its digit count, the high nibble waiting for its
-    // pair, and the position of its last digit.
-    let mut digits = 0usize;
-    let mut pending: Option<u8> = None;
-    let mut last = 0usize;
-    let mut prefixed = false;
-    let flush = |digits: &mut usize,
-                 pending: &mut Option<u8>,
-                 last: usize,
-                 prefixed: bool,
-                 out: &mut Vec<u8>|
-     -> Result<(), HexError> {
-        let n = std::mem::take(digits);
-        match pending.take() {
-            None => Ok(()),
-            Some(d) if prefixed && n == 1 => {
-                out.push(d);
-                Ok(())
-            }
-            Some(_) => Err(HexError {
-                position: last,
-                message: format!("odd number of hex digits ({n}) in a group"),
-            }),
-        }
-    };
-    while let Some((i, c)) = chars.next() {
-        if c == '0' && digits == 0 && matches!(chars.peek(), Some((_, 'x' | 'X'))) {
-            prefixed = true;
-            chars.next();
-            continue;
-        }
-        if let Some(d) = c.to_digit(16) {
-            let d = d as u8;
-            match pending.take() {
-                Some(high) => out.push((high << 4) | d),
-                None => pending = Some(d),
-            }
-            digits += 1;
-            last = i;
-        } else if is_hex_separator(c) {
-            flush(&mut digits, &mut pending, last, prefixed, &mut out)?;
-            prefixed = false;
-        } else {
-            return Err(HexError {
-                position: i,
-                message: format!("'{}' is not a hex digit", c.escape_default()),
-            });
-        }
-    }
-    flush(&mut digits, &mut pending, last, prefixed, &mut out)?;
-    Ok(out)
-}
-
-/// Lowercase hex without separators.
-pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
-/// Lowercase hex with a space between bytes (for previews).
-pub fn to_hex_spaced(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            s.push(' ');
-        }
-        s.push_str(&to_hex(std::slice::from_ref(b)));
-    }
-    s
-}
-
 /// Parses `<prefix>/<variant_name>/<station as 4 hex>`; the prefix has at
 /// least one level, the variant name is non-empty and free of wildcards, the
 /// station is exactly 4 hex digits with a value below 4096.
@@ -351,18 +227,6 @@ pub fn parse_gateway_topic(topic: &str) -> Option<GatewayTopic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_variants() {
-        assert_eq!(parse_hex("0a1b").unwrap(), vec![0x0a, 0x1b]);
-        assert_eq!(parse_hex("0A 1B\n2c").unwrap(), vec![0x0a, 0x1b, 0x2c]);
-        assert_eq!(parse_hex("0x0a,0x1b").unwrap(), vec![0x0a, 0x1b]);
-        assert_eq!(parse_hex("0x0a1b").unwrap(), vec![0x0a, 0x1b]);
-        assert_eq!(parse_hex("0a:1b:2c").unwrap(), vec![0x0a, 0x1b, 0x2c]);
-        assert_eq!(parse_hex("0x1, 0x2").unwrap(), vec![1, 2]);
-        assert!(parse_hex("0a1").is_err());
-        assert_eq!(parse_hex("0a zz").unwrap_err().position, 3);
-    }
 
     #[test]
     fn gateway_topic() {

@@ -9,6 +9,7 @@
 mod common;
 use common::*;
 
+use iotdata::receiver::time::civil_from_days;
 use iotdata::receiver::{Receiver, ReceiverConfig};
 use iotdata::tlv::{self, Tlv, TlvHealth, TlvStatus};
 use iotdata::{Encoder, FieldValue, VariantMap};
@@ -16,14 +17,15 @@ use iotdata_web::export::{
     csv_cell, csv_number, csv_text, file_name, history_csv, iso_utc, log_records, ndjson_line,
     numeric_fields, packets_csv, packets_ndjson, station_records, station_series, PacketRecord,
 };
+use iotdata_web::fmt::human_duration;
 use iotdata_web::store::Store;
 use iotdata_web::views::chart::{
-    build_chart, civil_from_days, format_tick, median_spacing, nice_step, path_d, time_label,
-    time_step, time_ticks, value_domain, value_ticks, Scale, HEIGHT, MARGIN_BOTTOM, MARGIN_TOP,
+    build_chart, format_tick, median_spacing, nice_step, path_d, time_label, time_step, time_ticks,
+    value_domain, value_ticks, Scale, HEIGHT, MARGIN_BOTTOM, MARGIN_TOP,
 };
 use iotdata_web::views::station::{field_rows, StationPage};
 use iotdata_web::views::tlv_panel::{
-    duty_cycle, format_pct, human_duration, message_text, sections, text_pairs, TlvPanel, TlvState,
+    duty_cycle, format_pct, message_text, sections, text_pairs, TlvPanel, TlvState,
 };
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
@@ -330,7 +332,7 @@ fn ndjson_formatting() {
         first.starts_with("2026-01-01T00:00:00.000Z,1767225600000,iotdata/raw/0001,sensor,513,9,")
     );
     assert!(first.contains(",21.5,"));
-    assert!(first.ends_with(&iotdata_web::payload::to_hex(&f)));
+    assert!(first.ends_with(&iotdata::hex::encode(&f)));
     let second = rows.next().unwrap();
     assert!(second.contains(",unrecognised,,,") && second.contains("\"hello, \"\"world\"\"\""));
 }
@@ -493,7 +495,7 @@ async fn station_page_shows_fields_sequence_tlvs_charts_and_frames() {
     assert_eq!(frames.len(), 3);
     assert_eq!(frames[0].get_attribute("data-seq").as_deref(), Some("4"));
     let link = frames[0].query_selector("a").unwrap().unwrap();
-    let hex = iotdata_web::payload::to_hex(&frame(513, 4, 21.25, status_health_version()));
+    let hex = iotdata::hex::encode(&frame(513, 4, 21.25, status_health_version()));
     assert_eq!(link.get_attribute("href"), Some(format!("#hex={hex}")));
     let paths = all(&root, "[data-testid=path-row]");
     assert_eq!(paths.len(), 1);

@@ -132,6 +132,20 @@ pub fn resolve_datetime(seconds_from_year_start: u32, rx_ms: i64) -> i64 {
     }
 }
 
+/// ISO 8601 in UTC with milliseconds (`2026-03-14T07:00:00.123Z`) of a
+/// unix time in milliseconds; the same text as [`UtcDateTime`]'s
+/// `Display`.
+///
+/// ```
+/// use iotdata::receiver::time::iso8601;
+/// assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+/// assert_eq!(iso8601(1_773_471_600_123), "2026-03-14T07:00:00.123Z");
+/// assert_eq!(iso8601(-1), "1969-12-31T23:59:59.999Z");
+/// ```
+pub fn iso8601(unix_ms: i64) -> String {
+    UtcDateTime::from_unix_ms(unix_ms).to_string()
+}
+
 /// A broken-down UTC time, for display without a date library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UtcDateTime {

@@ -21,6 +21,8 @@ use iotdata::DumpEntry;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::decode::Failure;
+
 /// Colours cycle through this many classes (`c0`..`c7`).
 pub const PALETTE: usize = 8;
 /// Bytes drawn in the bit grid (8 cells each); a longer frame shows its
@@ -28,17 +30,6 @@ pub const PALETTE: usize = 8;
 pub const MAX_GRID_BYTES: usize = 256;
 /// Dump entries listed in the table; the rest are counted.
 pub const MAX_DUMP_ROWS: usize = 512;
-
-/// Where decoding stopped (bits from here on are marked).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorMark {
-    /// First bit that could not be read.
-    pub bit_offset: usize,
-    /// Field being read.
-    pub field: String,
-    /// Error kind (`short`, `truncated`, …).
-    pub kind: String,
-}
 
 /// For every bit of a `total_bits` frame, the dump entry it belongs to: the
 /// shortest entry covering it (entries may nest, as a FORWARD's `inner`
@@ -134,9 +125,9 @@ pub fn BitDump(
     bytes: Vec<u8>,
     /// Its dump entries (table order).
     dump: Vec<DumpEntry>,
-    /// Where decoding failed, if it did.
+    /// Where decoding failed, if it did (bits from there on are marked).
     #[prop(optional_no_strip)]
-    error: Option<ErrorMark>,
+    error: Option<Failure>,
 ) -> impl IntoView {
     let scope = format!("bd{}", NEXT_SCOPE.fetch_add(1, Ordering::Relaxed));
     let hovered = RwSignal::new(None::<usize>);
@@ -161,20 +152,7 @@ pub fn BitDump(
     };
     let status = move || {
         dump.with_value(|d| match hovered.get().and_then(|k| d.get(k)) {
-            Some(e) => {
-                let mut s = format!(
-                    "{} · {} · raw {} · {}",
-                    e.field,
-                    bit_range_text(e.bit_offset, e.bit_length),
-                    e.raw,
-                    e.decoded
-                );
-                if !e.range.is_empty() {
-                    s.push_str(" · ");
-                    s.push_str(&e.range);
-                }
-                s
-            }
+            Some(e) => entry_text(e),
             None => format!(
                 "{} entries · {} bits{left_out} · hover a row or a bit",
                 d.len(),
@@ -209,52 +187,124 @@ pub fn BitDump(
     };
     let on_leave = move |_| hovered.set(None);
 
-    let rows = dump.with_value(|d| {
-        d.iter()
-            .take(MAX_DUMP_ROWS)
-            .enumerate()
-            .map(|(i, e)| {
-                let raw = if e.bit_length > 64 {
-                    "—".to_string()
-                } else {
-                    e.raw.to_string()
-                };
-                let raw_title = if e.bit_length > 64 {
-                    String::new()
-                } else {
-                    format!("0x{:X}", e.raw)
-                };
-                view! {
-                    <tr class=format!("r{i}") data-e=i>
-                        <td class="num">
-                            <span class=format!("sw c{}", i % PALETTE)></span>
-                            {e.bit_offset}
-                        </td>
-                        <td class="num">{e.bit_length}</td>
-                        <td class="fld">{e.field.clone()}</td>
-                        <td class="num" title=raw_title>{raw}</td>
-                        <td class="dec">{e.decoded.clone()}</td>
-                        <td class="muted rng">{e.range.clone()}</td>
-                    </tr>
-                }
-            })
-            .collect_view()
-    });
-    let error_row = error.map(|e| {
-        view! {
-            <tr class="err-row">
-                <td class="num">{e.bit_offset}</td>
-                <td class="num">"—"</td>
-                <td class="fld">{e.field}</td>
-                <td></td>
-                <td class="dec" colspan="2">{format!("✕ {}: decoding stopped here", e.kind)}</td>
-            </tr>
-        }
-    });
+    let rows = dump.with_value(|d| table_rows(d));
+    let error_row = error.map(error_row);
+    let grid_rows = grid_rows(&bytes[..grid_bytes], &owners, error_at);
 
-    let grid_rows = bytes
+    view! {
+        <div class=format!("bitdump {scope}")>
+            <style>{css}</style>
+            <div class="bd-status mono" aria-live="polite">{status}</div>
+            <div class="bd-body">
+                <div class="table-wrap bd-table" node_ref=table_ref>
+                    <table class="dump">
+                        <thead>
+                            <tr>
+                                <th class="num">"Bit"</th>
+                                <th class="num">"Len"</th>
+                                <th>"Field"</th>
+                                <th class="num">"Raw"</th>
+                                <th>"Decoded"</th>
+                                <th>"Range"</th>
+                            </tr>
+                        </thead>
+                        <tbody on:mouseover=on_table_over on:mouseleave=on_leave>
+                            {rows}
+                            {error_row}
+                        </tbody>
+                    </table>
+                </div>
+                <div
+                    class="bitgrid mono"
+                    node_ref=grid_ref
+                    on:mouseover=on_grid_over
+                    on:mouseleave=on_leave
+                >
+                    {grid_head()}
+                    {grid_rows}
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The status line for a hovered entry: field, bits, raw, decoded, range.
+fn entry_text(e: &DumpEntry) -> String {
+    let mut s = format!(
+        "{} · {} · raw {} · {}",
+        e.field,
+        bit_range_text(e.bit_offset, e.bit_length),
+        e.raw,
+        e.decoded
+    );
+    if !e.range.is_empty() {
+        s.push_str(" · ");
+        s.push_str(&e.range);
+    }
+    s
+}
+
+/// The dump table's rows (at most [`MAX_DUMP_ROWS`]), `r<i>` / `data-e`.
+fn table_rows(dump: &[DumpEntry]) -> impl IntoView {
+    dump.iter()
+        .take(MAX_DUMP_ROWS)
+        .enumerate()
+        .map(|(i, e)| {
+            let (raw, raw_title) = if e.bit_length > 64 {
+                ("—".to_string(), String::new())
+            } else {
+                (e.raw.to_string(), format!("0x{:X}", e.raw))
+            };
+            view! {
+                <tr class=format!("r{i}") data-e=i>
+                    <td class="num">
+                        <span class=format!("sw c{}", i % PALETTE)></span>
+                        {e.bit_offset}
+                    </td>
+                    <td class="num">{e.bit_length}</td>
+                    <td class="fld">{e.field.clone()}</td>
+                    <td class="num" title=raw_title>{raw}</td>
+                    <td class="dec">{e.decoded.clone()}</td>
+                    <td class="muted rng">{e.range.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+/// The table's last row when decoding stopped.
+fn error_row(e: Failure) -> impl IntoView {
+    view! {
+        <tr class="err-row">
+            <td class="num">{e.bit_offset}</td>
+            <td class="num">"—"</td>
+            <td class="fld">{e.field}</td>
+            <td></td>
+            <td class="dec" colspan="2">{format!("✕ {}: decoding stopped here", e.kind)}</td>
+        </tr>
+    }
+}
+
+/// The grid's header row: bit numbers 0..7.
+fn grid_head() -> impl IntoView {
+    view! {
+        <div class="bg-row bg-head">
+            <span class="bg-off">"byte"</span>
+            <span class="bg-bits">
+                {(0..8)
+                    .map(|i| view! { <span class=if i == 4 { "b nib" } else { "b" }>{i}</span> })
+                    .collect_view()}
+            </span>
+            <span class="bg-hex">"hex"</span>
+        </div>
+    }
+}
+
+/// One grid row per byte: offset, 8 bit cells (`c<colour> e<entry>`, `u`
+/// for bits no entry covers, `x` from the error on), hex.
+fn grid_rows(bytes: &[u8], owners: &[Option<usize>], error_at: Option<usize>) -> impl IntoView {
+    bytes
         .iter()
-        .take(grid_bytes)
         .enumerate()
         .map(|(byte_index, &b)| {
             let cells = (0..8)
@@ -286,55 +336,7 @@ pub fn BitDump(
                 </div>
             }
         })
-        .collect_view();
-
-    view! {
-        <div class=format!("bitdump {scope}")>
-            <style>{css}</style>
-            <div class="bd-status mono" aria-live="polite">{status}</div>
-            <div class="bd-body">
-                <div class="table-wrap bd-table" node_ref=table_ref>
-                    <table class="dump">
-                        <thead>
-                            <tr>
-                                <th class="num">"Bit"</th>
-                                <th class="num">"Len"</th>
-                                <th>"Field"</th>
-                                <th class="num">"Raw"</th>
-                                <th>"Decoded"</th>
-                                <th>"Range"</th>
-                            </tr>
-                        </thead>
-                        <tbody on:mouseover=on_table_over on:mouseleave=on_leave>
-                            {rows}
-                            {error_row}
-                        </tbody>
-                    </table>
-                </div>
-                <div
-                    class="bitgrid mono"
-                    node_ref=grid_ref
-                    on:mouseover=on_grid_over
-                    on:mouseleave=on_leave
-                >
-                    <div class="bg-row bg-head">
-                        <span class="bg-off">"byte"</span>
-                        <span class="bg-bits">
-                            {(0..8)
-                                .map(|i| {
-                                    view! {
-                                        <span class=if i == 4 { "b nib" } else { "b" }>{i}</span>
-                                    }
-                                })
-                                .collect_view()}
-                        </span>
-                        <span class="bg-hex">"hex"</span>
-                    </div>
-                    {grid_rows}
-                </div>
-            </div>
-        </div>
-    }
+        .collect_view()
 }
 
 #[cfg(test)]

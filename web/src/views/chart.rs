@@ -15,7 +15,7 @@
 
 use leptos::prelude::*;
 
-use crate::store::format_number;
+use crate::fmt::format_number;
 
 /// View box width of a chart (user units; the SVG scales to its box).
 pub const WIDTH: f64 = 360.0;
@@ -203,21 +203,6 @@ pub fn time_ticks(t0: f64, t1: f64, max_ticks: usize, tz_offset_ms: f64) -> (f64
     (step, ticks)
 }
 
-/// Days since 1970-01-01 to (year, month 1..=12, day 1..=31), proleptic
-/// Gregorian (Howard Hinnant's `civil_from_days`).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// The label of a time tick: `HH:MM:SS` below a minute step, `HH:MM` up to
 /// hours (`MM-DD` at local midnight), `MM-DD` for day steps.
 pub fn time_label(t_ms: f64, step_ms: f64, tz_offset_ms: f64) -> String {
@@ -226,7 +211,7 @@ pub fn time_label(t_ms: f64, step_ms: f64, tz_offset_ms: f64) -> String {
     let in_day = ((local - days * DAY) / SECOND).round() as i64;
     let (h, m, s) = (in_day / 3600 % 24, in_day / 60 % 60, in_day % 60);
     let date = || {
-        let (_, mo, d) = civil_from_days(days as i64);
+        let (_, mo, d) = iotdata::receiver::time::civil_from_days(days as i64);
         format!("{mo:02}-{d:02}")
     };
     if step_ms >= DAY || (step_ms >= HOUR && in_day == 0) {
@@ -355,15 +340,6 @@ pub fn local_tz_offset_ms() -> f64 {
     }
 }
 
-/// A value with its unit: `21.5 °C`, `81 %`, `3` (no unit).
-pub fn with_unit(v: f64, unit: &str) -> String {
-    if unit.is_empty() {
-        format_number(v)
-    } else {
-        format!("{} {unit}", format_number(v))
-    }
-}
-
 /// One history chart card: title, last value, min/max and the SVG.
 /// `points` must be time-ascending; it is memoised, so pass a signal derived
 /// from the store's (once per frame) revision signal.
@@ -394,7 +370,7 @@ pub fn HistoryChart(
             <figcaption class="chart-head">
                 <span class="chart-title" title=field.clone()>{field.clone()}</span>
                 <span class="chart-last">
-                    {move || model.with(|m| m.as_ref().map(|m| with_unit(m.last.1, &u())).unwrap_or_else(|| "—".into()))}
+                    {move || model.with(|m| m.as_ref().map(|m| crate::fmt::with_unit(&format_number(m.last.1), &u())).unwrap_or_else(|| "—".into()))}
                 </span>
                 <span class="chart-range muted small">
                     {move || model.with(|m| m.as_ref().map(|m| format!(
@@ -455,7 +431,5 @@ mod tests {
             vec![12.0, 14.0, 16.0, 18.0, 20.0]
         );
         assert_eq!(format_tick(0.30000000000000004, 0.1), "0.3");
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
     }
 }

@@ -93,7 +93,7 @@ fn Tile(t: Thumb, clock: RwSignal<f64>) -> impl IntoView {
     let image = t.image.clone();
     let href = t.frame.as_deref().map(|f| {
         Route::Inspector {
-            hex: Some(crate::payload::to_hex(f)),
+            hex: Some(iotdata::hex::encode(f)),
         }
         .href()
     });

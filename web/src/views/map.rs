@@ -35,7 +35,8 @@ use wasm_bindgen::JsValue;
 use super::map_layer::MarkerLayer;
 use super::map_markers::{drawable, marker_states, MAX_MARKER_CHANGES_PER_FRAME};
 use crate::app::{use_ctx, Ctx};
-use crate::store::{battery_level, format_number, headline, Store};
+use crate::fmt::format_number;
+use crate::store::{battery_level, headline, Store};
 use iotdata::receiver::{EdgeKind, Role};
 
 /// localStorage key of the "mesh links" toggle.

@@ -18,7 +18,8 @@ use crate::vecmap::VecSet;
 use leptos::prelude::*;
 
 use crate::app::use_ctx;
-use crate::store::{battery_level, format_number, freshness, headline, Store};
+use crate::fmt::format_number;
+use crate::store::{battery_level, freshness, headline, Store};
 use crate::views::relative_time;
 pub use crate::views::station_order::SortKey;
 use crate::views::station_order::{filtered, SortedStations, StationFilter};

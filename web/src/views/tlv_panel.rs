@@ -18,6 +18,7 @@ use iotdata::receiver::{Station, TimedTlv};
 use iotdata::tlv::{self, KvContent, TlvData, TlvHealth, TlvStatus, TlvValue};
 use leptos::prelude::*;
 
+use crate::fmt;
 use crate::views::{clock_time, relative_time};
 
 /// What the panel shows: the latest TLV per type (sorted by type) and the
@@ -65,25 +66,6 @@ impl TlvState {
     }
 }
 
-/// A duration in the two largest units: `0 s`, `45 s`, `12 min 5 s`,
-/// `2 h 5 min`, `3 d 4 h` (a zero second unit is left out: `1 h`).
-pub fn human_duration(secs: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "min"), (1, "s")];
-    for (i, &(size, name)) in UNITS.iter().enumerate() {
-        if secs >= size || size == 1 {
-            let major = secs / size;
-            let rest = secs % size;
-            return match UNITS.get(i + 1) {
-                Some(&(sub, sub_name)) if rest / sub > 0 => {
-                    format!("{major} {name} {} {sub_name}", rest / sub)
-                }
-                _ => format!("{major} {name}"),
-            };
-        }
-    }
-    "0 s".into()
-}
-
 /// Duty cycle: HEALTH session active time / STATUS session uptime, as a
 /// fraction in `0..=1` (clamped: both are 5-second tick counts and may come
 /// from different packets). `None` when the uptime is 0.
@@ -103,24 +85,6 @@ pub fn format_pct(f: f64) -> String {
         format!("{p:.1} %")
     } else {
         format!("{p:.2} %")
-    }
-}
-
-/// Bytes as spaced lowercase hex (`0a 1b 2c`).
-pub fn hex_bytes(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The restart reason as text (`watchdog`, `vendor 0x81`, `n/a`).
-pub fn reason_text(s: &TlvStatus) -> String {
-    match (s.reason_name(), s.reason) {
-        (Some(n), _) => n.replace('_', " "),
-        (None, tlv::REASON_NA) => "n/a".into(),
-        (None, r) if r >= 0x80 => format!("vendor 0x{r:02x}"),
-        (None, r) => format!("reserved 0x{r:02x}"),
     }
 }
 
@@ -173,7 +137,7 @@ fn raw_rows(ty: u8, data: &TlvData) -> Vec<TlvRow> {
             value: if b.is_empty() {
                 "(empty)".into()
             } else {
-                hex_bytes(b)
+                iotdata::hex::encode_spaced(b)
             },
             mono: true,
         }],
@@ -234,74 +198,31 @@ pub fn text_pairs(t: &str) -> Option<Vec<(String, String)>> {
     )
 }
 
-/// The rows of the STATUS section (`health` adds the duty cycle).
+/// The rows of the STATUS section ([`crate::fmt::status_values`];
+/// `health` adds the duty cycle).
 pub fn status_rows(s: &TlvStatus, health: Option<&TlvHealth>) -> Vec<TlvRow> {
-    let row = |key: &str, value: String| TlvRow {
-        ty: tlv::STATUS,
-        key: key.into(),
-        value,
-        mono: false,
-    };
-    let mut rows = vec![
-        row(
-            "Session uptime",
-            human_duration(u64::from(s.session_uptime)),
-        ),
-        row(
-            "Lifetime uptime",
-            if s.lifetime_uptime == 0 {
-                "not tracked".into()
-            } else {
-                human_duration(u64::from(s.lifetime_uptime))
-            },
-        ),
-        row("Restarts", s.restarts.to_string()),
-        row("Last restart reason", reason_text(s)),
-    ];
+    let mut rows = value_rows(tlv::STATUS, fmt::status_values(s));
     if let Some(d) = health.and_then(|h| duty_cycle(s, h)) {
-        rows.push(row("Duty cycle", format_pct(d)));
+        rows.extend(value_rows(tlv::STATUS, vec![("Duty cycle", format_pct(d))]));
     }
     rows
 }
 
-/// The rows of the HEALTH section.
+/// The rows of the HEALTH section ([`crate::fmt::health_values`]).
 pub fn health_rows(h: &TlvHealth) -> Vec<TlvRow> {
-    let row = |key: &str, value: String| TlvRow {
-        ty: tlv::HEALTH,
-        key: key.into(),
-        value,
-        mono: false,
-    };
-    vec![
-        row(
-            "CPU temperature",
-            if h.cpu_temp == tlv::CPU_TEMP_NA {
-                "n/a".into()
-            } else {
-                format!("{} °C", h.cpu_temp)
-            },
-        ),
-        row(
-            "Supply",
-            format!(
-                "{} mV ({:.2} V)",
-                h.supply_mv,
-                f64::from(h.supply_mv) / 1000.0
-            ),
-        ),
-        row(
-            "Free heap",
-            if h.free_heap == u16::MAX {
-                "≥ 65535 B (capped or not tracked)".into()
-            } else {
-                format!("{} B", h.free_heap)
-            },
-        ),
-        row(
-            "Active this session",
-            human_duration(u64::from(h.session_active)),
-        ),
-    ]
+    value_rows(tlv::HEALTH, fmt::health_values(h))
+}
+
+fn value_rows(ty: u8, values: Vec<(&'static str, String)>) -> Vec<TlvRow> {
+    values
+        .into_iter()
+        .map(|(key, value)| TlvRow {
+            ty,
+            key: key.into(),
+            value,
+            mono: false,
+        })
+        .collect()
 }
 
 /// The sections for the latest TLVs (messages excluded), by type.
@@ -345,7 +266,7 @@ pub fn message_text(t: &TimedTlv) -> String {
         TlvValue::Message(Some(m)) => m,
         TlvValue::Message(None) => "(empty)".into(),
         _ => match &t.tlv.data {
-            TlvData::Raw(b) => hex_bytes(b),
+            TlvData::Raw(b) => iotdata::hex::encode_spaced(b),
             TlvData::Text(s) => s.clone(),
         },
     }
@@ -424,18 +345,5 @@ pub fn TlvPanel(
                 </div>
             </Show>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(human_duration(0), "0 s");
-        assert_eq!(human_duration(45), "45 s");
-        assert_eq!(human_duration(3600), "1 h");
-        assert_eq!(human_duration(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
     }
 }
