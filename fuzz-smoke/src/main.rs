@@ -22,6 +22,7 @@
 mod alloc;
 mod codec_targets;
 mod corpus;
+mod formats_targets;
 mod rng;
 mod web_targets;
 
@@ -58,7 +59,7 @@ struct Target {
     run: Run,
 }
 
-const TARGETS: [Target; 8] = [
+const TARGETS: [Target; 9] = [
     Target {
         name: "decode",
         what: "codec: decode_frame / decode_to_json / dump_frame, every map, strict and lenient",
@@ -82,6 +83,12 @@ const TARGETS: [Target; 8] = [
         what: "codec: image decode_pixels, RLE and heatshrink decoders and round trips",
         generate: codec_targets::gen_image,
         run: codec_targets::run_image,
+    },
+    Target {
+        name: "formats",
+        what: "formats: OwnTelemetry, STI, Sideband and rtl_433 decoders (fuzz_one)",
+        generate: formats_targets::gen,
+        run: formats_targets::run,
     },
     Target {
         name: "mqtt",
