@@ -27,6 +27,7 @@ STEPS=(
     "fuzz            | - | cargo run --profile fuzz -p iotdata-fuzz-smoke -- --seconds 60"
     "wasm-build      | - | cargo build --release --target wasm32-unknown-unknown -p iotdata --lib && cargo build --release --target wasm32-unknown-unknown -p iotdata-sim --lib"
     "wasm-test-codec | - | cargo test -p iotdata --target wasm32-unknown-unknown --features wasm --test wasm"
+    "js-pkg          | - | bash scripts/pack-js.sh && node --test codec/pkg-tests/"
     "wasm-test-web   | - | cargo test -p iotdata-web --target wasm32-unknown-unknown"
     "bench-web       | - | cargo test -p iotdata-web --target wasm32-unknown-unknown --profile web-release --test bench -- --nocapture"
     "trunk-build     | - | trunk build --release"
