@@ -2,9 +2,9 @@
 //! alone (classify + codec) and of the whole pipeline into the store
 //! (classify + decode + receiver + store), with 4,095 stations. Target:
 //! at least 20,000 packets/s in the shipped build profile (`web-release`:
-//! opt-level "z", the codec crate at its own level, see the root
-//! Cargo.toml). It PRINTS the numbers and never asserts on timing (only
-//! that everything was ingested).
+//! opt-level "z"; the root Cargo.toml records what other levels for the
+//! codec cost and gain). It PRINTS the numbers and never asserts on timing
+//! (only that everything was ingested).
 //!
 //! ```text
 //! source scripts/env.sh
