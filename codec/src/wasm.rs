@@ -1,8 +1,11 @@
 //! The JavaScript API (wasm-bindgen), built with the `wasm` feature.
 //!
+//! `scripts/pack-js.sh` packages it for Node and browsers as `codec/pkg/`
+//! (npm package `iotdata-codec`, see `codec/js/README.md`).
+//!
 //! ```js
-//! import init, { Codec } from "./iotdata.js";
-//! await init();
+//! import init, { Codec } from "iotdata-codec";
+//! await init();                              // loads the wasm (Node: already loaded)
 //! const codec = new Codec();                 // built-in default map
 //! const pkt = codec.decodeHex("002a00043fd1b7b51ad1500440cf5270", false);
 //! pkt.station;                               // 42
@@ -32,6 +35,72 @@ use crate::error::{DecodeError, EncodeError};
 use crate::frame;
 use crate::packet::DecodeOptions;
 use crate::variant::{MapError, VariantMap};
+
+/// TypeScript types of the values `decode`, `dump` and the errors carry
+/// (emitted into the package's `.d.ts`).
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** What every method throws (and `dump`'s `error`, `toJson`'s `{error}`). */
+export interface CodecError {
+    /** `short`, `truncated`, `variant_reserved`, `variant_unknown`, `malformed` (decoding); an encoder kind such as `out_of_range`; `hex`; `map`. */
+    kind: string;
+    /** The message for people. */
+    message: string;
+    /** The bit at which decoding stopped, or `null`. */
+    bit_offset: number | null;
+    /** The field being read or written, or `null`. */
+    field: string | null;
+    /** Encoder errors: the reference implementation's status name. */
+    reference?: string | null;
+}
+
+/** A sensor packet as canonical JSON (variant 0..14): header, then one member per field present (`battery`, `environment`, `tlv`, ...). */
+export interface SensorPacket {
+    variant: number;
+    station: number;
+    sequence: number;
+    packed_bits: number;
+    packed_bytes: number;
+    [field: string]: unknown;
+}
+
+/** A mesh control packet as canonical JSON (variant 15). */
+export interface MeshPacket {
+    variant: 15;
+    sender_station: number;
+    sender_seq: number;
+    ctrl_type: number;
+    ctrl_name: string;
+    [field: string]: unknown;
+}
+
+/** A decoded frame: the canonical JSON document as a plain object. */
+export type Frame = SensorPacket | MeshPacket;
+
+/** One row of the bit-level dump. */
+export interface DumpEntry {
+    bit_offset: number;
+    bit_length: number;
+    /** `variant`, `presence[0]`, `battery_level`, `tlv[0].len`, ... */
+    field: string;
+    /** The raw value read from the wire (0 for parts wider than 64 bits). */
+    raw: number;
+    /** The decoded value as text, with its unit. */
+    decoded: string;
+    /** The valid range or encoding as text. */
+    range: string;
+}
+
+/** The bit-level dump of a frame. */
+export interface Dump {
+    /** The rows read (those before an error are kept). */
+    entries: DumpEntry[];
+    /** Why decoding stopped, or `null`. */
+    error: CodecError | null;
+    /** The bits decoded, or `null` on error. */
+    total_bits: number | null;
+}
+"#;
 
 /// A codec bound to one variant map.
 #[wasm_bindgen]
@@ -146,7 +215,7 @@ impl Codec {
     }
 
     /// The active map as a JS object in the `variants.json` single-map schema.
-    #[wasm_bindgen(js_name = mapDefinition)]
+    #[wasm_bindgen(js_name = mapDefinition, unchecked_return_type = "Record<string, unknown>")]
     pub fn map_definition(&self) -> JsValue {
         to_js(&self.map.to_json_value())
     }
@@ -155,6 +224,7 @@ impl Codec {
     /// canonical JSON; throws the error object on failure. `lenient` decodes
     /// variants missing from the map with variant 0's layout (flagged in
     /// `warnings`).
+    #[wasm_bindgen(unchecked_return_type = "Frame")]
     pub fn decode(&self, bytes: &[u8], lenient: bool) -> Result<JsValue, JsValue> {
         let opts = options(lenient);
         match frame::decode_frame(bytes, &self.map, opts) {
@@ -164,7 +234,7 @@ impl Codec {
     }
 
     /// [`Codec::decode`] of a hex string (whitespace, `0x`, `:` tolerated).
-    #[wasm_bindgen(js_name = decodeHex)]
+    #[wasm_bindgen(js_name = decodeHex, unchecked_return_type = "Frame")]
     pub fn decode_hex(&self, hex: &str, lenient: bool) -> Result<JsValue, JsValue> {
         self.decode(&hex_bytes(hex)?, lenient)
     }
@@ -195,7 +265,10 @@ impl Codec {
     }
 
     /// Encodes a JS object (as `decode` returns) or a JSON string.
-    pub fn encode(&self, value: JsValue) -> Result<Vec<u8>, JsValue> {
+    pub fn encode(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Frame | string")] value: JsValue,
+    ) -> Result<Vec<u8>, JsValue> {
         let text = match value.as_string() {
             Some(s) => s,
             None => js_sys::JSON::stringify(&value)
@@ -221,6 +294,7 @@ impl Codec {
     /// (those read before an error are kept), `error` the error object or
     /// `null`, and `total_bits` the bits decoded (`null` on error). Never
     /// throws.
+    #[wasm_bindgen(unchecked_return_type = "Dump")]
     pub fn dump(&self, bytes: &[u8], lenient: bool) -> JsValue {
         let (res, entries) = frame::dump_frame(bytes, &self.map, options(lenient));
         let (error, total) = match &res {

@@ -1,8 +1,10 @@
 //! Browser benchmark of the ingest pipeline: packets per second of decode
 //! alone (classify + codec) and of the whole pipeline into the store
 //! (classify + decode + receiver + store), with 4,095 stations. Target:
-//! at least 20,000 packets/s in the shipped build profile (`web-release`: opt-level "z"). It PRINTS the numbers and
-//! never asserts on timing (only that everything was ingested).
+//! at least 20,000 packets/s in the shipped build profile (`web-release`:
+//! opt-level "z"; the root Cargo.toml records what other levels for the
+//! codec cost and gain). It PRINTS the numbers and never asserts on timing
+//! (only that everything was ingested).
 //!
 //! ```text
 //! source scripts/env.sh
@@ -13,6 +15,17 @@
 //! second case times frames while the stations table of 4,095 stations is
 //! mounted and visible and packets arrive at 2,000/s. A debug build runs a
 //! fifth of the packets and says its numbers are not representative.
+//!
+//! A third case times the codec alone (decode and decode -> JSON of the
+//! 32- and 16-byte frames, `codec/examples/support/codec_rates.rs`) and
+//! prints each rate as a fraction of the native figure from the same
+//! machine: `scripts/test.sh bench-native` writes `.tmp/bench-native.txt`,
+//! and the `bench-web` step passes its line in `IOTDATA_BENCH_NATIVE` at
+//! build time (the browser test cannot read files). Target: at least 0.5x
+//! native; the test asserts only a gross floor ([`GROSS_FLOOR`]).
+
+#[path = "../../codec/examples/support/codec_rates.rs"]
+mod codec_rates;
 
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::decode::{decode_incoming, Incoming};
@@ -91,6 +104,62 @@ fn frames() -> Vec<(String, Vec<u8>)> {
         }
     }
     out
+}
+
+/// The native codec figures (`IOTDATA_BENCH_NATIVE`, set when this test
+/// is built by the `bench-web` step), as written by `bench_native`.
+const NATIVE: Option<&str> = option_env!("IOTDATA_BENCH_NATIVE");
+/// The codec's browser rate must be at least this fraction of native in a
+/// release build (a gross floor: the target is 0.5, the numbers are printed).
+const GROSS_FLOOR: f64 = 0.1;
+
+/// The codec alone (decode, decode -> JSON) against native figures from the
+/// same machine: prints the fraction of native for every case.
+#[wasm_bindgen_test]
+fn bench_codec_against_native() {
+    let budget_ms = if cfg!(debug_assertions) { 50.0 } else { 1000.0 };
+    let here = if cfg!(target_arch = "wasm32") {
+        "wasm32 in the browser"
+    } else {
+        "native"
+    };
+    let native = codec_rates::from_line(NATIVE.unwrap_or(""));
+    let shipped = cfg!(target_arch = "wasm32") && !cfg!(debug_assertions);
+    if native.is_empty() {
+        out!("bench codec: no native figures (IOTDATA_BENCH_NATIVE unset: run `scripts/test.sh bench-native bench-web`)");
+        assert!(
+            !shipped,
+            "the release browser build needs the native figures: run `scripts/test.sh bench-native bench-web`"
+        );
+    }
+    let rates = codec_rates::measure(budget_ms, &now_ms);
+    for (name, per_sec) in &rates {
+        let native_rate = native.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
+        match native_rate {
+            Some(nr) if nr > 0.0 => {
+                let fraction = per_sec / nr;
+                out!(
+                    "bench codec: {name:<16} {:>11} {here}, native {:>11}: {fraction:.2}x native (target >= 0.5: {})",
+                    codec_rates::show(*per_sec),
+                    codec_rates::show(nr),
+                    if fraction >= 0.5 { "met" } else { "NOT met" }
+                );
+                if shipped {
+                    assert!(
+                        fraction >= GROSS_FLOOR,
+                        "{name}: {fraction:.2}x native is below the floor {GROSS_FLOOR}"
+                    );
+                }
+            }
+            _ => {
+                out!(
+                    "bench codec: {name:<16} {:>11} {here}, no native figure",
+                    codec_rates::show(*per_sec)
+                );
+                assert!(!shipped, "no native figure for {name}");
+            }
+        }
+    }
 }
 
 fn rate(n: usize, ms: f64) -> f64 {
