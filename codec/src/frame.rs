@@ -104,15 +104,6 @@ fn write_bytes_json(
         out.push_str("}}");
         return;
     }
-    if !mesh::is_mesh(bytes) {
-        // Sensor packets: straight from the allocation-free view, no `Packet`.
-        let mut buf = crate::view::PacketBuf::new();
-        match crate::view::decode_into(bytes, map, opts, &mut buf) {
-            Ok(()) => crate::json_view::write_json(out, &buf, bytes, map),
-            Err(e) => out.push_str(&e.to_decode_error(bytes, map).to_json_value().to_string()),
-        }
-        return;
-    }
     match decode_frame(bytes, map, opts) {
         Ok(f) => write_frame_json(out, &f, map, opts, depth),
         Err(e) => out.push_str(&e.to_json_value().to_string()),
