@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use iotdata::{Encoder, FieldValue, VariantMap};
-use iotdata_web::app::Ctx;
+use iotdata_web::ctx::Ctx;
 use iotdata_web::settings::Settings;
 use iotdata_web::views::map::StationMap;
 use iotdata_web::views::station::StationPage;

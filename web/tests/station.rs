@@ -12,7 +12,7 @@ use common::*;
 use iotdata::receiver::{Receiver, ReceiverConfig};
 use iotdata::tlv::{self, Tlv, TlvHealth, TlvStatus};
 use iotdata::{Encoder, FieldValue, VariantMap};
-use iotdata_web::app::Ctx;
+use iotdata_web::ctx::Ctx;
 use iotdata_web::export::{
     csv_cell, csv_number, csv_text, file_name, history_csv, iso_utc, log_records, ndjson_line,
     numeric_fields, packets_csv, packets_ndjson, station_records, station_series, PacketRecord,

@@ -13,7 +13,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::mqtt::MqttVersion;
 use crate::settings::{check_broker_url, page_protocol, Settings};
 use crate::tiles::check_tile_template;

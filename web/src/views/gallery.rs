@@ -13,7 +13,7 @@ use crate::vecmap::VecSet;
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::router::Route;
 use crate::store::Thumbnail as Thumb;
 use crate::views::thumbnail::Thumbnail;

@@ -34,7 +34,7 @@ use wasm_bindgen::JsValue;
 
 use super::map_layer::MarkerLayer;
 use super::map_markers::{drawable, marker_states, MAX_MARKER_CHANGES_PER_FRAME};
-use crate::app::{use_ctx, Ctx};
+use crate::ctx::{use_ctx, Ctx};
 use crate::store::{battery_level, format_number, headline, Store};
 use iotdata::receiver::{EdgeKind, Role};
 

@@ -1,7 +1,7 @@
 //! `#/mesh`: the mesh topology graph, from the receiver's [`Topology`]
 //! (BEACONs, NEIGHBOUR_REPORTs, FORWARDs, ROUTE_ERRORs).
 //!
-//! An SVG drawn from [`crate::layout`]: one tree per gateway, side by side,
+//! An SVG drawn from [`crate::mesh_layout`]: one tree per gateway, side by side,
 //! rows by cost, orphans in their own band, positions stable between
 //! updates. Gateways are squares, relays circles (their cost inside),
 //! sensors dots, sensor groups pills ("412 sensors", a click expands them).
@@ -26,7 +26,7 @@
 //! second the clock only recomputes fade and colour steps
 //! ([`scene::node_fades`], [`scene::edge_looks`]); an element is touched
 //! only when its step changed. Past [`scene::LINK_DETAIL_LIMIT`] links the
-//! scene is summarised and past [`crate::layout::SENSOR_GROUP_LIMIT`]
+//! scene is summarised and past [`crate::mesh_layout::SENSOR_GROUP_LIMIT`]
 //! sensors they are grouped, with a note saying what is not drawn; the
 //! counts and the side panel stay exact. Past [`scene::EDGE_ELEMENT_LIMIT`]
 //! links, links are drawn as one `<path>` per class, and past
@@ -59,8 +59,8 @@ use iotdata::receiver::{EdgeKind, Role};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::app::use_ctx;
-use crate::layout::Layout;
+use crate::ctx::use_ctx;
+use crate::mesh_layout::Layout;
 use legend::Legend;
 use panel::NodePanel;
 use scene::{EdgeLook, MeshOptions, Scene};

@@ -13,7 +13,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::decode::EntryKind;
 use crate::router::Route;
 use crate::store::LogEntry;

@@ -31,7 +31,7 @@ use leptos_leaflet::leaflet;
 use leptos_leaflet::prelude::{MapContainer, Position};
 use wasm_bindgen::JsValue;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::export;
 use crate::router::Route;
 use crate::store::{format_number, freshness, Store};

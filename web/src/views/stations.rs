@@ -17,7 +17,7 @@ use crate::vecmap::VecSet;
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::store::{battery_level, format_number, freshness, headline, Store};
 use crate::views::relative_time;
 pub use crate::views::station_order::SortKey;

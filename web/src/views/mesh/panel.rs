@@ -5,7 +5,7 @@ use iotdata::receiver::Node;
 use leptos::prelude::*;
 
 use super::{hex_id, role_name, rssi_hue};
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::views::{clock_time, relative_time};
 
 /// The side panel of one node.
