@@ -1,6 +1,9 @@
-//! DOM helpers shared by the browser test files (`mod common;`). Each file
-//! uses some of them, hence `dead_code` allowed here.
+//! DOM helpers shared by the browser test files (`mod common;`), and
+//! [`mqtt`]'s encoders of broker packets. Each file uses some of them, hence
+//! `dead_code` allowed here.
 #![allow(dead_code)]
+
+pub mod mqtt;
 
 use std::time::Duration;
 
