@@ -17,6 +17,7 @@ use crate::ctx::use_ctx;
 use crate::router::Route;
 use crate::store::Thumbnail as Thumb;
 use crate::views::thumbnail::Thumbnail;
+use crate::views::widgets::Toggle;
 use crate::views::{clock_time, relative_time};
 
 /// Most pictures shown.
@@ -54,15 +55,7 @@ pub fn Gallery() -> impl IntoView {
         <section class="panel gallery-panel">
             <div class="panel-head">
                 <h2>"Image thumbnails " <span class="count">{count}</span></h2>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        data-testid="gallery-per-station"
-                        prop:checked=move || per_station.get()
-                        on:change=move |e| per_station.set(event_target_checked(&e))
-                    />
-                    "One per station"
-                </label>
+                <Toggle testid="gallery-per-station" label="One per station" value=per_station />
                 <span class="muted small">"Click a picture to open its frame in the inspector."</span>
             </div>
             <Show

@@ -34,6 +34,7 @@ use wasm_bindgen::JsValue;
 
 use super::map_layer::MarkerLayer;
 use super::map_markers::{drawable, marker_states, MAX_MARKER_CHANGES_PER_FRAME};
+use super::widgets::Toggle;
 use crate::ctx::{use_ctx, Ctx};
 use crate::store::{battery_level, format_number, headline, Store};
 use iotdata::receiver::{EdgeKind, Role};
@@ -319,19 +320,14 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
                     {move || drawn.get()}
                 </span>
                 <span class="muted small">" with a position"</span>
-                <label class="check small" title="draw the mesh topology where both ends have a position">
-                    <input
-                        type="checkbox"
-                        data-testid="map-links-toggle"
-                        prop:checked=links_on
-                        on:change=move |e| {
-                            let on = event_target_checked(&e);
-                            save_links_toggle(on);
-                            links_on.set(on);
-                        }
-                    />
-                    "mesh links"
-                </label>
+                <Toggle
+                    label="mesh links"
+                    value=links_on
+                    testid="map-links-toggle"
+                    title="draw the mesh topology where both ends have a position"
+                    small=true
+                    on_change=save_links_toggle
+                />
                 <button class="btn small" on:click=fit_now>
                     "Fit"
                 </button>

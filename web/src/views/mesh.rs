@@ -61,6 +61,7 @@ use wasm_bindgen::JsCast;
 
 use crate::ctx::use_ctx;
 use crate::mesh_layout::Layout;
+use crate::views::widgets::Toggle;
 use legend::Legend;
 use panel::NodePanel;
 use scene::{EdgeLook, MeshOptions, Scene};
@@ -222,8 +223,8 @@ pub fn MeshView() -> impl IntoView {
             <section class="panel mesh-graph-panel">
                 <div class="panel-head">
                     <h2>"Mesh topology " <span class="count">{counts}</span></h2>
-                    <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors title="" />
-                    <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours title="" />
+                    <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors />
+                    <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours />
                     <Toggle
                         testid="mesh-toggle-via"
                         label="All delivery paths"
@@ -314,27 +315,6 @@ pub fn MeshView() -> impl IntoView {
                 selected.get().map(|id| view! { <NodePanel id=id selected=selected /> })
             }}
         </div>
-    }
-}
-
-/// A labelled checkbox bound to `value`.
-#[component]
-fn Toggle(
-    testid: &'static str,
-    label: &'static str,
-    value: RwSignal<bool>,
-    title: &'static str,
-) -> impl IntoView {
-    view! {
-        <label class="check" title=(!title.is_empty()).then_some(title)>
-            <input
-                type="checkbox"
-                data-testid=testid
-                prop:checked=move || value.get()
-                on:change=move |e| value.set(event_target_checked(&e))
-            />
-            {label}
-        </label>
     }
 }
 

@@ -1,0 +1,83 @@
+//! Small components for markup the views repeat: a labelled checkbox
+//! ([`Toggle`]), a labelled text input of a form grid ([`TextField`]) and
+//! a panel's heading row ([`PanelHead`]).
+
+use leptos::prelude::*;
+
+/// A labelled checkbox bound to `value`; `on_change` also gets each new
+/// state (to persist it, say). `small` uses the small text size.
+#[component]
+pub fn Toggle(
+    label: &'static str,
+    value: RwSignal<bool>,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(optional)] title: Option<&'static str>,
+    #[prop(optional)] small: bool,
+    #[prop(optional)] on_change: Option<fn(bool)>,
+) -> impl IntoView {
+    view! {
+        <label class="check" class:small=small title=title>
+            <input
+                type="checkbox"
+                data-testid=testid
+                prop:checked=move || value.get()
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    if let Some(f) = on_change {
+                        f(on);
+                    }
+                    value.set(on);
+                }
+            />
+            {label}
+        </label>
+    }
+}
+
+/// A `<label>` and its `<input>` bound to `value`, as two cells of a form
+/// grid. `kind` is the input type (`text` unless given).
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] kind: Option<&'static str>,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] title: Option<&'static str>,
+    /// No spell checking (URLs, topics).
+    #[prop(optional)]
+    verbatim: bool,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            data-testid=testid
+            type=kind.unwrap_or("text")
+            placeholder=placeholder
+            autocomplete=autocomplete
+            title=title
+            spellcheck=verbatim.then_some("false")
+            prop:value=value
+            on:input=move |e| value.set(event_target_value(&e))
+        />
+    }
+}
+
+/// A panel's heading row: the title with a count beside it, then the
+/// panel's controls.
+#[component]
+pub fn PanelHead<C, V>(title: &'static str, count: C, children: Children) -> impl IntoView
+where
+    C: Fn() -> V + Send + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <div class="panel-head">
+            <h2>{title} " " <span class="count">{count}</span></h2>
+            {children()}
+        </div>
+    }
+}
