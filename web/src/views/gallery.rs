@@ -17,7 +17,7 @@ use crate::ctx::use_ctx;
 use crate::router::Route;
 use crate::store::Thumbnail as Thumb;
 use crate::views::thumbnail::Thumbnail;
-use crate::views::widgets::Toggle;
+use crate::views::widgets::{PanelHead, Toggle};
 use crate::views::{clock_time, relative_time};
 
 /// Most pictures shown.
@@ -53,11 +53,10 @@ pub fn Gallery() -> impl IntoView {
     let count = move || items.with(Vec::len);
     view! {
         <section class="panel gallery-panel">
-            <div class="panel-head">
-                <h2>"Image thumbnails " <span class="count">{count}</span></h2>
+            <PanelHead title="Image thumbnails" count=count>
                 <Toggle testid="gallery-per-station" label="One per station" value=per_station />
                 <span class="muted small">"Click a picture to open its frame in the inspector."</span>
-            </div>
+            </PanelHead>
             <Show
                 when=move || !items.with(Vec::is_empty)
                 fallback=|| {

@@ -61,7 +61,7 @@ use wasm_bindgen::JsCast;
 
 use crate::ctx::use_ctx;
 use crate::mesh_layout::Layout;
-use crate::views::widgets::Toggle;
+use crate::views::widgets::{PanelHead, Toggle};
 use legend::Legend;
 use panel::NodePanel;
 use scene::{EdgeLook, MeshOptions, Scene};
@@ -185,9 +185,63 @@ pub fn MeshView() -> impl IntoView {
         t
     };
     let empty = move || scene.with(|s| s.counts.iter().take(3).sum::<usize>() == 0);
+    view! {
+        <div class="mesh-page" class:with-panel=move || selected.get().is_some()>
+            <section class="panel mesh-graph-panel">
+                <PanelHead title="Mesh topology" count=counts>
+                    <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors />
+                    <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours />
+                    <Toggle
+                        testid="mesh-toggle-via"
+                        label="All delivery paths"
+                        value=all_via
+                        title="Every node that delivered a sensor's packets, not only the one it hangs under"
+                    />
+                    <button
+                        class="btn small"
+                        title="Forget the remembered positions and lay the graph out afresh"
+                        on:click=move |_| {
+                            layout.update_value(Layout::reset);
+                            relayout.update(|r| *r += 1);
+                        }
+                    >
+                        "Re-layout"
+                    </button>
+                </PanelHead>
+                <Legend />
+                <Summary scene=scene expanded=expanded />
+                <Show
+                    when=move || !empty()
+                    fallback=|| {
+                        view! {
+                            <p class="empty muted">
+                                "No mesh traffic yet. Gateways, relays and the sensors they deliver appear here as BEACONs, NEIGHBOUR_REPORTs and FORWARDs arrive."
+                            </p>
+                        }
+                    }
+                >
+                    <MeshGraph scene=scene fades=fades looks=looks selected=selected expanded=expanded />
+                </Show>
+            </section>
+            {move || {
+                selected.get().map(|id| view! { <NodePanel id=id selected=selected /> })
+            }}
+        </div>
+    }
+}
+
+/// The SVG drawing: bands, links, nodes and groups. In a compact drawing
+/// a click picks the nearest node.
+#[component]
+fn MeshGraph(
+    scene: Memo<Scene>,
+    fades: Memo<Vec<u8>>,
+    looks: Memo<Vec<EdgeLook>>,
+    selected: RwSignal<Option<u16>>,
+    expanded: RwSignal<VecSet<u16>>,
+) -> impl IntoView {
     let merged = Memo::new(move |_| scene.with(Scene::merged));
     let compact = Memo::new(move |_| scene.with(Scene::compact));
-    // Compact drawing: a click picks the nearest node.
     let pick_at = move |e: leptos::ev::MouseEvent| {
         if !compact.get_untracked() {
             return;
@@ -219,101 +273,60 @@ pub fn MeshView() -> impl IntoView {
     };
 
     view! {
-        <div class="mesh-page" class:with-panel=move || selected.get().is_some()>
-            <section class="panel mesh-graph-panel">
-                <div class="panel-head">
-                    <h2>"Mesh topology " <span class="count">{counts}</span></h2>
-                    <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors />
-                    <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours />
-                    <Toggle
-                        testid="mesh-toggle-via"
-                        label="All delivery paths"
-                        value=all_via
-                        title="Every node that delivered a sensor's packets, not only the one it hangs under"
-                    />
-                    <button
-                        class="btn small"
-                        title="Forget the remembered positions and lay the graph out afresh"
-                        on:click=move |_| {
-                            layout.update_value(Layout::reset);
-                            relayout.update(|r| *r += 1);
-                        }
+        <div class="mesh-scroll">
+            <svg
+                class="mesh-svg"
+                data-testid="mesh-graph"
+                width="100%"
+                style=move || {
+                    scene.with(|s| {
+                        format!(
+                            "max-width:{:.0}px;min-width:{:.0}px",
+                            s.width,
+                            s.width * 0.6,
+                        )
+                    })
+                }
+                viewBox=move || scene.with(|s| format!("0 0 {} {}", s.width, s.height))
+                role="img"
+                aria-label="Mesh topology graph"
+                on:click=pick_at
+            >
+                <Bands scene=scene />
+                <g class="mesh-edges">
+                    <Show
+                        when=move || merged.get()
+                        fallback=move || view! { <EdgeList scene=scene looks=looks /> }
                     >
-                        "Re-layout"
-                    </button>
-                </div>
-                <Legend />
-                <Summary scene=scene expanded=expanded />
-                <Show
-                    when=move || !empty()
-                    fallback=|| {
-                        view! {
-                            <p class="empty muted">
-                                "No mesh traffic yet. Gateways, relays and the sensors they deliver appear here as BEACONs, NEIGHBOUR_REPORTs and FORWARDs arrive."
-                            </p>
-                        }
-                    }
-                >
-                    <div class="mesh-scroll">
-                        <svg
-                            class="mesh-svg"
-                            data-testid="mesh-graph"
-                            width="100%"
-                            style=move || {
-                                scene.with(|s| {
-                                    format!(
-                                        "max-width:{:.0}px;min-width:{:.0}px",
-                                        s.width,
-                                        s.width * 0.6,
-                                    )
-                                })
+                        <MergedEdges scene=scene looks=looks />
+                    </Show>
+                    <GroupLinks scene=scene />
+                </g>
+                <g class="mesh-nodes">
+                    <Show when=move || compact.get()>
+                        <CompactNodes scene=scene fades=fades selected=selected />
+                    </Show>
+                    <For
+                        each=move || {
+                            if compact.get() {
+                                return Vec::new();
                             }
-                            viewBox=move || scene.with(|s| format!("0 0 {} {}", s.width, s.height))
-                            role="img"
-                            aria-label="Mesh topology graph"
-                            on:click=pick_at
-                        >
-                            <Bands scene=scene />
-                            <g class="mesh-edges">
-                                <Show
-                                    when=move || merged.get()
-                                    fallback=move || view! { <EdgeList scene=scene looks=looks /> }
-                                >
-                                    <MergedEdges scene=scene looks=looks />
-                                </Show>
-                                <GroupLinks scene=scene />
-                            </g>
-                            <g class="mesh-nodes">
-                                <Show when=move || compact.get()>
-                                    <CompactNodes scene=scene fades=fades selected=selected />
-                                </Show>
-                                <For
-                                    each=move || {
-                                        if compact.get() {
-                                            return Vec::new();
-                                        }
-                                        scene.with(|s| s.nodes.values().map(|n| (n.id, n.role)).collect::<Vec<_>>())
-                                    }
-                                    key=|k| *k
-                                    let:k
-                                >
-                                    <NodeShape scene=scene fades=fades id=k.0 role=k.1 selected=selected />
-                                </For>
-                                <For
-                                    each=move || scene.with(|s| s.groups.keys().copied().collect::<Vec<_>>())
-                                    key=|k| *k
-                                    let:anchor
-                                >
-                                    <GroupShape scene=scene anchor=anchor expanded=expanded />
-                                </For>
-                            </g>
-                        </svg>
-                    </div>
-                </Show>
-            </section>
-            {move || {
-                selected.get().map(|id| view! { <NodePanel id=id selected=selected /> })
-            }}
+                            scene.with(|s| s.nodes.values().map(|n| (n.id, n.role)).collect::<Vec<_>>())
+                        }
+                        key=|k| *k
+                        let:k
+                    >
+                        <NodeShape scene=scene fades=fades id=k.0 role=k.1 selected=selected />
+                    </For>
+                    <For
+                        each=move || scene.with(|s| s.groups.keys().copied().collect::<Vec<_>>())
+                        key=|k| *k
+                        let:anchor
+                    >
+                        <GroupShape scene=scene anchor=anchor expanded=expanded />
+                    </For>
+                </g>
+            </svg>
         </div>
     }
 }
