@@ -151,6 +151,12 @@ pub fn BitDump(
         left_out.push_str(&format!(" · bits of the first {grid_bytes} bytes drawn"));
     }
     let error_at = error.as_ref().map(|e| e.bit_offset);
+    let rows = dump_rows(&dump, error);
+    let grid = grid_rows(
+        bytes.get(..grid_bytes).unwrap_or_default(),
+        &owners,
+        error_at,
+    );
     let dump = StoredValue::new(dump);
     let table_ref = NodeRef::<leptos::html::Div>::new();
     let grid_ref = NodeRef::<leptos::html::Div>::new();
@@ -161,20 +167,7 @@ pub fn BitDump(
     };
     let status = move || {
         dump.with_value(|d| match hovered.get().and_then(|k| d.get(k)) {
-            Some(e) => {
-                let mut s = format!(
-                    "{} · {} · raw {} · {}",
-                    e.field,
-                    bit_range_text(e.bit_offset, e.bit_length),
-                    e.raw,
-                    e.decoded
-                );
-                if !e.range.is_empty() {
-                    s.push_str(" · ");
-                    s.push_str(&e.range);
-                }
-                s
-            }
+            Some(e) => entry_text(e),
             None => format!(
                 "{} entries · {} bits{left_out} · hover a row or a bit",
                 d.len(),
@@ -182,111 +175,10 @@ pub fn BitDump(
             ),
         })
     };
-
-    // Hover from the table: highlight, and bring the bits into view.
-    let on_table_over = move |ev: leptos::ev::MouseEvent| {
-        let k = entry_of(&ev);
-        if k != hovered.get_untracked() {
-            hovered.set(k);
-            if let (Some(k), Some(grid)) = (k, grid_ref.get_untracked()) {
-                if let Ok(Some(cell)) = grid.query_selector(&format!(".e{k}")) {
-                    reveal(&grid, &cell);
-                }
-            }
-        }
-    };
-    // Hover from the grid: highlight, and bring the row into view.
-    let on_grid_over = move |ev: leptos::ev::MouseEvent| {
-        let k = entry_of(&ev);
-        if k != hovered.get_untracked() {
-            hovered.set(k);
-            if let (Some(k), Some(table)) = (k, table_ref.get_untracked()) {
-                if let Ok(Some(row)) = table.query_selector(&format!("tr.r{k}")) {
-                    reveal(&table, &row);
-                }
-            }
-        }
-    };
+    // Hover on one side highlights, and brings the other side's part into view.
+    let on_table_over = linked_hover(hovered, grid_ref, |k| format!(".e{k}"));
+    let on_grid_over = linked_hover(hovered, table_ref, |k| format!("tr.r{k}"));
     let on_leave = move |_| hovered.set(None);
-
-    let rows = dump.with_value(|d| {
-        d.iter()
-            .take(MAX_DUMP_ROWS)
-            .enumerate()
-            .map(|(i, e)| {
-                let raw = if e.bit_length > 64 {
-                    "—".to_string()
-                } else {
-                    e.raw.to_string()
-                };
-                let raw_title = if e.bit_length > 64 {
-                    String::new()
-                } else {
-                    format!("0x{:X}", e.raw)
-                };
-                view! {
-                    <tr class=format!("r{i}") data-e=i>
-                        <td class="num">
-                            <span class=format!("sw c{}", i % PALETTE)></span>
-                            {e.bit_offset}
-                        </td>
-                        <td class="num">{e.bit_length}</td>
-                        <td class="fld">{e.field.clone()}</td>
-                        <td class="num" title=raw_title>{raw}</td>
-                        <td class="dec">{e.decoded.clone()}</td>
-                        <td class="muted rng">{e.range.clone()}</td>
-                    </tr>
-                }
-            })
-            .collect_view()
-    });
-    let error_row = error.map(|e| {
-        view! {
-            <tr class="err-row">
-                <td class="num">{e.bit_offset}</td>
-                <td class="num">"—"</td>
-                <td class="fld">{e.field}</td>
-                <td></td>
-                <td class="dec" colspan="2">{format!("✕ {}: decoding stopped here", e.kind)}</td>
-            </tr>
-        }
-    });
-
-    let grid_rows = bytes
-        .iter()
-        .take(grid_bytes)
-        .enumerate()
-        .map(|(byte_index, &b)| {
-            let cells = (0..8)
-                .map(|bit| {
-                    let n = byte_index * 8 + bit;
-                    let v = if (b >> (7 - bit)) & 1 == 1 { "1" } else { "0" };
-                    let owner = owners.get(n).copied().flatten();
-                    let mut class = String::from("b");
-                    match owner {
-                        Some(k) => {
-                            class.push_str(&format!(" c{} e{k}", k % PALETTE));
-                        }
-                        None => class.push_str(" u"),
-                    }
-                    if error_at.is_some_and(|e| n >= e) {
-                        class.push_str(" x");
-                    }
-                    if bit == 4 {
-                        class.push_str(" nib");
-                    }
-                    view! { <span class=class data-e=owner>{v}</span> }
-                })
-                .collect_view();
-            view! {
-                <div class="bg-row">
-                    <span class="bg-off">{byte_index}</span>
-                    <span class="bg-bits">{cells}</span>
-                    <span class="bg-hex">{format!("{b:02x}")}</span>
-                </div>
-            }
-        })
-        .collect_view();
 
     view! {
         <div class=format!("bitdump {scope}")>
@@ -307,7 +199,6 @@ pub fn BitDump(
                         </thead>
                         <tbody on:mouseover=on_table_over on:mouseleave=on_leave>
                             {rows}
-                            {error_row}
                         </tbody>
                     </table>
                 </div>
@@ -330,11 +221,136 @@ pub fn BitDump(
                         </span>
                         <span class="bg-hex">"hex"</span>
                     </div>
-                    {grid_rows}
+                    {grid}
                 </div>
             </div>
         </div>
     }
+}
+
+/// One entry, as the status line shows it while hovered.
+fn entry_text(e: &DumpEntry) -> String {
+    let mut s = format!(
+        "{} · {} · raw {} · {}",
+        e.field,
+        bit_range_text(e.bit_offset, e.bit_length),
+        e.raw,
+        e.decoded
+    );
+    if !e.range.is_empty() {
+        s.push_str(" · ");
+        s.push_str(&e.range);
+    }
+    s
+}
+
+/// A mouseover handler: the entry under the pointer becomes `hovered`, and
+/// the element `selector(entry)` inside `other` is scrolled into view.
+fn linked_hover(
+    hovered: RwSignal<Option<usize>>,
+    other: NodeRef<leptos::html::Div>,
+    selector: fn(usize) -> String,
+) -> impl Fn(leptos::ev::MouseEvent) + Copy {
+    move |ev| {
+        let k = entry_of(&ev);
+        if k != hovered.get_untracked() {
+            hovered.set(k);
+            if let (Some(k), Some(other)) = (k, other.get_untracked()) {
+                if let Ok(Some(el)) = other.query_selector(&selector(k)) {
+                    reveal(&other, &el);
+                }
+            }
+        }
+    }
+}
+
+/// The table rows: the first [`MAX_DUMP_ROWS`] entries, then the row where
+/// decoding stopped.
+fn dump_rows(dump: &[DumpEntry], error: Option<ErrorMark>) -> impl IntoView {
+    let rows = dump
+        .iter()
+        .take(MAX_DUMP_ROWS)
+        .enumerate()
+        .map(|(i, e)| {
+            let wide = e.bit_length > 64;
+            let raw = if wide {
+                "—".to_string()
+            } else {
+                e.raw.to_string()
+            };
+            let raw_title = if wide {
+                String::new()
+            } else {
+                format!("0x{:X}", e.raw)
+            };
+            view! {
+                <tr class=format!("r{i}") data-e=i>
+                    <td class="num">
+                        <span class=format!("sw c{}", i % PALETTE)></span>
+                        {e.bit_offset}
+                    </td>
+                    <td class="num">{e.bit_length}</td>
+                    <td class="fld">{e.field.clone()}</td>
+                    <td class="num" title=raw_title>{raw}</td>
+                    <td class="dec">{e.decoded.clone()}</td>
+                    <td class="muted rng">{e.range.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let error_row = error.map(|e| {
+        view! {
+            <tr class="err-row">
+                <td class="num">{e.bit_offset}</td>
+                <td class="num">"—"</td>
+                <td class="fld">{e.field}</td>
+                <td></td>
+                <td class="dec" colspan="2">{format!("✕ {}: decoding stopped here", e.kind)}</td>
+            </tr>
+        }
+    });
+    view! { {rows} {error_row} }
+}
+
+/// The classes of bit `n`: its owner's colour, past the error, nibble gap.
+fn bit_class(n: usize, owner: Option<usize>, error_at: Option<usize>) -> String {
+    let mut class = String::from("b");
+    match owner {
+        Some(k) => class.push_str(&format!(" c{} e{k}", k % PALETTE)),
+        None => class.push_str(" u"),
+    }
+    if error_at.is_some_and(|e| n >= e) {
+        class.push_str(" x");
+    }
+    if n % 8 == 4 {
+        class.push_str(" nib");
+    }
+    class
+}
+
+/// One grid row a byte: offset, its 8 bits, hex.
+fn grid_rows(bytes: &[u8], owners: &[Option<usize>], error_at: Option<usize>) -> impl IntoView {
+    bytes
+        .iter()
+        .enumerate()
+        .map(|(byte_index, &b)| {
+            let cells = (0..8)
+                .map(|bit| {
+                    let n = byte_index * 8 + bit;
+                    let v = if (b >> (7 - bit)) & 1 == 1 { "1" } else { "0" };
+                    let owner = owners.get(n).copied().flatten();
+                    view! { <span class=bit_class(n, owner, error_at) data-e=owner>{v}</span> }
+                })
+                .collect_view();
+            view! {
+                <div class="bg-row">
+                    <span class="bg-off">{byte_index}</span>
+                    <span class="bg-bits">{cells}</span>
+                    <span class="bg-hex">{format!("{b:02x}")}</span>
+                </div>
+            }
+        })
+        .collect_view()
 }
 
 #[cfg(test)]
