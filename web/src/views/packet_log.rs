@@ -19,7 +19,7 @@ use crate::router::Route;
 use crate::store::LogEntry;
 use crate::views::clock_time;
 use crate::views::virtual_list::{SpacerRow, Viewport};
-use crate::views::widgets::PanelHead;
+use crate::views::widgets::{PanelHead, SearchBox};
 
 /// The log filters, parsed once: a station (decimal or `0x` hex; matches
 /// the outer station or a FORWARDed origin) or else topic text, and a kind
@@ -260,14 +260,12 @@ pub fn PacketLog(
 #[component]
 fn LogFilters(station: RwSignal<String>, kind: RwSignal<String>) -> impl IntoView {
     view! {
-    <input
-            class="filter small-input"
-            type="search"
+        <SearchBox
+            value=station
             placeholder="station or topic"
-            aria-label="filter by station or topic"
-            data-testid="log-filter-station"
-            prop:value=station
-            on:input=move |e| station.set(event_target_value(&e))
+            label="filter by station or topic"
+            testid="log-filter-station"
+            narrow=true
         />
         <select
             class="filter"

@@ -229,16 +229,14 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <label for="set-keepalive">"Keepalive (s)"</label>
-            <input
+            <TextField
                 id="set-keepalive"
-                data-testid="settings-keepalive"
-                type="number"
-                min=settings::MIN_KEEPALIVE_SECS
-                max=settings::MAX_KEEPALIVE_SECS
+                label="Keepalive (s)"
+                value=keepalive
+                kind="number"
+                testid="settings-keepalive"
+                range=(settings::MIN_KEEPALIVE_SECS, settings::MAX_KEEPALIVE_SECS)
                 title="seconds between pings on a quiet connection; a broker that stops answering is noticed within this time"
-                prop:value=keepalive
-                on:input=move |e| keepalive.set(event_target_value(&e))
             />
             <TextField id="set-tiles" label="Map tiles" value=tiles verbatim=true />
         </div>

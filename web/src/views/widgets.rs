@@ -1,6 +1,6 @@
 //! Small components for markup the views repeat: a labelled checkbox
-//! ([`Toggle`]), a labelled text input of a form grid ([`TextField`]) and
-//! a panel's heading row ([`PanelHead`]).
+//! ([`Toggle`]), a labelled text input of a form grid ([`TextField`]), a
+//! filter box ([`SearchBox`]) and a panel's heading row ([`PanelHead`]).
 
 use leptos::prelude::*;
 
@@ -49,6 +49,9 @@ pub fn TextField(
     /// No spell checking (URLs, topics).
     #[prop(optional)]
     verbatim: bool,
+    /// Bounds of a number field.
+    #[prop(optional)]
+    range: Option<(u16, u16)>,
 ) -> impl IntoView {
     view! {
         <label for=id>{label}</label>
@@ -60,6 +63,31 @@ pub fn TextField(
             autocomplete=autocomplete
             title=title
             spellcheck=verbatim.then_some("false")
+            min=range.map(|r| r.0)
+            max=range.map(|r| r.1)
+            prop:value=value
+            on:input=move |e| value.set(event_target_value(&e))
+        />
+    }
+}
+
+/// A search-type filter input bound to `value`; `narrow` for a small one.
+#[component]
+pub fn SearchBox(
+    value: RwSignal<String>,
+    placeholder: &'static str,
+    label: &'static str,
+    testid: &'static str,
+    #[prop(optional)] narrow: bool,
+) -> impl IntoView {
+    view! {
+        <input
+            class="filter"
+            class:small-input=narrow
+            type="search"
+            placeholder=placeholder
+            aria-label=label
+            data-testid=testid
             prop:value=value
             on:input=move |e| value.set(event_target_value(&e))
         />

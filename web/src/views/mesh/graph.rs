@@ -6,8 +6,8 @@ use iotdata::receiver::{EdgeKind, Role};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{hex_id, rssi_hue};
 use super::scene::{self, EdgeLook, Scene};
+use super::{hex_id, rssi_hue};
 use crate::vecmap::VecSet;
 
 /// The SVG drawing: bands, links, nodes and groups. In a compact drawing
