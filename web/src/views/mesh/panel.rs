@@ -79,7 +79,17 @@ fn node_link(other: u16, selected: RwSignal<Option<u16>>) -> impl IntoView {
 }
 
 /// One row of the key/value table.
-fn fact(key: &'static str, value: impl IntoView) -> impl IntoView {
+fn fact(key: &'static str, value: String) -> impl IntoView {
+    view! { <tr><th>{key}</th><td>{value}</td></tr> }
+}
+
+/// A row whose value follows the clock.
+fn live_fact(key: &'static str, value: Signal<String>) -> impl IntoView {
+    view! { <tr><th>{key}</th><td>{value}</td></tr> }
+}
+
+/// A row whose value is markup (a link).
+fn view_fact(key: &'static str, value: AnyView) -> impl IntoView {
     view! { <tr><th>{key}</th><td>{value}</td></tr> }
 }
 
@@ -112,36 +122,39 @@ fn NodeFacts(n: Node, selected: RwSignal<Option<u16>>) -> impl IntoView {
         }
     });
     let beacon = n.beacon.map(|b| {
-        fact(
-            "Last beacon",
-            view! {
-                {format!("round {} · cost {} · ", b.generation, b.cost)}
-                {move || ago(clock, b.at_ms)}
-            },
-        )
+        let text = move || {
+            format!(
+                "round {} · cost {} · {}",
+                b.generation,
+                b.cost,
+                ago(clock, b.at_ms)
+            )
+        };
+        live_fact("Last beacon", Signal::derive(text))
     });
     let heard = move || {
         last_heard.map_or("never (only named by others)".to_string(), |t| {
             ago(clock, t)
         })
     };
+    let report = move || last_report.map_or("—".to_string(), |t| ago(clock, t));
     view! {
         <table class="kv mesh-kv">
             <tbody>
-                {fact("Role", n.role.as_str())}
+                {fact("Role", n.role.as_str().to_string())}
                 {fact("Cost", cost)}
-                {fact("Parent", parent)}
-                {fact("Gateway", gateway)}
-                {fact("Orphaned", if n.orphan { "yes" } else { "no" })}
+                {view_fact("Parent", parent)}
+                {view_fact("Gateway", gateway)}
+                {fact("Orphaned", if n.orphan { "yes" } else { "no" }.to_string())}
                 {route_error}
-                {fact("Last heard", heard)}
-                {fact("Last report", move || last_report.map_or("—".to_string(), |t| ago(clock, t)))}
+                {live_fact("Last heard", Signal::derive(heard))}
+                {live_fact("Last report", Signal::derive(report))}
                 {beacon}
                 {fact("Forwarded", format!("{} packets", n.forwarded))}
-                {fact("Mesh packets", n.mesh_packets)}
-                {fact("Sensor packets", n.sensor_packets)}
-                {fact("Copies", n.duplicates)}
-                {fact("Stale reports", n.stale_reports)}
+                {fact("Mesh packets", n.mesh_packets.to_string())}
+                {fact("Sensor packets", n.sensor_packets.to_string())}
+                {fact("Copies", n.duplicates.to_string())}
+                {fact("Stale reports", n.stale_reports.to_string())}
             </tbody>
         </table>
     }
