@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use super::widgets::{TextField, Toggle};
+use super::widgets::Toggle;
 use crate::ctx::use_ctx;
 use crate::mqtt::MqttVersion;
 use crate::settings::{self, check_broker_url, page_protocol, Settings};
@@ -177,22 +177,33 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
     } = draft;
     view! {
         <div class="grid">
-            <TextField
+            <label for="set-broker">"Broker URL"</label>
+            <input
                 id="set-broker"
-                label="Broker URL"
-                value=broker
-                testid="settings-broker"
+                data-testid="settings-broker"
+                type="text"
                 placeholder="ws://localhost:9001 or wss://host/mqtt"
-                verbatim=true
+                spellcheck="false"
+                prop:value=broker
+                on:input=move |e| broker.set(event_target_value(&e))
             />
-            <TextField
+            <label for="set-topics">"Topic filters"</label>
+            <input
                 id="set-topics"
-                label="Topic filters"
-                value=topics
+                type="text"
                 placeholder="iotdata/#"
-                verbatim=true
+                spellcheck="false"
+                prop:value=topics
+                on:input=move |e| topics.set(event_target_value(&e))
             />
-            <TextField id="set-user" label="User" value=user autocomplete="username" />
+            <label for="set-user">"User"</label>
+            <input
+                id="set-user"
+                type="text"
+                autocomplete="username"
+                prop:value=user
+                on:input=move |e| user.set(event_target_value(&e))
+            />
             <label for="set-pass">"Password"</label>
             <span class="row">
                 <input
@@ -229,16 +240,25 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <TextField
+            <label for="set-keepalive">"Keepalive (s)"</label>
+            <input
                 id="set-keepalive"
-                label="Keepalive (s)"
-                value=keepalive
-                kind="number"
-                testid="settings-keepalive"
-                range=(settings::MIN_KEEPALIVE_SECS, settings::MAX_KEEPALIVE_SECS)
+                data-testid="settings-keepalive"
+                type="number"
+                min=settings::MIN_KEEPALIVE_SECS
+                max=settings::MAX_KEEPALIVE_SECS
                 title="seconds between pings on a quiet connection; a broker that stops answering is noticed within this time"
+                prop:value=keepalive
+                on:input=move |e| keepalive.set(event_target_value(&e))
             />
-            <TextField id="set-tiles" label="Map tiles" value=tiles verbatim=true />
+            <label for="set-tiles">"Map tiles"</label>
+            <input
+                id="set-tiles"
+                type="text"
+                spellcheck="false"
+                prop:value=tiles
+                on:input=move |e| tiles.set(event_target_value(&e))
+            />
         </div>
     }
 }

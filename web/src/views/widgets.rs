@@ -1,6 +1,6 @@
 //! Small components for markup the views repeat: a labelled checkbox
-//! ([`Toggle`]), a labelled text input of a form grid ([`TextField`]), a
-//! filter box ([`SearchBox`]) and a panel's heading row ([`PanelHead`]).
+//! ([`Toggle`]), a filter box ([`SearchBox`]) and a panel's heading row
+//! ([`PanelHead`]).
 
 use leptos::prelude::*;
 
@@ -31,43 +31,6 @@ pub fn Toggle(
             />
             {label}
         </label>
-    }
-}
-
-/// A `<label>` and its `<input>` bound to `value`, as two cells of a form
-/// grid. `kind` is the input type (`text` unless given).
-#[component]
-pub fn TextField(
-    id: &'static str,
-    label: &'static str,
-    value: RwSignal<String>,
-    #[prop(optional)] kind: Option<&'static str>,
-    #[prop(optional)] testid: Option<&'static str>,
-    #[prop(optional)] placeholder: Option<&'static str>,
-    #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] title: Option<&'static str>,
-    /// No spell checking (URLs, topics).
-    #[prop(optional)]
-    verbatim: bool,
-    /// Bounds of a number field.
-    #[prop(optional)]
-    range: Option<(u16, u16)>,
-) -> impl IntoView {
-    view! {
-        <label for=id>{label}</label>
-        <input
-            id=id
-            data-testid=testid
-            type=kind.unwrap_or("text")
-            placeholder=placeholder
-            autocomplete=autocomplete
-            title=title
-            spellcheck=verbatim.then_some("false")
-            min=range.map(|r| r.0)
-            max=range.map(|r| r.1)
-            prop:value=value
-            on:input=move |e| value.set(event_target_value(&e))
-        />
     }
 }
 
