@@ -56,27 +56,29 @@ impl std::fmt::Debug for Socket {
     }
 }
 
-/// An exception the browser threw while opening or sending.
+/// An exception the browser threw while opening or sending: its name and
+/// message (`SecurityError: …`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", if name.is_empty() { String::new() } else { format!("{name}: ") })]
+#[error("{text}")]
 pub struct SocketError {
-    /// The exception's name (`SecurityError`, `SyntaxError`, …); empty when
-    /// the browser threw something that is not an `Error`.
-    pub name: String,
-    /// Its message.
-    pub message: String,
+    text: String,
+    security: bool,
 }
 
 impl SocketError {
     fn from_js(e: &wasm_bindgen::JsValue) -> SocketError {
         match e.dyn_ref::<js_sys::Error>() {
-            Some(err) => SocketError {
-                name: err.name().into(),
-                message: err.message().into(),
-            },
+            Some(err) => {
+                let name: String = err.name().into();
+                let msg: String = err.message().into();
+                SocketError {
+                    security: name == "SecurityError",
+                    text: format!("{name}: {msg}"),
+                }
+            }
             None => SocketError {
-                name: String::new(),
-                message: e.as_string().unwrap_or_else(|| format!("{e:?}")),
+                text: e.as_string().unwrap_or_else(|| format!("{e:?}")),
+                security: false,
             },
         }
     }
@@ -84,7 +86,7 @@ impl SocketError {
     /// The browser refused the URL for security (e.g. `ws://` from an
     /// `https://` page).
     pub fn is_security(&self) -> bool {
-        self.name == "SecurityError"
+        self.security
     }
 }
 
