@@ -29,6 +29,7 @@
 pub mod calendar;
 pub mod deployment;
 pub mod load;
+pub mod mqtt_wire;
 pub mod rng;
 pub mod sensors;
 pub mod sim;

@@ -556,7 +556,7 @@ impl Connection {
                 .ok();
             }
             Err(e) => {
-                let hint = if e.contains("SecurityError") {
+                let hint = if e.is_security() {
                     "the browser blocked this URL: from an https:// page use wss://"
                 } else {
                     "check the broker URL (ws://host:port/path)"

@@ -149,8 +149,8 @@ pub mod run {
     use leptos::prelude::*;
 
     use super::{DemoFeed, DEFAULT_SPEED, TICK_MS};
-    use crate::app::{now_ms, Ctx};
     use crate::connection::ConnState;
+    use crate::ctx::{now_ms, Ctx};
 
     /// A running demo (dropping it does not stop it: call [`Running::stop`]).
     pub struct Running {
@@ -177,7 +177,6 @@ pub mod run {
     fn activate_map(ctx: Ctx, key: &str) {
         if ctx.maps.select(key) {
             ctx.live.set_map(ctx.maps.current.get_untracked());
-            ctx.variant_map.set_value(ctx.maps.current.get_untracked());
         }
     }
 

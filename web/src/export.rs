@@ -25,7 +25,7 @@ use crate::vecmap::VecMap;
 use iotdata::VariantMap;
 use serde_json::Value;
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::store::Store;
 
 /// One packet to export.

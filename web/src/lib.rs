@@ -11,19 +11,21 @@
 //! → `views`. `demo` feeds the simulator's frames into the same pipeline.
 //!
 //! `settings` (URL + localStorage), `tiles` (map tile templates), `maps`
-//! (variant maps), `router` (hash routes) and `fmt` (units, numbers,
-//! durations and TLV values as every page shows them) support them; `app` is the
-//! shell; `panic_banner` keeps a panic visible.
+//! (variant maps), `mesh_layout` (the mesh graph's placement), `router`
+//! (hash routes) and `fmt` (units, numbers, durations and TLV values as every
+//! page shows them) support them; `ctx` is the shared state the views read,
+//! `app` the shell that builds it; `panic_banner` keeps a panic visible.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod connection;
+pub mod ctx;
 pub mod decode;
 pub mod demo;
 pub mod export;
 pub mod fmt;
-pub mod layout;
 pub mod maps;
+pub mod mesh_layout;
 pub mod mqtt;
 pub mod panic_banner;
 pub mod payload;

@@ -6,8 +6,8 @@
 //! The choice and the loaded JSON are persisted in localStorage
 //! ([`STORAGE_KEY`]). The active map feeds the receiver
 //! ([`crate::store::Live::set_map`]) and the inspector: it is
-//! [`crate::app::Ctx::variant_map`] (non-reactive) and [`Maps::current`]
-//! (reactive), and [`Maps`] is provided as context ([`use_maps`]).
+//! [`Maps::current`] (reactive), and [`Maps`] is part of the shared context
+//! ([`crate::ctx::Ctx::maps`], [`use_maps`]).
 //! Errors (bad JSON, bad map, too large) are shown in the panel and never
 //! replace the active map.
 //!
@@ -231,9 +231,9 @@ pub struct Maps {
     loaded_json: StoredValue<String>,
 }
 
-/// The [`Maps`] context.
+/// The [`Maps`] of the shared context.
 pub fn use_maps() -> Maps {
-    expect_context::<Maps>()
+    crate::ctx::use_ctx().maps
 }
 
 impl Maps {

@@ -56,21 +56,49 @@ impl std::fmt::Debug for Socket {
     }
 }
 
-fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
-    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        let name: String = err.name().into();
-        let msg: String = err.message().into();
-        format!("{name}: {msg}")
-    } else {
-        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+/// An exception the browser threw while opening or sending: its name and
+/// message (`SecurityError: …`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
+pub struct SocketError {
+    text: String,
+    security: bool,
+}
+
+impl SocketError {
+    fn from_js(e: &wasm_bindgen::JsValue) -> SocketError {
+        match e.dyn_ref::<js_sys::Error>() {
+            Some(err) => {
+                let name: String = err.name().into();
+                let msg: String = err.message().into();
+                SocketError {
+                    security: name == "SecurityError",
+                    text: format!("{name}: {msg}"),
+                }
+            }
+            None => SocketError {
+                text: e.as_string().unwrap_or_else(|| format!("{e:?}")),
+                security: false,
+            },
+        }
+    }
+
+    /// The browser refused the URL for security (e.g. `ws://` from an
+    /// `https://` page).
+    pub fn is_security(&self) -> bool {
+        self.security
     }
 }
 
 impl Socket {
     /// Opens a WebSocket. Errors thrown synchronously by the browser (bad
-    /// URL, blocked mixed content) are returned as text.
-    pub fn open(url: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Socket, String> {
-        let ws = WebSocket::new_with_str(url, MQTT_SUBPROTOCOL).map_err(|e| js_error_text(&e))?;
+    /// URL, blocked mixed content) are returned.
+    pub fn open(
+        url: &str,
+        on_event: impl Fn(SocketEvent) + 'static,
+    ) -> Result<Socket, SocketError> {
+        let ws =
+            WebSocket::new_with_str(url, MQTT_SUBPROTOCOL).map_err(|e| SocketError::from_js(&e))?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let on_event = std::rc::Rc::new(on_event);
 
@@ -135,13 +163,13 @@ impl Socket {
     }
 
     /// Sends bytes as one binary frame.
-    pub fn send(&self, bytes: &[u8]) -> Result<(), String> {
+    pub fn send(&self, bytes: &[u8]) -> Result<(), SocketError> {
         if bytes.is_empty() {
             return Ok(());
         }
         self.ws
             .send_with_u8_array(bytes)
-            .map_err(|e| js_error_text(&e))
+            .map_err(|e| SocketError::from_js(&e))
     }
 
     /// The URL the socket was opened with.

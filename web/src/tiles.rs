@@ -13,7 +13,7 @@
 use leptos::prelude::*;
 use leptos_leaflet::prelude::TileLayer;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::settings::DEFAULT_TILE_URL;
 
 /// Longest tile URL template accepted, bytes.

@@ -258,7 +258,7 @@ fn bench_decode_and_ingest_4095_stations() {
 #[cfg(target_arch = "wasm32")]
 mod render {
     use super::{frames, STATIONS};
-    use iotdata_web::app::Ctx;
+    use iotdata_web::ctx::Ctx;
     use iotdata_web::settings::Settings;
     use iotdata_web::views::stations::StationsTable;
     use leptos::prelude::*;

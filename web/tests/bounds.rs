@@ -240,7 +240,7 @@ fn hex_links_are_bounded() {
 #[wasm_bindgen_test]
 async fn inspector_page_on_a_huge_link_is_fast_and_bounded() {
     use common::*;
-    use iotdata_web::app::Ctx;
+    use iotdata_web::ctx::Ctx;
     use iotdata_web::settings::Settings;
     use iotdata_web::views::bitgrid::{MAX_DUMP_ROWS, MAX_GRID_BYTES};
     use iotdata_web::views::inspector::Inspector;

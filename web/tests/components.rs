@@ -8,7 +8,7 @@
 mod common;
 use common::*;
 
-use iotdata_web::app::Ctx;
+use iotdata_web::ctx::Ctx;
 use iotdata_web::mqtt::MqttVersion;
 use iotdata_web::settings::Settings;
 use iotdata_web::views::{
@@ -306,7 +306,7 @@ async fn stations_table_windows_4095_rows() {
     settle().await;
     sleep(20).await;
     ctx.live.ingest(
-        iotdata_web::app::now_ms() + 5_000.0,
+        iotdata_web::ctx::now_ms() + 5_000.0,
         "iotdata/raw",
         &station_frame(1234, 2),
     );

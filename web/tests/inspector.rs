@@ -10,7 +10,7 @@ use common::*;
 
 use iotdata::image::{Image, PixelGrid};
 use iotdata::{FieldValue, VariantMap};
-use iotdata_web::app::Ctx;
+use iotdata_web::ctx::Ctx;
 use iotdata_web::settings::Settings;
 use iotdata_web::views::inspector::{Inspector, URL_DEBOUNCE_MS};
 use iotdata_web::views::thumbnail::{grid_to_rgba, Thumbnail};

@@ -11,7 +11,7 @@ mod common;
 use common::*;
 
 use iotdata::{Encoder, FieldValue, VariantMap};
-use iotdata_web::app::Ctx;
+use iotdata_web::ctx::Ctx;
 use iotdata_web::store::Freshness;
 use iotdata_web::views::map::StationMap;
 use iotdata_web::views::map_markers::{apply_changes, marker_changes, MarkerChange, MarkerState};

@@ -11,7 +11,7 @@ use common::*;
 
 use iotdata::receiver::EdgeKind;
 use iotdata_sim::{SimConfig, Simulation};
-use iotdata_web::app::{now_ms, Ctx};
+use iotdata_web::ctx::{now_ms, Ctx};
 use iotdata_web::settings::Settings;
 use iotdata_web::views::{gallery::Gallery, mesh::MeshView};
 use leptos::prelude::*;

@@ -198,8 +198,8 @@ mod browser {
     use super::common::*;
 
     use super::stored;
-    use iotdata_web::app::Ctx;
     use iotdata_web::connection::{ConnState, Connection};
+    use iotdata_web::ctx::Ctx;
     use iotdata_web::settings::{self, Settings, STORAGE_KEY};
     use iotdata_web::views::connection_bar::ConnectionBar;
     use leptos::prelude::*;

@@ -161,30 +161,9 @@ pub fn BitDump(
         })
     };
 
-    // Hover from the table: highlight, and bring the bits into view.
-    let on_table_over = move |ev: leptos::ev::MouseEvent| {
-        let k = entry_of(&ev);
-        if k != hovered.get_untracked() {
-            hovered.set(k);
-            if let (Some(k), Some(grid)) = (k, grid_ref.get_untracked()) {
-                if let Ok(Some(cell)) = grid.query_selector(&format!(".e{k}")) {
-                    reveal(&grid, &cell);
-                }
-            }
-        }
-    };
-    // Hover from the grid: highlight, and bring the row into view.
-    let on_grid_over = move |ev: leptos::ev::MouseEvent| {
-        let k = entry_of(&ev);
-        if k != hovered.get_untracked() {
-            hovered.set(k);
-            if let (Some(k), Some(table)) = (k, table_ref.get_untracked()) {
-                if let Ok(Some(row)) = table.query_selector(&format!("tr.r{k}")) {
-                    reveal(&table, &row);
-                }
-            }
-        }
-    };
+    // Hover on one side highlights, and brings the other side's part into view.
+    let on_table_over = linked_hover(hovered, grid_ref, |k| format!(".e{k}"));
+    let on_grid_over = linked_hover(hovered, table_ref, |k| format!("tr.r{k}"));
     let on_leave = move |_| hovered.set(None);
 
     let rows = dump.with_value(|d| table_rows(d));
@@ -225,6 +204,26 @@ pub fn BitDump(
                 </div>
             </div>
         </div>
+    }
+}
+
+/// A mouseover handler: the entry under the pointer becomes `hovered`, and
+/// the element `selector(entry)` inside `other` is scrolled into view.
+fn linked_hover(
+    hovered: RwSignal<Option<usize>>,
+    other: NodeRef<leptos::html::Div>,
+    selector: fn(usize) -> String,
+) -> impl Fn(leptos::ev::MouseEvent) + Copy {
+    move |ev| {
+        let k = entry_of(&ev);
+        if k != hovered.get_untracked() {
+            hovered.set(k);
+            if let (Some(k), Some(other)) = (k, other.get_untracked()) {
+                if let Ok(Some(el)) = other.query_selector(&selector(k)) {
+                    reveal(&other, &el);
+                }
+            }
+        }
     }
 }
 

@@ -13,10 +13,11 @@ use crate::vecmap::VecSet;
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::router::Route;
 use crate::store::Thumbnail as Thumb;
 use crate::views::thumbnail::Thumbnail;
+use crate::views::widgets::{PanelHead, Toggle};
 use crate::views::{clock_time, relative_time};
 
 /// Most pictures shown.
@@ -52,19 +53,10 @@ pub fn Gallery() -> impl IntoView {
     let count = move || items.with(Vec::len);
     view! {
         <section class="panel gallery-panel">
-            <div class="panel-head">
-                <h2>"Image thumbnails " <span class="count">{count}</span></h2>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        data-testid="gallery-per-station"
-                        prop:checked=move || per_station.get()
-                        on:change=move |e| per_station.set(event_target_checked(&e))
-                    />
-                    "One per station"
-                </label>
+            <PanelHead title="Image thumbnails" count=count>
+                <Toggle testid="gallery-per-station" label="One per station" value=per_station />
                 <span class="muted small">"Click a picture to open its frame in the inspector."</span>
-            </div>
+            </PanelHead>
             <Show
                 when=move || !items.with(Vec::is_empty)
                 fallback=|| {

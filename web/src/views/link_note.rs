@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 
 /// "Settings from the link: this tab only, not saved" with a Save button.
 #[component]

@@ -34,7 +34,8 @@ use wasm_bindgen::JsValue;
 
 use super::map_layer::MarkerLayer;
 use super::map_markers::{drawable, marker_states, MAX_MARKER_CHANGES_PER_FRAME};
-use crate::app::{use_ctx, Ctx};
+use super::widgets::Toggle;
+use crate::ctx::{use_ctx, Ctx};
 use crate::fmt::format_number;
 use crate::store::{battery_level, headline, Store};
 use iotdata::receiver::{EdgeKind, Role};
@@ -92,6 +93,12 @@ pub const MAX_MAP_LINKS: usize = 2_000;
 /// A mesh link to draw: `(kind, from, to, from position, to position)`.
 pub type MapLink = (EdgeKind, u16, u16, (f64, f64), (f64, f64));
 
+/// The links drawn, and how many more are not.
+type DrawnLinks = (Vec<MapLink>, usize);
+
+/// A relay or gateway to draw: `(id, role, position)`.
+pub type MapNode = (u16, Role, (f64, f64));
+
 /// Topology edges whose ends both have a position (one per unordered pair
 /// and kind: a parent edge hides the neighbour edges of the same pair).
 pub fn map_links(s: &Store) -> Vec<MapLink> {
@@ -114,7 +121,7 @@ pub fn map_links(s: &Store) -> Vec<MapLink> {
 }
 
 /// Gateways and relays with a position: `(id, role, position)`.
-pub fn map_nodes(s: &Store) -> Vec<(u16, Role, (f64, f64))> {
+pub fn map_nodes(s: &Store) -> Vec<MapNode> {
     s.receiver()
         .topology()
         .nodes()
@@ -147,21 +154,103 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
     let links_on = RwSignal::new(load_links_toggle());
     // The station whose popup is open.
     let selected = RwSignal::new(None::<u16>);
-    let layer = StoredValue::new_local(None::<MarkerLayer>);
     let list = NodeRef::<leptos::html::Ul>::new();
     let popup = NodeRef::<Div>::new();
-    // Markers drawn (from the layer) and stations with a position (store).
-    let drawn = RwSignal::new(0usize);
+    // Stations with a position (store).
     let positioned = Memo::new(move |_| {
         ctx.live.stations_rev.track();
         ctx.live.with(positioned_count)
     });
+    let (drawn, placed) = marker_layer(ctx, map, list, popup, selected);
+    auto_fit(ctx, map, drawn, user_moved);
+    let touched = move || user_moved.set_value(true);
+    let fit_now = move |_| {
+        map.with_untracked(|m| {
+            if let (Some(m), Some(b)) = (m, ctx.live.with(bounds_of)) {
+                fit(m, b);
+            }
+        })
+    };
+    let (links, nodes) = mesh_links(ctx, links_on, placed);
+
+    view! {
+        <div
+            class=format!("map-wrap {class}")
+            on:pointerdown=move |_| touched()
+            on:wheel=move |_| touched()
+        >
+            <MapContainer
+                class="leaflet-host"
+                center=Position::new(48.0, 8.0)
+                zoom=4.0
+                set_view=true
+                map=set_map
+            >
+                <crate::tiles::Tiles />
+                <For
+                    each=move || links.with(|l| l.0.clone())
+                    key=|l| (l.0, l.1, l.2, (l.3.0 * 1e6) as i64, (l.4.0 * 1e6) as i64)
+                    let:l
+                >
+                    <MapLinkLine link=l />
+                </For>
+                <For each=move || nodes.get() key=|n| (n.0, n.1.as_str()) let:n>
+                    <NodeMarker id=n.0 role=n.1 at=n.2 />
+                </For>
+            </MapContainer>
+            <crate::tiles::TilesProblem />
+            <ul class="map-marker-list" hidden data-testid="map-markers" node_ref=list></ul>
+            <StationPopup selected=selected node=popup />
+            <div class="map-overlay">
+                <span
+                    class="muted small"
+                    title="station markers drawn"
+                    data-testid="map-marker-count"
+                    data-positioned=move || positioned.get().to_string()
+                >
+                    {move || drawn.get()}
+                </span>
+                <span class="muted small">" with a position"</span>
+                <Toggle
+                    label="mesh links"
+                    value=links_on
+                    testid="map-links-toggle"
+                    title="draw the mesh topology where both ends have a position"
+                    small=true
+                    on_change=save_links_toggle
+                />
+                <button class="btn small" on:click=fit_now>
+                    "Fit"
+                </button>
+            </div>
+            <Show when=move || links_on.get()>
+                <LinksLegend hidden=Signal::derive(move || links.with(|l| l.1)) />
+            </Show>
+        </div>
+    }
+}
+
+/// The map's leaflet handle (set once the map is mounted).
+type MapHandle = ReadSignal<Option<leaflet::Map>, LocalStorage>;
+
+/// The station markers: a [`MarkerLayer`] created once the map and the
+/// hidden list exist, synced with the store at most once per animation
+/// frame ([`MAX_MARKER_CHANGES_PER_FRAME`] changes each), its popup
+/// following `selected`. Returns the markers drawn and a count bumped
+/// whenever markers are added, moved or removed.
+fn marker_layer(
+    ctx: Ctx,
+    map: MapHandle,
+    list: NodeRef<leptos::html::Ul>,
+    popup: NodeRef<Div>,
+    selected: RwSignal<Option<u16>>,
+) -> (RwSignal<usize>, RwSignal<u64>) {
+    let layer = StoredValue::new_local(None::<MarkerLayer>);
+    let drawn = RwSignal::new(0usize);
+    let placed = RwSignal::new(0u64);
     // Bumped by an animation frame while changes remain over the budget.
     let again = RwSignal::new(0u64);
-    // Markers added, moved or removed (the mesh links follow positions).
-    let placed = RwSignal::new(0u64);
     let frame_asked = StoredValue::new(false);
-
     // The layer, once the map and the hidden list exist.
     Effect::new(move |_| {
         let (Some(list), true) = (list.get(), layer.with_value(Option::is_none)) else {
@@ -229,9 +318,12 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
         // Removes the markers from the map.
         layer.try_update_value(Option::take);
     });
+    (drawn, placed)
+}
 
-    // Fit as positions appear (and once more after the layout settled),
-    // until the user moves the map.
+/// Fits the map to the stations as positions appear (and once more after
+/// the layout settled), until the user moves the map.
+fn auto_fit(ctx: Ctx, map: MapHandle, drawn: RwSignal<usize>, user_moved: StoredValue<bool>) {
     let auto_fit = move || {
         // (May run after the view is gone: `try_` everything.)
         let _ = map.try_with_untracked(|m| {
@@ -253,16 +345,16 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
             set_timeout(auto_fit, std::time::Duration::from_millis(400));
         }
     });
-    let touched = move || user_moved.set_value(true);
-    let fit_now = move |_| {
-        map.with_untracked(|m| {
-            if let (Some(m), Some(b)) = (m, ctx.live.with(bounds_of)) {
-                fit(m, b);
-            }
-        })
-    };
-    // The links to draw (at most MAX_MAP_LINKS: parent links first) and
-    // how many more there are.
+}
+
+/// The mesh links to draw (at most [`MAX_MAP_LINKS`]: parent links
+/// first) with how many more there are, and the relays and gateways, while
+/// `links_on`.
+fn mesh_links(
+    ctx: Ctx,
+    links_on: RwSignal<bool>,
+    placed: RwSignal<u64>,
+) -> (Memo<DrawnLinks>, Memo<Vec<MapNode>>) {
     let links = Memo::new(move |_| {
         if !links_on.get() {
             return (Vec::new(), 0);
@@ -281,80 +373,28 @@ pub fn StationMap(#[prop(into, optional)] class: String) -> impl IntoView {
         ctx.live.topology_rev.track();
         ctx.live.with(map_nodes)
     });
+    (links, nodes)
+}
 
+/// The key of the link lines, and how many links are not drawn.
+#[component]
+fn LinksLegend(hidden: Signal<usize>) -> impl IntoView {
     view! {
-        <div
-            class=format!("map-wrap {class}")
-            on:pointerdown=move |_| touched()
-            on:wheel=move |_| touched()
-        >
-            <MapContainer
-                class="leaflet-host"
-                center=Position::new(48.0, 8.0)
-                zoom=4.0
-                set_view=true
-                map=set_map
-            >
-                <crate::tiles::Tiles />
-                <For
-                    each=move || links.with(|l| l.0.clone())
-                    key=|l| (l.0, l.1, l.2, (l.3.0 * 1e6) as i64, (l.4.0 * 1e6) as i64)
-                    let:l
-                >
-                    <MapLinkLine link=l />
-                </For>
-                <For each=move || nodes.get() key=|n| (n.0, n.1.as_str()) let:n>
-                    <NodeMarker id=n.0 role=n.1 at=n.2 />
-                </For>
-            </MapContainer>
-            <crate::tiles::TilesProblem />
-            <ul class="map-marker-list" hidden data-testid="map-markers" node_ref=list></ul>
-            <StationPopup selected=selected node=popup />
-            <div class="map-overlay">
-                <span
-                    class="muted small"
-                    title="station markers drawn"
-                    data-testid="map-marker-count"
-                    data-positioned=move || positioned.get().to_string()
-                >
-                    {move || drawn.get()}
-                </span>
-                <span class="muted small">" with a position"</span>
-                <label class="check small" title="draw the mesh topology where both ends have a position">
-                    <input
-                        type="checkbox"
-                        data-testid="map-links-toggle"
-                        prop:checked=links_on
-                        on:change=move |e| {
-                            let on = event_target_checked(&e);
-                            save_links_toggle(on);
-                            links_on.set(on);
+        <div class="map-legend small">
+            <span class="lg parent">"parent"</span>
+            <span class="lg neighbour">"neighbour"</span>
+            <span class="lg via">"delivered via"</span>
+            {move || {
+                let hidden = hidden.get();
+                (hidden > 0)
+                    .then(|| {
+                        view! {
+                            <span class="muted" data-testid="map-links-hidden">
+                                {format!("{hidden} more links not drawn")}
+                            </span>
                         }
-                    />
-                    "mesh links"
-                </label>
-                <button class="btn small" on:click=fit_now>
-                    "Fit"
-                </button>
-            </div>
-            <Show when=move || links_on.get()>
-                <div class="map-legend small">
-                    <span class="lg parent">"parent"</span>
-                    <span class="lg neighbour">"neighbour"</span>
-                    <span class="lg via">"delivered via"</span>
-                    {move || {
-                        let hidden = links.with(|l| l.1);
-                        (hidden > 0)
-                            .then(|| {
-                                view! {
-                                    <span class="muted" data-testid="map-links-hidden">
-                                        {format!("{hidden} more links not drawn")}
-                                    </span>
-                                }
-                            })
-                    }}
-                </div>
-            </Show>
+                    })
+            }}
         </div>
     }
 }

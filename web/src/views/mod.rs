@@ -12,12 +12,14 @@ pub mod map_layer;
 pub mod map_markers;
 pub mod mesh;
 pub mod packet_log;
+pub mod settings_panel;
 pub mod station;
 pub mod station_order;
 pub mod stations;
 pub mod thumbnail;
 pub mod tlv_panel;
 pub mod virtual_list;
+pub mod widgets;
 
 use leptos::prelude::*;
 

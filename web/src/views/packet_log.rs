@@ -13,12 +13,13 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::decode::EntryKind;
 use crate::router::Route;
 use crate::store::LogEntry;
 use crate::views::clock_time;
 use crate::views::virtual_list::{SpacerRow, Viewport};
+use crate::views::widgets::{PanelHead, SearchBox};
 
 /// The log filters, parsed once: a station (decimal or `0x` hex; matches
 /// the outer station or a FORWARDed origin) or else topic text, and a kind
@@ -215,29 +216,8 @@ pub fn PacketLog(
     };
 
     view! {
-        <div class="panel-head">
-            <h2>"Packets " <span class="count">{total}</span></h2>
-            <input
-                class="filter small-input"
-                type="search"
-                placeholder="station or topic"
-                aria-label="filter by station or topic"
-                data-testid="log-filter-station"
-                prop:value=station
-                on:input=move |e| station.set(event_target_value(&e))
-            />
-            <select
-                class="filter"
-                aria-label="filter by kind"
-                data-testid="log-filter-kind"
-                on:change=move |e| kind.set(event_target_value(&e))
-            >
-                <option value="">"all kinds"</option>
-                {EntryKind::ALL
-                    .iter()
-                    .map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> })
-                    .collect_view()}
-            </select>
+        <PanelHead title="Packets" count=total>
+            <LogFilters station=station kind=kind />
             <button
                 class="btn small"
                 class:active=move || paused.get()
@@ -249,27 +229,9 @@ pub fn PacketLog(
             </button>
             <span class="muted small">{pending}</span>
             <Show when=move || !compact>
-                <button
-                    class="btn small"
-                    data-testid="log-export-ndjson"
-                    title="the log as NDJSON: canonical JSON + receive time + topic, one line per packet"
-                    on:click=move |_| crate::export::download_log_ndjson(&ctx)
-                >
-                    "NDJSON"
-                </button>
-                <button
-                    class="btn small"
-                    data-testid="log-export-csv"
-                    title="the log as CSV"
-                    on:click=move |_| crate::export::download_log_csv(&ctx)
-                >
-                    "CSV"
-                </button>
-                <button class="btn small" on:click=move |_| ctx.live.clear()>
-                    "Clear"
-                </button>
+                <LogActions />
             </Show>
-        </div>
+        </PanelHead>
         <div class="table-wrap vlist" node_ref=vp.node on:scroll=vp.on_scroll()>
             <table class="log">
                 <thead>
@@ -294,6 +256,60 @@ pub fn PacketLog(
     }
 }
 
+/// The station/topic and kind filters.
+#[component]
+fn LogFilters(station: RwSignal<String>, kind: RwSignal<String>) -> impl IntoView {
+    view! {
+        <SearchBox
+            value=station
+            placeholder="station or topic"
+            label="filter by station or topic"
+            testid="log-filter-station"
+            narrow=true
+        />
+        <select
+            class="filter"
+            aria-label="filter by kind"
+            data-testid="log-filter-kind"
+            on:change=move |e| kind.set(event_target_value(&e))
+        >
+            <option value="">"all kinds"</option>
+            {EntryKind::ALL
+                .iter()
+                .map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// Export the log (NDJSON, CSV) and clear it.
+#[component]
+fn LogActions() -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <button
+            class="btn small"
+            data-testid="log-export-ndjson"
+            title="the log as NDJSON: canonical JSON + receive time + topic, one line per packet"
+            on:click=move |_| crate::export::download_log_ndjson(&ctx)
+        >
+            "NDJSON"
+        </button>
+        <button
+            class="btn small"
+            data-testid="log-export-csv"
+            title="the log as CSV"
+            on:click=move |_| crate::export::download_log_csv(&ctx)
+        >
+            "CSV"
+        </button>
+        <button class="btn small" on:click=move |_| ctx.live.clear()>
+            "Clear"
+        </button>
+    }
+}
+
+/// One log entry; a click opens its frame in the inspector.
 #[component]
 fn LogRow(entry: LogEntry) -> impl IntoView {
     let kind = entry.kind.as_str();

@@ -32,7 +32,7 @@ use iotdata::receiver::{Receiver, Station};
 use iotdata::FieldValue;
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::export;
 use crate::fmt::{self, human_duration};
 use crate::router::Route;

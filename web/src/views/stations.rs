@@ -17,13 +17,14 @@ use crate::vecmap::VecSet;
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
+use crate::ctx::use_ctx;
 use crate::fmt::format_number;
 use crate::store::{battery_level, freshness, headline, Store};
 use crate::views::relative_time;
 pub use crate::views::station_order::SortKey;
 use crate::views::station_order::{filtered, SortedStations, StationFilter};
 use crate::views::virtual_list::{SpacerRow, Viewport};
+use crate::views::widgets::SearchBox;
 use iotdata::receiver::Station;
 
 /// Whether a station matches the filter text (decimal id, hex id with or
@@ -173,14 +174,11 @@ pub fn StationsTable() -> impl IntoView {
                     {count}
                 </span>
             </h2>
-            <input
-                class="filter"
-                type="search"
+            <SearchBox
+                value=filter
                 placeholder="filter: id, hex id or variant"
-                aria-label="filter stations"
-                data-testid="station-filter"
-                prop:value=filter
-                on:input=move |e| filter.set(event_target_value(&e))
+                label="filter stations"
+                testid="station-filter"
             />
             <Show when=move || !filter.with(String::is_empty)>
                 <span class="muted small">{move || format!("{} shown", shown())}</span>

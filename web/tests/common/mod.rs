@@ -1,5 +1,6 @@
-//! DOM helpers shared by the browser test files (`mod common;`). Each file
-//! uses some of them, hence `dead_code` allowed here.
+//! DOM helpers shared by the browser test files (`mod common;`), and
+//! [`mqtt`]'s encoders of broker packets. Each file uses some of them, hence
+//! `dead_code` allowed here.
 #![allow(dead_code)]
 
 mod leaflet;
@@ -10,6 +11,7 @@ mod mount;
 pub use leaflet::load_leaflet;
 #[allow(unused_imports)]
 pub use mount::{mount, mount_in, mount_sized};
+pub mod mqtt;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Mounting a view under test inside the app's context.
 
-use iotdata_web::app::Ctx;
+use iotdata_web::ctx::Ctx;
 use iotdata_web::settings::Settings;
 use leptos::prelude::*;
 

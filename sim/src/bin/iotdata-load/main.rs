@@ -70,13 +70,13 @@ fn unix_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn run(args: Args) -> Result<(), String> {
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if !(args.rate.is_finite() && args.rate > 0.0 && args.rate <= 1_000_000.0) {
-        return Err(format!("--rate {}: must be in (0, 1000000]", args.rate));
+        return Err(format!("--rate {}: must be in (0, 1000000]", args.rate).into());
     }
     if let Some(d) = args.duration {
         if !(d.is_finite() && d >= 0.0) {
-            return Err(format!("--duration {d}: must be a non-negative number"));
+            return Err(format!("--duration {d}: must be a non-negative number").into());
         }
     }
     let prefix = args.topic_prefix.trim_end_matches('/').to_string();
@@ -84,7 +84,8 @@ fn run(args: Args) -> Result<(), String> {
         return Err(format!(
             "--topic-prefix '{}': must be non-empty and without wildcards",
             args.topic_prefix
-        ));
+        )
+        .into());
     }
     let scenario = match args.scenario {
         Which::Stations => Scenario::Stations,
@@ -140,7 +141,7 @@ fn run(args: Args) -> Result<(), String> {
         }
         std::thread::sleep(TICK);
     }
-    client.disconnect()
+    Ok(client.disconnect()?)
 }
 
 fn main() -> ExitCode {

@@ -100,9 +100,9 @@ enum Stop {
     Error(String),
 }
 
-impl From<String> for Stop {
-    fn from(s: String) -> Self {
-        Stop::Error(s)
+impl From<mqtt::ClientError> for Stop {
+    fn from(e: mqtt::ClientError) -> Self {
+        Stop::Error(e.to_string())
     }
 }
 
@@ -234,7 +234,7 @@ fn run(args: Args) -> Result<(), Stop> {
     let mut sink = if args.stdout {
         Sink::Stdout(BufWriter::new(std::io::stdout()))
     } else {
-        let addr = mqtt::parse_broker(&args.broker).map_err(Stop::Usage)?;
+        let addr = mqtt::parse_broker(&args.broker).map_err(|e| Stop::Usage(e.to_string()))?;
         let id = args
             .client_id
             .clone()

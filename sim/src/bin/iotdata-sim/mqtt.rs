@@ -12,12 +12,127 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use mqtt_proto::v3::{Connect, ConnectReturnCode, Packet, Publish};
+use iotdata_sim::mqtt_wire::{connack_reason, FixedHeader, RemainingLengthError};
+use mqtt_proto::v3::{Connect, ConnectReturnCode, Packet, PacketType, Publish};
 use mqtt_proto::{Protocol, QosPid, TopicName};
+use thiserror::Error;
+
+/// A `--broker` value this client cannot use.
+#[derive(Debug, Error)]
+pub enum BrokerUrlError {
+    /// TLS or WebSocket schemes.
+    #[error("--broker {0}: only plain MQTT over TCP (mqtt://host:port) is supported")]
+    Unsupported(String),
+    /// Some other `scheme://`.
+    #[error("--broker {0}: unknown scheme (use mqtt://host:port)")]
+    UnknownScheme(String),
+    /// Nothing before the port.
+    #[error("--broker {0}: no host")]
+    NoHost(String),
+    /// A user (`user@`) or a path.
+    #[error("--broker {0}: expected mqtt://host:port (no user, no path)")]
+    UserOrPath(String),
+    /// The port is not a number from 0 to 65535.
+    #[error("--broker {url}: bad port '{port}'")]
+    BadPort {
+        /// The `--broker` value.
+        url: String,
+        /// The port text.
+        port: String,
+    },
+}
+
+/// Why talking to the broker failed; each message names the broker.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// A socket operation failed (`what` says which).
+    #[error("broker {addr}: {what}: {source}")]
+    Io {
+        /// The broker address.
+        addr: String,
+        /// What was being done.
+        what: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Nothing listens at the address.
+    #[error("broker {0}: connection refused (is an MQTT broker listening there?)")]
+    ConnectionRefused(String),
+    /// The name resolves to no address.
+    #[error("broker {0}: the address resolves to nothing")]
+    NoAddress(String),
+    /// CONNACK with a return code other than "accepted".
+    #[error("broker {addr} refused the connection: {} (CONNACK return code {code})", connack_reason(*code))]
+    Refused {
+        /// The broker address.
+        addr: String,
+        /// The CONNACK return code.
+        code: u8,
+    },
+    /// Something other than CONNACK answered CONNECT.
+    #[error("broker {addr}: expected CONNACK, got {got:?}")]
+    NotConnack {
+        /// The broker address.
+        addr: String,
+        /// What came instead.
+        got: PacketType,
+    },
+    /// No CONNACK in time.
+    #[error("broker {addr}: no CONNACK within {secs} s")]
+    ConnackTimeout {
+        /// The broker address.
+        addr: String,
+        /// The time allowed.
+        secs: u64,
+    },
+    /// mqtt-proto could not encode a packet.
+    #[error("broker {addr}: cannot encode {packet:?}: {source}")]
+    Encode {
+        /// The broker address.
+        addr: String,
+        /// The packet type.
+        packet: PacketType,
+        /// mqtt-proto's error.
+        source: mqtt_proto::Error,
+    },
+    /// The broker closed the TCP connection.
+    #[error("broker {0}: closed the connection")]
+    Closed(String),
+    /// A fixed header whose remaining length runs past 4 bytes.
+    #[error("broker {addr}: malformed packet length")]
+    MalformedLength {
+        /// The broker address.
+        addr: String,
+        /// The reader's error.
+        source: RemainingLengthError,
+    },
+    /// A complete packet mqtt-proto reads as incomplete.
+    #[error("broker {0}: truncated packet")]
+    Truncated(String),
+    /// A packet mqtt-proto cannot decode.
+    #[error("broker {addr}: bad packet: {source}")]
+    BadPacket {
+        /// The broker address.
+        addr: String,
+        /// mqtt-proto's error.
+        source: mqtt_proto::Error,
+    },
+    /// Not a valid MQTT topic name.
+    #[error("topic '{topic}': {source}")]
+    Topic {
+        /// The topic.
+        topic: String,
+        /// mqtt-proto's error.
+        source: mqtt_proto::Error,
+    },
+    /// A PINGREQ stayed unanswered for a whole keep-alive.
+    #[error("broker {0}: no PINGRESP within the keep-alive")]
+    PingTimeout(String),
+}
 
 /// A broker address from `mqtt://host[:port]`, `tcp://host[:port]` or
 /// `host[:port]` (port 1883 by default).
-pub fn parse_broker(url: &str) -> Result<String, String> {
+pub fn parse_broker(url: &str) -> Result<String, BrokerUrlError> {
     let rest = if let Some(r) = url
         .strip_prefix("mqtt://")
         .or_else(|| url.strip_prefix("tcp://"))
@@ -28,24 +143,18 @@ pub fn parse_broker(url: &str) -> Result<String, String> {
         || url.starts_with("ws://")
         || url.starts_with("wss://")
     {
-        return Err(format!(
-            "--broker {url}: only plain MQTT over TCP (mqtt://host:port) is supported"
-        ));
+        return Err(BrokerUrlError::Unsupported(url.into()));
     } else if url.contains("://") {
-        return Err(format!(
-            "--broker {url}: unknown scheme (use mqtt://host:port)"
-        ));
+        return Err(BrokerUrlError::UnknownScheme(url.into()));
     } else {
         url
     };
     let rest = rest.trim_end_matches('/');
     if rest.is_empty() {
-        return Err(format!("--broker {url}: no host"));
+        return Err(BrokerUrlError::NoHost(url.into()));
     }
     if rest.contains('@') || rest.contains('/') {
-        return Err(format!(
-            "--broker {url}: expected mqtt://host:port (no user, no path)"
-        ));
+        return Err(BrokerUrlError::UserOrPath(url.into()));
     }
     // host, host:port, [v6], [v6]:port
     let has_port = match rest.rfind(':') {
@@ -57,10 +166,12 @@ pub fn parse_broker(url: &str) -> Result<String, String> {
     };
     if has_port {
         let (host, port) = rest.rsplit_once(':').unwrap_or((rest, ""));
-        port.parse::<u16>()
-            .map_err(|_| format!("--broker {url}: bad port '{port}'"))?;
+        port.parse::<u16>().map_err(|_| BrokerUrlError::BadPort {
+            url: url.into(),
+            port: port.into(),
+        })?;
         if host.is_empty() {
-            return Err(format!("--broker {url}: no host"));
+            return Err(BrokerUrlError::NoHost(url.into()));
         }
         Ok(rest.to_string())
     } else {
@@ -85,24 +196,12 @@ pub struct Client {
     pub published: u64,
 }
 
-fn io_context(addr: &str, what: &str, e: std::io::Error) -> String {
-    format!("broker {addr}: {what}: {e}")
-}
-
-/// Total length of the first MQTT packet in `buf` (fixed header + remaining
-/// length), or `None` if the header is not complete yet.
-fn packet_len(buf: &[u8]) -> Option<usize> {
-    let mut remaining: usize = 0;
-    let mut shift = 0;
-    for i in 1..5 {
-        let b = *buf.get(i)?;
-        remaining |= usize::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
-            return Some(1 + i + remaining);
-        }
-        shift += 7;
+fn io_context(addr: &str, what: &'static str, source: std::io::Error) -> ClientError {
+    ClientError::Io {
+        addr: addr.to_string(),
+        what,
+        source,
     }
-    Some(usize::MAX) // malformed length: never completes
 }
 
 impl Client {
@@ -114,7 +213,7 @@ impl Client {
         client_id: &str,
         keepalive_s: u16,
         timeout: Duration,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClientError> {
         let addrs: Vec<_> = addr
             .to_socket_addrs()
             .map_err(|e| io_context(addr, "cannot resolve the address", e))?
@@ -133,12 +232,10 @@ impl Client {
         let stream = match (stream, last_err) {
             (Some(s), _) => s,
             (None, Some(e)) if e.kind() == ErrorKind::ConnectionRefused => {
-                return Err(format!(
-                    "broker {addr}: connection refused (is an MQTT broker listening there?)"
-                ))
+                return Err(ClientError::ConnectionRefused(addr.into()))
             }
             (None, Some(e)) => return Err(io_context(addr, "cannot connect", e)),
-            (None, None) => return Err(format!("broker {addr}: the address resolves to nothing")),
+            (None, None) => return Err(ClientError::NoAddress(addr.into())),
         };
         let _ = stream.set_nodelay(true);
         stream
@@ -166,25 +263,24 @@ impl Client {
                         if ack.code == ConnectReturnCode::Accepted {
                             break;
                         }
-                        return Err(format!(
-                            "broker {addr} refused the connection: {} (CONNACK return code {})",
-                            refusal(ack.code),
-                            ack.code as u8
-                        ));
+                        return Err(ClientError::Refused {
+                            addr: addr.into(),
+                            code: ack.code as u8,
+                        });
                     }
                     other => {
-                        return Err(format!(
-                            "broker {addr}: expected CONNACK, got {:?}",
-                            other.get_type()
-                        ));
+                        return Err(ClientError::NotConnack {
+                            addr: addr.into(),
+                            got: other.get_type(),
+                        });
                     }
                 }
             }
             if Instant::now() >= deadline {
-                return Err(format!(
-                    "broker {addr}: no CONNACK within {} s",
-                    timeout.as_secs()
-                ));
+                return Err(ClientError::ConnackTimeout {
+                    addr: addr.into(),
+                    secs: timeout.as_secs(),
+                });
             }
             client.fill_blocking()?;
         }
@@ -195,13 +291,11 @@ impl Client {
         Ok(client)
     }
 
-    fn send(&mut self, p: &Packet) -> Result<(), String> {
-        let bytes = p.encode().map_err(|e| {
-            format!(
-                "broker {}: cannot encode {:?}: {e:?}",
-                self.addr,
-                p.get_type()
-            )
+    fn send(&mut self, p: &Packet) -> Result<(), ClientError> {
+        let bytes = p.encode().map_err(|source| ClientError::Encode {
+            addr: self.addr.clone(),
+            packet: p.get_type(),
+            source,
         })?;
         self.stream
             .write_all(bytes.as_ref())
@@ -211,10 +305,10 @@ impl Client {
     }
 
     /// Reads once (blocking up to the read timeout) into the buffer.
-    fn fill_blocking(&mut self) -> Result<(), String> {
+    fn fill_blocking(&mut self) -> Result<(), ClientError> {
         let mut chunk = [0u8; 512];
         match self.stream.read(&mut chunk) {
-            Ok(0) => Err(format!("broker {}: closed the connection", self.addr)),
+            Ok(0) => Err(ClientError::Closed(self.addr.clone())),
             Ok(n) => {
                 self.buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
                 Ok(())
@@ -232,32 +326,42 @@ impl Client {
     }
 
     /// Takes one complete packet off the buffer, if there is one.
-    fn next_packet(&mut self) -> Result<Option<Packet>, String> {
-        let Some(len) = packet_len(&self.buf) else {
+    fn next_packet(&mut self) -> Result<Option<Packet>, ClientError> {
+        let header =
+            FixedHeader::read(&self.buf).map_err(|source| ClientError::MalformedLength {
+                addr: self.addr.clone(),
+                source,
+            })?;
+        let Some(len) = header.map(FixedHeader::total) else {
             return Ok(None);
         };
-        if len == usize::MAX {
-            return Err(format!("broker {}: malformed packet length", self.addr));
-        }
         if self.buf.len() < len {
             return Ok(None);
         }
         let bytes: Vec<u8> = self.buf.drain(..len).collect();
         match Packet::decode(&bytes) {
             Ok(Some(p)) => Ok(Some(p)),
-            Ok(None) => Err(format!("broker {}: truncated packet", self.addr)),
-            Err(e) => Err(format!("broker {}: bad packet: {e:?}", self.addr)),
+            Ok(None) => Err(ClientError::Truncated(self.addr.clone())),
+            Err(source) => Err(ClientError::BadPacket {
+                addr: self.addr.clone(),
+                source,
+            }),
         }
     }
 
     /// Publishes `payload` on `topic` at QoS 0 (queued: written by the
     /// next [`Client::flush`], or at once when the queue is full).
-    pub fn publish(&mut self, topic: &str, payload: &[u8]) -> Result<(), String> {
-        let name = TopicName::try_from(topic).map_err(|e| format!("topic '{topic}': {e:?}"))?;
+    pub fn publish(&mut self, topic: &str, payload: &[u8]) -> Result<(), ClientError> {
+        let name = TopicName::try_from(topic).map_err(|source| ClientError::Topic {
+            topic: topic.into(),
+            source,
+        })?;
         let p = Packet::Publish(Publish::new(QosPid::Level0, name, payload.to_vec().into()));
-        let bytes = p
-            .encode()
-            .map_err(|e| format!("broker {}: cannot encode PUBLISH: {e:?}", self.addr))?;
+        let bytes = p.encode().map_err(|source| ClientError::Encode {
+            addr: self.addr.clone(),
+            packet: PacketType::Publish,
+            source,
+        })?;
         self.out.extend_from_slice(bytes.as_ref());
         self.published += 1;
         if self.out.len() >= OUT_BUFFER_BYTES {
@@ -267,7 +371,7 @@ impl Client {
     }
 
     /// Writes the queued PUBLISH packets (one write).
-    pub fn flush(&mut self) -> Result<(), String> {
+    pub fn flush(&mut self) -> Result<(), ClientError> {
         if self.out.is_empty() {
             return Ok(());
         }
@@ -282,7 +386,7 @@ impl Client {
     /// broker sent (PINGRESP), detects a closed connection, sends PINGREQ
     /// after half the keep-alive without traffic, and fails when a PINGREQ
     /// stays unanswered for a whole keep-alive.
-    pub fn poll(&mut self) -> Result<(), String> {
+    pub fn poll(&mut self) -> Result<(), ClientError> {
         self.flush()?;
         self.stream
             .set_nonblocking(true)
@@ -290,7 +394,7 @@ impl Client {
         let mut chunk = [0u8; 512];
         let read = loop {
             match self.stream.read(&mut chunk) {
-                Ok(0) => break Err(format!("broker {}: closed the connection", self.addr)),
+                Ok(0) => break Err(ClientError::Closed(self.addr.clone())),
                 Ok(n) => self.buf.extend_from_slice(chunk.get(..n).unwrap_or(&[])),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -308,10 +412,7 @@ impl Client {
         }
         if let Some(t) = self.ping_sent {
             if t.elapsed() > self.keepalive {
-                return Err(format!(
-                    "broker {}: no PINGRESP within the keep-alive",
-                    self.addr
-                ));
+                return Err(ClientError::PingTimeout(self.addr.clone()));
             }
         } else if self.last_tx.elapsed() >= self.keepalive / 2 {
             self.send(&Packet::Pingreq)?;
@@ -321,23 +422,12 @@ impl Client {
     }
 
     /// Sends DISCONNECT and closes the connection.
-    pub fn disconnect(mut self) -> Result<(), String> {
+    pub fn disconnect(mut self) -> Result<(), ClientError> {
         self.flush()?;
         self.send(&Packet::Disconnect)?;
         let _ = self.stream.flush();
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
         Ok(())
-    }
-}
-
-fn refusal(code: ConnectReturnCode) -> &'static str {
-    match code {
-        ConnectReturnCode::Accepted => "accepted",
-        ConnectReturnCode::UnacceptableProtocolVersion => "unacceptable protocol version",
-        ConnectReturnCode::IdentifierRejected => "client identifier rejected",
-        ConnectReturnCode::ServerUnavailable => "server unavailable",
-        ConnectReturnCode::BadUserNameOrPassword => "bad user name or password",
-        ConnectReturnCode::NotAuthorized => "not authorised",
     }
 }
 
@@ -360,16 +450,5 @@ mod tests {
         assert!(parse_broker("http://h").is_err());
         assert!(parse_broker("mqtt://h:notaport").is_err());
         assert!(parse_broker("mqtt://").is_err());
-    }
-
-    #[test]
-    fn lengths() {
-        assert_eq!(packet_len(&[0x20]), None);
-        assert_eq!(packet_len(&[0x20, 2, 0, 0]), Some(4));
-        assert_eq!(packet_len(&[0x30, 0x80, 0x01]), Some(3 + 128));
-        assert_eq!(
-            packet_len(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF]),
-            Some(usize::MAX)
-        );
     }
 }

@@ -118,7 +118,7 @@ fn resolve_map(maps: Option<Maps>, builtins: &[MapChoice], key: &str) -> Variant
 /// picked here (`map=<key>` in the URL).
 #[component]
 pub fn Inspector(#[prop(into, optional)] initial: String) -> impl IntoView {
-    let maps = use_context::<Maps>();
+    let maps = use_context::<crate::ctx::Ctx>().map(|c| c.maps);
     let builtins = StoredValue::new(if maps.is_some() {
         Vec::new()
     } else {

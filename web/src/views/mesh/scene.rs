@@ -8,7 +8,7 @@
 //! drawn sensor hangs under, and each reporter's [`STRONGEST_LINKS`]
 //! strongest neighbour links (by RSSI, then lowest cost, then id), never
 //! more than [`MAX_DRAWN_EDGES`] in all. Sensors are grouped by the layout
-//! past [`crate::layout::SENSOR_GROUP_LIMIT`]. The counts
+//! past [`crate::mesh_layout::SENSOR_GROUP_LIMIT`]. The counts
 //! ([`Scene::counts`], [`Scene::links_total`], [`Scene::grouped`]) are
 //! exact whatever is drawn.
 //!
@@ -21,7 +21,7 @@ use iotdata::receiver::topology::MAX_NODES;
 use iotdata::receiver::{EdgeKind, Role, Topology};
 
 use super::{age_opacity, hex_id, role_name, rssi_hue};
-use crate::layout::{Band, Layout, Positions};
+use crate::mesh_layout::{Band, Layout, Positions};
 use crate::vecmap::VecMap;
 
 /// Width of a layout column, px.
@@ -467,7 +467,7 @@ pub fn build(topology: &Topology, layout: &mut Layout, opts: MeshOptions) -> Sce
         .groups
         .values()
         .filter_map(|g| {
-            let p = pos.get(crate::layout::group_node_id(g.anchor))?;
+            let p = pos.get(crate::mesh_layout::group_node_id(g.anchor))?;
             let (x, y) = node_xy(p.col, p.row);
             let link = line((x, y), xy(g.anchor)?);
             Some((

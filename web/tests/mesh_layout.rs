@@ -1,20 +1,20 @@
-//! The mesh layout ([`iotdata_web::layout`]): deterministic, layered by
+//! The mesh layout ([`iotdata_web::mesh_layout`]): deterministic, layered by
 //! cost, one tree per gateway, orphans in their own band, and stable
 //! between updates.
 //!
 //! Topologies are built the real way: frames (BEACON, NEIGHBOUR_REPORT,
 //! ROUTE_ERROR, FORWARD, sensor packets) fed to an `iotdata` receiver.
 //!
-//! They run natively (`cargo test -p iotdata-web --test layout`) and in
+//! They run natively (`cargo test -p iotdata-web --test mesh_layout`) and in
 //! headless Chromium (`cargo test -p iotdata-web --target
-//! wasm32-unknown-unknown --test layout`, with scripts/env.sh sourced).
+//! wasm32-unknown-unknown --test mesh_layout`, with scripts/env.sh sourced).
 
 use std::collections::BTreeMap;
 
 use iotdata::mesh::{MeshBody, MeshPacket, Neighbour, PARENT_NONE, REASON_SHUTDOWN};
 use iotdata::receiver::{Receiver, ReceiverConfig, Role, Topology};
 use iotdata::{Encoder, FieldValue, VariantMap};
-use iotdata_web::layout::{Band, Layout, LayoutNode, Positions, ViaInput};
+use iotdata_web::mesh_layout::{Band, Layout, LayoutNode, Positions, ViaInput};
 // In the browser these are wasm-bindgen tests; natively, plain #[test]s.
 #[cfg(not(target_arch = "wasm32"))]
 use std::prelude::v1::test as wasm_bindgen_test;
@@ -543,7 +543,10 @@ fn odd_inputs_do_not_break_the_layout() {
     assert_eq!(p.get(12).map(|n| (n.row, n.parent)), Some((1, None)));
     assert_eq!(p.get(13).map(|n| n.row), Some(1));
     assert_eq!(p.get(14).map(|n| n.band), Some(Band::Orphaned));
-    assert_eq!(p.get(15).map(|n| n.row), Some(iotdata_web::layout::MAX_ROW));
+    assert_eq!(
+        p.get(15).map(|n| n.row),
+        Some(iotdata_web::mesh_layout::MAX_ROW)
+    );
     assert_eq!(p.get(0x300).map(|n| n.band), Some(Band::Orphaned));
     assert_eq!(&p, l.update_nodes(&nodes));
 }

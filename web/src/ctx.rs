@@ -1,0 +1,132 @@
+//! The shared state every view reads: [`Ctx`], provided as context by the
+//! app shell ([`crate::app`]) and read with [`use_ctx`]. Views depend on
+//! this module, not on the shell.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use crate::connection::{ConnState, Connection, Delivery};
+use crate::maps::Maps;
+use crate::settings::Settings;
+use crate::store::Live;
+
+/// Shared state, provided as context. All fields are `Copy` handles.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// Current settings (this tab's).
+    pub settings: RwSignal<Settings>,
+    /// The settings in effect came from a link and are not saved yet.
+    pub unsaved: RwSignal<bool>,
+    /// Connection state.
+    pub status: RwSignal<ConnState>,
+    /// Received data.
+    pub live: Live,
+    /// Wall clock (ms since the epoch), ticking every second.
+    pub clock: RwSignal<f64>,
+    /// The connection driver.
+    pub conn: StoredValue<Connection, LocalStorage>,
+    /// `?demo=1` was asked for.
+    pub demo_requested: RwSignal<bool>,
+    /// Selectable variant maps and the active one (reactive).
+    pub maps: Maps,
+    /// The in-page demo feed is running.
+    pub demo_running: RwSignal<bool>,
+    /// The running demo feed (browser only).
+    pub demo: StoredValue<Option<crate::demo::run::Running>, LocalStorage>,
+}
+
+/// The context (panics outside the app, which is a programming error).
+pub fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// Current time in ms since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Ctx {
+    /// Builds the shared state (signals, store, connection driver) and
+    /// provides it as context. Nothing connects until [`Ctx::apply_settings`]
+    /// or [`Connection::start`] is called.
+    pub fn provide(settings: Settings, demo: bool) -> Ctx {
+        let maps = Maps::new(crate::maps::load());
+        let live = Live::with_map(maps.current.get_untracked());
+        let status = RwSignal::new(ConnState::default());
+        let clock = RwSignal::new(now_ms());
+        let sink: crate::connection::MessageSink = Rc::new(move |d| match d {
+            Delivery::Message(m) => live.ingest(now_ms(), &m.topic, &m.payload),
+            Delivery::Oversize(o) => live.record_oversize(now_ms(), &o.topic, o.size),
+        });
+        let conn = StoredValue::new_local(Connection::new(status, sink));
+        let ctx = Ctx {
+            settings: RwSignal::new(settings),
+            unsaved: RwSignal::new(false),
+            status,
+            live,
+            clock,
+            conn,
+            demo_requested: RwSignal::new(demo),
+            maps,
+            demo_running: RwSignal::new(false),
+            demo: StoredValue::new_local(None),
+        };
+        // The active map feeds the receiver (new messages); the inspector
+        // reads `maps` itself.
+        Effect::new(move |first: Option<()>| {
+            let map = maps.current.get();
+            if first.is_some() {
+                live.set_map(map);
+            }
+        });
+        provide_context(ctx);
+        ctx
+    }
+
+    /// Feeds one MQTT message through the pipeline as if it had arrived
+    /// from the broker, received now (used by tests).
+    pub fn ingest(&self, topic: &str, payload: &[u8]) {
+        self.live.ingest(now_ms(), topic, payload);
+    }
+
+    /// Saves `s`, makes it current and (re)connects (or goes idle without a
+    /// broker).
+    pub fn apply_settings(&self, s: Settings) {
+        let s = s.normalized();
+        #[cfg(target_arch = "wasm32")]
+        crate::settings::save(&s);
+        self.unsaved.set(false);
+        if !s.broker.trim().is_empty() {
+            self.stop_demo();
+        }
+        self.settings.set(s.clone());
+        self.conn.with_value(|c| {
+            if s.broker.trim().is_empty() {
+                c.stop("no broker configured: open Settings, or start the demo feed");
+            } else {
+                c.start(s);
+            }
+        });
+    }
+
+    /// Saves the settings in effect (e.g. a link's) to localStorage, as they
+    /// are; the connection is left alone.
+    pub fn save_settings(&self) {
+        #[cfg(target_arch = "wasm32")]
+        self.settings.with_untracked(crate::settings::save);
+        self.unsaved.set(false);
+    }
+
+    /// Starts the in-page demo feed (browser only; see [`crate::demo`]).
+    pub fn start_demo(&self) {
+        #[cfg(target_arch = "wasm32")]
+        crate::demo::run::start(*self);
+    }
+
+    /// Stops the demo feed (the data stays).
+    pub fn stop_demo(&self) {
+        #[cfg(target_arch = "wasm32")]
+        crate::demo::run::stop(*self);
+    }
+}

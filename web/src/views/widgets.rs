@@ -1,0 +1,74 @@
+//! Small components for markup the views repeat: a labelled checkbox
+//! ([`Toggle`]), a filter box ([`SearchBox`]) and a panel's heading row
+//! ([`PanelHead`]).
+
+use leptos::prelude::*;
+
+/// A labelled checkbox bound to `value`; `on_change` also gets each new
+/// state (to persist it, say). `small` uses the small text size.
+#[component]
+pub fn Toggle(
+    label: &'static str,
+    value: RwSignal<bool>,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(optional)] title: Option<&'static str>,
+    #[prop(optional)] small: bool,
+    #[prop(optional)] on_change: Option<fn(bool)>,
+) -> impl IntoView {
+    view! {
+        <label class="check" class:small=small title=title>
+            <input
+                type="checkbox"
+                data-testid=testid
+                prop:checked=move || value.get()
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    if let Some(f) = on_change {
+                        f(on);
+                    }
+                    value.set(on);
+                }
+            />
+            {label}
+        </label>
+    }
+}
+
+/// A search-type filter input bound to `value`; `narrow` for a small one.
+#[component]
+pub fn SearchBox(
+    value: RwSignal<String>,
+    placeholder: &'static str,
+    label: &'static str,
+    testid: &'static str,
+    #[prop(optional)] narrow: bool,
+) -> impl IntoView {
+    view! {
+        <input
+            class="filter"
+            class:small-input=narrow
+            type="search"
+            placeholder=placeholder
+            aria-label=label
+            data-testid=testid
+            prop:value=value
+            on:input=move |e| value.set(event_target_value(&e))
+        />
+    }
+}
+
+/// A panel's heading row: the title with a count beside it, then the
+/// panel's controls.
+#[component]
+pub fn PanelHead<C, V>(title: &'static str, count: C, children: Children) -> impl IntoView
+where
+    C: Fn() -> V + Send + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <div class="panel-head">
+            <h2>{title} " " <span class="count">{count}</span></h2>
+            {children()}
+        </div>
+    }
+}
