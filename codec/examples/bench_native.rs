@@ -26,7 +26,7 @@ fn main() {
     let budget_ms: f64 = std::env::args()
         .nth(2)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1000.0);
+        .unwrap_or(2000.0);
     let start = Instant::now();
     let rates = codec_rates::measure(budget_ms, &|| start.elapsed().as_secs_f64() * 1000.0);
     for (name, r) in &rates {

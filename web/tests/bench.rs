@@ -117,7 +117,7 @@ const GROSS_FLOOR: f64 = 0.1;
 /// same machine: prints the fraction of native for every case.
 #[wasm_bindgen_test]
 fn bench_codec_against_native() {
-    let budget_ms = if cfg!(debug_assertions) { 50.0 } else { 1000.0 };
+    let budget_ms = if cfg!(debug_assertions) { 50.0 } else { 2000.0 };
     let here = if cfg!(target_arch = "wasm32") {
         "wasm32 in the browser"
     } else {

@@ -24,7 +24,7 @@ pub const FRAMES: [(&str, &str); 2] = [
 /// Timed rounds per case: the best round counts, so that other work on a
 /// shared machine (which only ever slows a round down) disturbs the figure
 /// less, and the native and browser runs compare like with like.
-pub const ROUNDS: u32 = 5;
+pub const ROUNDS: u32 = 20;
 
 /// Calls of `f` per second: the best of [`ROUNDS`] rounds of about
 /// `budget_ms / ROUNDS` each of `now_ms` (a millisecond clock), each run in
