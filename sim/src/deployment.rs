@@ -218,20 +218,21 @@ const fn gw(
     alt_m: f64,
     generation0: u16,
 ) -> Station {
-    let place = (lat, lon, alt_m);
-    station(
+    Station {
         id,
         tag,
         name,
-        Role::Gateway,
-        place,
-        60.0,
-        false,
-        generation0,
-        0,
-        100.0,
-        false,
-    )
+        role: Role::Gateway,
+        lat,
+        lon,
+        alt_m,
+        interval_s: 60.0,
+        boots: false,
+        seq0: generation0,
+        restarts: 0,
+        battery: 100.0,
+        solar: false,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -245,20 +246,21 @@ const fn relay(
     seq0: u16,
     solar: bool,
 ) -> Station {
-    let place = (lat, lon, alt_m);
-    station(
+    Station {
         id,
         tag,
         name,
-        Role::Relay,
-        place,
-        180.0,
-        false,
+        role: Role::Relay,
+        lat,
+        lon,
+        alt_m,
+        interval_s: 180.0,
+        boots: false,
         seq0,
-        0,
-        90.0,
+        restarts: 0,
+        battery: 90.0,
         solar,
-    )
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -277,34 +279,11 @@ const fn sensor(
     battery: f64,
     solar: bool,
 ) -> Station {
-    let place = (lat, lon, alt_m);
-    let role = Role::Sensor(kind);
-    station(
-        id, tag, name, role, place, interval_s, boots, seq0, restarts, battery, solar,
-    )
-}
-
-/// A station at `place` (latitude, longitude, altitude).
-#[allow(clippy::too_many_arguments)]
-const fn station(
-    id: u16,
-    tag: &'static str,
-    name: &'static str,
-    role: Role,
-    place: (f64, f64, f64),
-    interval_s: f64,
-    boots: bool,
-    seq0: u16,
-    restarts: u16,
-    battery: f64,
-    solar: bool,
-) -> Station {
-    let (lat, lon, alt_m) = place;
     Station {
         id,
         tag,
         name,
-        role,
+        role: Role::Sensor(kind),
         lat,
         lon,
         alt_m,
