@@ -28,26 +28,14 @@ const FRAME_32: &str = "002ac350bf7eeef4acddf3180940cdc2762580c80196a3188466c278
 /// The 16-byte frame of specification §13 (six fields).
 const FRAME_16: &str = "002a00043fd1b7b51ad1500440cf5270";
 
-/// Runs `f` in batches until `budget` has passed; returns calls per second.
-fn rate(budget: Duration, mut f: impl FnMut()) -> f64 {
-    // Warm up (caches, branch predictors, allocator).
+/// Warms `f` up (caches, branch predictors, allocator), then runs it for
+/// `budget`; returns calls per second.
+fn rate(budget: Duration, f: &mut dyn FnMut()) -> f64 {
     for _ in 0..10_000 {
         f();
     }
-    let start = Instant::now();
-    let mut calls: u64 = 0;
-    let mut batch: u64 = 1_000;
-    loop {
-        for _ in 0..batch {
-            f();
-        }
-        calls += batch;
-        let elapsed = start.elapsed();
-        if elapsed >= budget {
-            return calls as f64 / elapsed.as_secs_f64();
-        }
-        batch = (batch * 2).min(1 << 20);
-    }
+    let (calls, secs) = run_for(budget, f);
+    calls / secs
 }
 
 /// Rounds in which [`compare`] alternates the old and the new path.

@@ -214,6 +214,21 @@ fn cbor_err(d: &Decoder<'_>) -> Error {
     Error::Cbor(d.position())
 }
 
+/// Joins the chunks of an indefinite-length byte or text string with
+/// `push`, one unit of `budget` a chunk.
+fn join_chunks<C, E, T: Default>(
+    chunks: impl Iterator<Item = Result<C, E>>,
+    budget: &mut Budget,
+    mut push: impl FnMut(&mut T, C),
+) -> Result<T, Error> {
+    let mut out = T::default();
+    for chunk in chunks {
+        budget.take(1)?;
+        push(&mut out, chunk.map_err(|_| Error::Cbor(0))?);
+    }
+    Ok(out)
+}
+
 fn cbor_item(d: &mut Decoder<'_>, depth: usize, budget: &mut Budget) -> Result<Value, Error> {
     if depth > MAX_DEPTH {
         return Err(Error::TooDeep);
@@ -250,23 +265,13 @@ fn cbor_item(d: &mut Decoder<'_>, depth: usize, budget: &mut Budget) -> Result<V
         Type::F64 => Value::Float(d.f64().map_err(|_| cbor_err(d))?),
         Type::Bytes => Value::Bytes(d.bytes().map_err(|_| cbor_err(d))?.to_vec()),
         Type::BytesIndef => {
-            let mut out = Vec::new();
-            let iter = d.bytes_iter().map_err(|_| Error::Cbor(0))?;
-            for chunk in iter {
-                budget.take(1)?;
-                out.extend_from_slice(chunk.map_err(|_| Error::Cbor(0))?);
-            }
-            Value::Bytes(out)
+            let chunks = d.bytes_iter().map_err(|_| Error::Cbor(0))?;
+            Value::Bytes(join_chunks(chunks, budget, Vec::extend_from_slice)?)
         }
         Type::String => Value::Text(d.str().map_err(|_| cbor_err(d))?.to_string()),
         Type::StringIndef => {
-            let mut out = String::new();
-            let iter = d.str_iter().map_err(|_| Error::Cbor(0))?;
-            for chunk in iter {
-                budget.take(1)?;
-                out.push_str(chunk.map_err(|_| Error::Cbor(0))?);
-            }
-            Value::Text(out)
+            let chunks = d.str_iter().map_err(|_| Error::Cbor(0))?;
+            Value::Text(join_chunks(chunks, budget, String::push_str)?)
         }
         Type::Array | Type::ArrayIndef => {
             let len = d.array().map_err(|_| cbor_err(d))?;

@@ -139,17 +139,8 @@ mod tests {
             max_rle = max_rle.max(a.data().len());
             max_hs = max_hs.max(b.data().len());
             // decodes back to the same pixels
-            let rng2 = &mut SplitMix64::new(9);
-            let g = wildlife_frame(f, 0.5, rng2);
-            let img = Image::from_pixels(
-                PixelFormat::Grey16,
-                WILDLIFE_SIZE,
-                Compression::Heatshrink,
-                false,
-                false,
-                &g,
-            )
-            .unwrap();
+            let g = wildlife_frame(f, 0.5, &mut SplitMix64::new(9));
+            let img = wildlife_image(f, 0.5, &mut SplitMix64::new(9)).unwrap();
             assert_eq!(img.decode_pixels().unwrap().grid, g);
         }
         assert!(max_rle <= 60, "rle {max_rle}");

@@ -494,29 +494,17 @@ fn decode_map(
                 }
                 None => m.warn(format!("{}: not a time stamp", field.name)),
             },
-            Role::Lat => {
-                lat = num.or_else(|| {
+            Role::Lat | Role::Lon | Role::Alt | Role::Accuracy => {
+                let slot = match field.role {
+                    Role::Lat => &mut lat,
+                    Role::Lon => &mut lon,
+                    Role::Alt => &mut alt,
+                    _ => &mut accuracy,
+                };
+                *slot = num;
+                if num.is_none() {
                     need_num(&mut m);
-                    None
-                })
-            }
-            Role::Lon => {
-                lon = num.or_else(|| {
-                    need_num(&mut m);
-                    None
-                })
-            }
-            Role::Alt => {
-                alt = num.or_else(|| {
-                    need_num(&mut m);
-                    None
-                })
-            }
-            Role::Accuracy => {
-                accuracy = num.or_else(|| {
-                    need_num(&mut m);
-                    None
-                })
+                }
             }
             Role::Q(key, unit) => match num {
                 Some(x) => m.push(key, x, unit),

@@ -113,15 +113,6 @@ fn throttled(source: RwSignal<u64>) -> RwSignal<u64> {
     out
 }
 
-/// The rows shown: ids of the window of matching entries, with the number
-/// of entries above and below it.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Shown {
-    above: usize,
-    ids: Vec<u64>,
-    below: usize,
-}
-
 /// The log table. `limit` caps the rows (the overview shows 100); only the
 /// rows in view are in the DOM ([`crate::views::virtual_list`]).
 #[component]
@@ -163,16 +154,7 @@ pub fn PacketLog(
                 .collect()
         })
     });
-    let win = Memo::new(move |_| {
-        ids.with(|v| {
-            let r = vp.range(v.len());
-            Shown {
-                above: r.start,
-                below: v.len().saturating_sub(r.end),
-                ids: v.get(r).map(<[u64]>::to_vec).unwrap_or_default(),
-            }
-        })
-    });
+    let win = Memo::new(move |_| ids.with(|v| vp.shown(v)));
     // The entries of the window (from the snapshot while paused).
     let entries = move || {
         let ids = win.with(|w| w.ids.clone());

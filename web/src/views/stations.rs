@@ -97,15 +97,6 @@ pub fn row_of(store: &Store, st: &Station) -> RowData {
     }
 }
 
-/// The rows shown: the window of the (filtered, sorted) order, with the
-/// number of rows above and below it.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Shown {
-    above: usize,
-    ids: Vec<u16>,
-    below: usize,
-}
-
 /// The table: every station in the order, but only the rows in view exist
 /// in the DOM ([`crate::views::virtual_list`]). The order is kept by
 /// [`SortedStations`], which moves only the stations that changed.
@@ -150,16 +141,7 @@ pub fn StationsTable() -> impl IntoView {
         out
     });
     let shown = move || ids.with(Vec::len);
-    let win = Memo::new(move |_| {
-        ids.with(|v| {
-            let r = vp.range(v.len());
-            Shown {
-                above: r.start,
-                below: v.len().saturating_sub(r.end),
-                ids: v.get(r).map(<[u16]>::to_vec).unwrap_or_default(),
-            }
-        })
-    });
+    let win = Memo::new(move |_| ids.with(|v| vp.shown(v)));
 
     view! {
         <div class="panel-head">

@@ -147,6 +147,31 @@ impl Viewport {
     }
 }
 
+/// The rows shown: the ids of the window of a list, with the number of
+/// rows above and below it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Shown<T> {
+    /// Rows above the window.
+    pub above: usize,
+    /// The ids in the window.
+    pub ids: Vec<T>,
+    /// Rows below the window.
+    pub below: usize,
+}
+
+impl Viewport {
+    /// The window of `ids` to render now (reactive, like
+    /// [`Viewport::range`]).
+    pub fn shown<T: Clone>(&self, ids: &[T]) -> Shown<T> {
+        let r = self.range(ids.len());
+        Shown {
+            above: r.start,
+            below: ids.len().saturating_sub(r.end),
+            ids: ids.get(r).map(<[T]>::to_vec).unwrap_or_default(),
+        }
+    }
+}
+
 /// A spacer row `rows` rows high spanning `cols` columns (no test hook, no
 /// content; hidden from assistive technology).
 #[component]
