@@ -30,7 +30,7 @@ pub fn write_key(out: &mut String, key: &str) {
 
 /// Appends an integer.
 pub fn write_int(out: &mut String, v: i64) {
-    out.push_str(itoa::Buffer::new().format(v));
+    let _ = write!(out, "{v}");
 }
 
 /// Appends an f32 as the shortest decimal that round-trips the f32
@@ -66,7 +66,7 @@ fn write_float(
     if !finite {
         out.push_str("null");
     } else if integral {
-        write_int(out, as_int);
+        let _ = write!(out, "{as_int}");
     } else {
         let _ = write!(out, "{v}");
     }
