@@ -89,6 +89,9 @@ pub fn App() -> impl IntoView {
             </nav>
             <views::connection_bar::ConnectionBar />
         </header>
+        <div class="sr-only" role="status" aria-live="polite" data-testid="live-region">
+            {move || ctx.announcement.get()}
+        </div>
         <main class="content">
             {move || match route.get() {
                 Route::Overview => views::overview().into_any(),

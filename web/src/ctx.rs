@@ -34,6 +34,8 @@ pub struct Ctx {
     pub demo_running: RwSignal<bool>,
     /// The running demo feed (browser only).
     pub demo: StoredValue<Option<crate::demo::run::Running>, LocalStorage>,
+    /// The latest text for the polite live region ([`Ctx::announce`]).
+    pub announcement: RwSignal<String>,
 }
 
 /// The context (panics outside the app, which is a programming error).
@@ -71,6 +73,7 @@ impl Ctx {
             maps,
             demo_running: RwSignal::new(false),
             demo: StoredValue::new_local(None),
+            announcement: RwSignal::new(String::new()),
         };
         // The active map feeds the receiver (new messages); the inspector
         // reads `maps` itself.
@@ -116,6 +119,12 @@ impl Ctx {
         #[cfg(target_arch = "wasm32")]
         self.settings.with_untracked(crate::settings::save);
         self.unsaved.set(false);
+    }
+
+    /// Tells screen readers `text` through the page's polite live region
+    /// (connection changes, new alerts).
+    pub fn announce(&self, text: impl Into<String>) {
+        self.announcement.set(text.into());
     }
 
     /// Starts the in-page demo feed (browser only; see [`crate::demo`]).
