@@ -932,9 +932,12 @@ where
     }
 }
 
-/// A field's value: raw (quantised) wire values, with native accessors.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
+/// A field's value as raw (quantised) wire values, generic over how the
+/// Image field is held: [`FieldValue`] owns it ([`Image`]),
+/// [`FieldView`](crate::view::FieldView) points into the input
+/// ([`ImageRef`](crate::view::ImageRef)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldData<I> {
     /// A fixed-width type: raw component values in table order (unused
     /// trailing entries are 0).
     Fixed {
@@ -957,8 +960,11 @@ pub enum FieldValue {
         gas: GasSlots,
     },
     /// `IMAGE`.
-    Image(Image),
+    Image(I),
 }
+
+/// A field's value: raw (quantised) wire values, with native accessors.
+pub type FieldValue = FieldData<Image>;
 
 /// One component of a decoded fixed-width value.
 #[derive(Debug, Clone, Copy)]
@@ -971,18 +977,20 @@ pub struct ComponentValue {
     pub value: Native,
 }
 
-impl FieldValue {
+impl<I> FieldData<I> {
     /// The value's field type.
     pub fn ty(&self) -> FieldType {
         match self {
-            FieldValue::Fixed { ty, .. } => *ty,
-            FieldValue::Pm(_) => FieldType::AirQualityPm,
-            FieldValue::Gas(_) => FieldType::AirQualityGas,
-            FieldValue::AirQuality { .. } => FieldType::AirQuality,
-            FieldValue::Image(_) => FieldType::Image,
+            FieldData::Fixed { ty, .. } => *ty,
+            FieldData::Pm(_) => FieldType::AirQualityPm,
+            FieldData::Gas(_) => FieldType::AirQualityGas,
+            FieldData::AirQuality { .. } => FieldType::AirQuality,
+            FieldData::Image(_) => FieldType::Image,
         }
     }
+}
 
+impl FieldValue {
     /// Builds a fixed-width value from native component values (in table
     /// order), quantising with range checks. `field` names it in errors.
     pub fn from_natives(

@@ -47,7 +47,7 @@ pub mod wasm;
 
 pub use dump::DumpEntry;
 pub use error::{Bound, DecodeError, EncodeError, Quantity};
-pub use field::{FieldType, FieldValue, Native};
+pub use field::{FieldData, FieldType, FieldValue, Native};
 pub use packet::{
     decode, decode_with_dump, encode, DecodeOptions, Encoder, Field, Header, Packet, Warning,
 };

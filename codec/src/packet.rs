@@ -602,24 +602,18 @@ pub fn encode(p: &Packet, map: &VariantMap) -> Result<Vec<u8>, EncodeError> {
         })?;
     let mut slots: [Option<&FieldValue>; MAX_SLOTS] = [None; MAX_SLOTS];
     for f in &p.fields {
-        let sd = def
-            .slot(f.slot as usize)
-            .ok_or_else(|| EncodeError::NoSuchField {
-                variant: h.variant,
-                field: format!("slot {}", f.slot),
-            })?;
+        let no_such_field = || EncodeError::NoSuchField {
+            variant: h.variant,
+            field: format!("slot {}", f.slot),
+        };
+        let sd = def.slot(f.slot as usize).ok_or_else(no_such_field)?;
         if sd.ty != f.value.ty() {
             return Err(EncodeError::WrongType {
                 field: sd.label.clone(),
                 expected: sd.ty.name(),
             });
         }
-        let cell = slots
-            .get_mut(f.slot as usize)
-            .ok_or_else(|| EncodeError::NoSuchField {
-                variant: h.variant,
-                field: format!("slot {}", f.slot),
-            })?;
+        let cell = slots.get_mut(f.slot as usize).ok_or_else(no_such_field)?;
         if cell.is_some() {
             return Err(EncodeError::DuplicateField {
                 field: sd.label.clone(),

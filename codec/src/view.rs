@@ -40,7 +40,9 @@
 
 use crate::bits::BitReader;
 use crate::error::DecodeError;
-use crate::field::{FieldType, FieldValue, GasSlots, Layout, PmChannels, GAS_SLOTS, PM_CHANNELS};
+use crate::field::{
+    FieldData, FieldType, FieldValue, GasSlots, Layout, PmChannels, GAS_SLOTS, PM_CHANNELS,
+};
 use crate::image::Image;
 use crate::packet::{read_value, DecodeOptions, Field, Header, Packet, Warning, MIN_PACKET_BYTES};
 use crate::tlv::{self, sixbit_to_char, Tlv, TlvData};
@@ -48,45 +50,9 @@ use crate::variant::{VariantDef, VariantMap, MAX_PRESENCE_BYTES, MAX_SLOTS};
 
 /// A field value as [`PacketBuf`] holds it: raw wire values, and the Image
 /// field as a range of the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldView {
-    /// A fixed-width type: raw component values in table order (unused
-    /// trailing entries are 0), as in [`FieldValue::Fixed`].
-    Fixed {
-        /// The type.
-        ty: FieldType,
-        /// Raw values, one per component.
-        raw: [u32; 3],
-    },
-    /// `AIR_QUALITY_PM`.
-    Pm(PmChannels),
-    /// `AIR_QUALITY_GAS`.
-    Gas(GasSlots),
-    /// `AIR_QUALITY` bundle: raw index, PM, gas.
-    AirQuality {
-        /// Raw 9-bit index.
-        index: u16,
-        /// PM channels.
-        pm: PmChannels,
-        /// Gas slots.
-        gas: GasSlots,
-    },
-    /// `IMAGE`: the control byte and where the data bytes lie.
-    Image(ImageRef),
-}
+pub type FieldView = FieldData<ImageRef>;
 
 impl FieldView {
-    /// The value's field type.
-    pub fn ty(&self) -> FieldType {
-        match self {
-            FieldView::Fixed { ty, .. } => *ty,
-            FieldView::Pm(_) => FieldType::AirQualityPm,
-            FieldView::Gas(_) => FieldType::AirQualityGas,
-            FieldView::AirQuality { .. } => FieldType::AirQuality,
-            FieldView::Image(_) => FieldType::Image,
-        }
-    }
-
     /// The owned value (`bytes`: the frame this view was decoded from;
     /// only the Image field reads it, and gives `None` when `bytes` does
     /// not hold its data).

@@ -270,32 +270,21 @@ fn control_byte(format: u8, size: u8, compression: u8, flags: u8) -> u8 {
 }
 
 fn check_codes(label: &str, format: u8, size: u8, compression: u8) -> Result<(), EncodeError> {
-    if format > 2 {
-        return Err(EncodeError::range(
-            format!("{label}.format"),
-            Quantity::ImageFormat,
-            Bound::High,
-            f64::from(format),
-            2.0,
-        ));
-    }
-    if size > 3 {
-        return Err(EncodeError::range(
-            format!("{label}.size"),
-            Quantity::ImageSize,
-            Bound::High,
-            f64::from(size),
-            3.0,
-        ));
-    }
-    if compression > 2 {
-        return Err(EncodeError::range(
-            format!("{label}.compression"),
-            Quantity::ImageCompression,
-            Bound::High,
-            f64::from(compression),
-            2.0,
-        ));
+    let parts = [
+        ("format", Quantity::ImageFormat, format, 2),
+        ("size", Quantity::ImageSize, size, 3),
+        ("compression", Quantity::ImageCompression, compression, 2),
+    ];
+    for (part, quantity, code, max) in parts {
+        if code > max {
+            return Err(EncodeError::range(
+                format!("{label}.{part}"),
+                quantity,
+                Bound::High,
+                f64::from(code),
+                f64::from(max),
+            ));
+        }
     }
     Ok(())
 }

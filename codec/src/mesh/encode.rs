@@ -18,6 +18,20 @@ fn check_max(field: &str, value: u32, max: u32, quantity: Quantity) -> Result<()
     }
 }
 
+/// Checks a NEIGHBOUR_REPORT's list length against [`MAX_NEIGHBOURS`].
+pub(super) fn check_neighbour_count(len: usize) -> Result<(), EncodeError> {
+    if len > MAX_NEIGHBOURS {
+        return Err(EncodeError::range(
+            "neighbours",
+            Quantity::TlvLength,
+            Bound::High,
+            len as f64,
+            MAX_NEIGHBOURS as f64,
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `values` as `members`.
 fn write_members(w: &mut BitWriter, members: &[Member], values: &Values) {
     for (m, v) in members.iter().zip(values) {
@@ -139,15 +153,7 @@ impl MeshPacket {
                 ));
             }
             MeshBody::NeighbourReport { neighbours, .. } => {
-                if neighbours.len() > MAX_NEIGHBOURS {
-                    return Err(EncodeError::range(
-                        "neighbours",
-                        Quantity::TlvLength,
-                        Bound::High,
-                        neighbours.len() as f64,
-                        MAX_NEIGHBOURS as f64,
-                    ));
-                }
+                check_neighbour_count(neighbours.len())?;
                 for (i, n) in neighbours.iter().enumerate() {
                     check_members(NEIGHBOUR, &n.values(), &format!("neighbours[{i}]."))?;
                 }

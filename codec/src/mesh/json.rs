@@ -288,15 +288,7 @@ pub fn mesh_from_json(v: &Value) -> Result<MeshPacket, EncodeError> {
                 .ok_or_else(|| EncodeError::JsonMissingField("neighbours".into()))?
                 .as_array()
                 .ok_or_else(|| json_invalid("neighbours", "expected an array"))?;
-            if list.len() > MAX_NEIGHBOURS {
-                return Err(EncodeError::range(
-                    "neighbours",
-                    Quantity::TlvLength,
-                    Bound::High,
-                    list.len() as f64,
-                    MAX_NEIGHBOURS as f64,
-                ));
-            }
+            encode::check_neighbour_count(list.len())?;
             if let Some(n) = obj.get("num_neighbours") {
                 if n.as_u64() != Some(list.len() as u64) {
                     return Err(json_invalid(
