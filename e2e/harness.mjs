@@ -484,15 +484,16 @@ const MIME = {
     '.jpg': 'image/jpeg',
     '.gif': 'image/gif',
     '.ico': 'image/x-icon',
+    '.webmanifest': 'application/manifest+json',
     '.txt': 'text/plain; charset=utf-8',
     '.woff2': 'font/woff2',
 };
 
 /**
- * Serves `dir` (default $IOTDATA_DIST or `dist`) on a free 127.0.0.1 port.
- * Returns `{ url, port, close() }`; `stack` closes it.
+ * Serves `dir` (default $IOTDATA_DIST or `dist`) on 127.0.0.1, on `port`
+ * (default: a free one). Returns `{ url, port, close() }`; `stack` closes it.
  */
-export async function serveDist({ dir = DIST, stack } = {}) {
+export async function serveDist({ dir = DIST, stack, port: wanted = 0 } = {}) {
     const root = path.resolve(dir);
     if (!fs.existsSync(path.join(root, 'index.html'))) {
         throw new Error(
@@ -534,7 +535,7 @@ export async function serveDist({ dir = DIST, stack } = {}) {
     });
     await new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolve);
+        server.listen(wanted, '127.0.0.1', resolve);
     });
     const { port } = server.address();
     const handle = {
@@ -637,16 +638,21 @@ export class ConsoleLog {
 /**
  * A fresh browser context (own storage: nothing remembered from another
  * test) at 1280x800, light colour scheme, every non-loopback request aborted,
- * and a page whose console is captured. Returns `{ context, page, log }`.
- * Page errors fail the test (see "page errors fail the test" below) unless
- * `allowPageErrors` is set.
+ * service workers blocked unless `serviceWorkers: 'allow'`, and a page whose
+ * console is captured. Returns `{ context, page, log }`. Page errors fail
+ * the test (see "page errors fail the test" below) unless `allowPageErrors`
+ * is set.
  */
-export async function newPage(browser, name, { stack, colorScheme = 'light', allowPageErrors = false } = {}) {
+export async function newPage(
+    browser,
+    name,
+    { stack, colorScheme = 'light', allowPageErrors = false, serviceWorkers = 'block' } = {},
+) {
     const context = await browser.newContext({
         viewport: VIEWPORT,
         deviceScaleFactor: 1,
         colorScheme,
-        serviceWorkers: 'block',
+        serviceWorkers,
     });
     await context.route((url) => !isLoopback(url.href), (route) => route.abort('blockedbyclient'));
     const page = await context.newPage();
