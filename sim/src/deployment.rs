@@ -209,6 +209,35 @@ impl Deployment {
     }
 }
 
+/// A station of `role` at a place, with the defaults a gateway has: a 60 s
+/// interval, not booting, sequence 0, no restarts, a full battery, no solar
+/// panel. The constructors below change what differs for their role.
+const fn place(
+    id: u16,
+    tag: &'static str,
+    name: &'static str,
+    role: Role,
+    lat: f64,
+    lon: f64,
+    alt_m: f64,
+) -> Station {
+    Station {
+        id,
+        tag,
+        name,
+        role,
+        lat,
+        lon,
+        alt_m,
+        interval_s: 60.0,
+        boots: false,
+        seq0: 0,
+        restarts: 0,
+        battery: 100.0,
+        solar: false,
+    }
+}
+
 const fn gw(
     id: u16,
     tag: &'static str,
@@ -219,19 +248,8 @@ const fn gw(
     generation0: u16,
 ) -> Station {
     Station {
-        id,
-        tag,
-        name,
-        role: Role::Gateway,
-        lat,
-        lon,
-        alt_m,
-        interval_s: 60.0,
-        boots: false,
         seq0: generation0,
-        restarts: 0,
-        battery: 100.0,
-        solar: false,
+        ..place(id, tag, name, Role::Gateway, lat, lon, alt_m)
     }
 }
 
@@ -247,19 +265,11 @@ const fn relay(
     solar: bool,
 ) -> Station {
     Station {
-        id,
-        tag,
-        name,
-        role: Role::Relay,
-        lat,
-        lon,
-        alt_m,
         interval_s: 180.0,
-        boots: false,
         seq0,
-        restarts: 0,
         battery: 90.0,
         solar,
+        ..place(id, tag, name, Role::Relay, lat, lon, alt_m)
     }
 }
 
@@ -280,19 +290,13 @@ const fn sensor(
     solar: bool,
 ) -> Station {
     Station {
-        id,
-        tag,
-        name,
-        role: Role::Sensor(kind),
-        lat,
-        lon,
-        alt_m,
         interval_s,
         boots,
         seq0,
         restarts,
         battery,
         solar,
+        ..place(id, tag, name, Role::Sensor(kind), lat, lon, alt_m)
     }
 }
 
