@@ -143,24 +143,21 @@ fn start_broker(g: &mut Guard, anonymous: bool) -> u16 {
     panic!("mosquitto did not start listening (see the messages above)");
 }
 
+/// The mosquitto client arguments for the broker on `port` and `topic`.
+fn client_args<'a>(port: &'a str, topic: &'a str) -> [&'a str; 6] {
+    ["-h", "127.0.0.1", "-p", port, "-t", topic]
+}
+
 /// Starts `mosquitto_sub -v -F '%t %x'` on `iotdata/#` and returns its
 /// lines through a channel once a probe message has come through (so the
 /// subscription is active).
 fn subscribe(g: &mut Guard, port: u16) -> Receiver<String> {
+    let port = port.to_string();
     let sub = find_tool("mosquitto_sub", &["/usr/bin"]);
     let publ = find_tool("mosquitto_pub", &["/usr/bin"]);
     let mut child = Command::new(sub)
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "iotdata/#",
-            "-v",
-            "-F",
-            "%t %x",
-        ])
+        .args(client_args(&port, "iotdata/#"))
+        .args(["-v", "-F", "%t %x"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -183,16 +180,8 @@ fn subscribe(g: &mut Guard, port: u16) -> Receiver<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let status = Command::new(&publ)
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-t",
-                "iotdata/probe",
-                "-m",
-                "probe",
-            ])
+            .args(client_args(&port, "iotdata/probe"))
+            .args(["-m", "probe"])
             .status()
             .expect("run mosquitto_pub");
         // A failed probe is retried until the deadline (the broker may still
