@@ -401,13 +401,12 @@ fn mp_item(all: &[u8], cur: &mut &[u8], depth: usize, budget: &mut Budget) -> Re
         Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
             mp_len(all, cur, marker).and_then(|n| mp_bin(all, cur, n))?
         }
-        Marker::FixArray(n) => mp_array(all, cur, usize::from(n), depth, budget)?,
-        Marker::Array16 | Marker::Array32 => {
-            mp_len(all, cur, marker).and_then(|n| mp_array(all, cur, n, depth, budget))?
-        }
-        Marker::FixMap(n) => mp_map(all, cur, usize::from(n), depth, budget)?,
+        Marker::FixArray(n) => mp_container(all, cur, usize::from(n), depth, budget, false)?,
+        Marker::Array16 | Marker::Array32 => mp_len(all, cur, marker)
+            .and_then(|n| mp_container(all, cur, n, depth, budget, false))?,
+        Marker::FixMap(n) => mp_container(all, cur, usize::from(n), depth, budget, true)?,
         Marker::Map16 | Marker::Map32 => {
-            mp_len(all, cur, marker).and_then(|n| mp_map(all, cur, n, depth, budget))?
+            mp_len(all, cur, marker).and_then(|n| mp_container(all, cur, n, depth, budget, true))?
         }
         Marker::FixExt1 => mp_ext(all, cur, 1)?,
         Marker::FixExt2 => mp_ext(all, cur, 2)?,
@@ -450,34 +449,32 @@ fn mp_ext(all: &[u8], cur: &mut &[u8], n: usize) -> Result<Value, Error> {
     Ok(Value::Bytes(data.to_vec()))
 }
 
-fn mp_array(
+/// Reads the `n` elements of an array or, with `map`, the `n` entries of a
+/// map. `n` is charged to the budget first, and the space reserved up front
+/// is bounded by the bytes left.
+fn mp_container(
     all: &[u8],
     cur: &mut &[u8],
     n: usize,
     depth: usize,
     budget: &mut Budget,
+    map: bool,
 ) -> Result<Value, Error> {
     budget.take(n as u64)?;
-    let mut items = Vec::with_capacity(n.min(cur.len()));
-    for _ in 0..n {
-        items.push(mp_item(all, cur, depth + 1, budget)?);
+    let item = |cur: &mut &[u8], budget: &mut Budget| mp_item(all, cur, depth + 1, budget);
+    if map {
+        let mut entries = Vec::with_capacity(n.min(cur.len() / 2));
+        for _ in 0..n {
+            let k = item(cur, budget)?;
+            let v = item(cur, budget)?;
+            entries.push((k, v));
+        }
+        Ok(Value::Map(entries))
+    } else {
+        let mut items = Vec::with_capacity(n.min(cur.len()));
+        for _ in 0..n {
+            items.push(item(cur, budget)?);
+        }
+        Ok(Value::Array(items))
     }
-    Ok(Value::Array(items))
-}
-
-fn mp_map(
-    all: &[u8],
-    cur: &mut &[u8],
-    n: usize,
-    depth: usize,
-    budget: &mut Budget,
-) -> Result<Value, Error> {
-    budget.take(n as u64)?;
-    let mut entries = Vec::with_capacity(n.min(cur.len() / 2));
-    for _ in 0..n {
-        let k = mp_item(all, cur, depth + 1, budget)?;
-        let v = mp_item(all, cur, depth + 1, budget)?;
-        entries.push((k, v));
-    }
-    Ok(Value::Map(entries))
 }
