@@ -482,6 +482,11 @@ mod tests {
             .collect()
     }
 
+    /// The outcome of a STATUS whose restart count moved from `previous` to `current`.
+    fn count_restart(previous: u16, current: u16) -> SeqOutcome {
+        SeqOutcome::Restart(RestartReason::RestartCount { previous, current })
+    }
+
     #[test]
     fn wrap_65535_to_0_is_in_order() {
         let mut t = SeqTracker::new();
@@ -614,22 +619,10 @@ mod tests {
         assert_eq!(t.accept(8, 2, Some(3), 1000, GAP), SeqOutcome::InOrder);
         assert_eq!(t.accept(9, 3, None, 2000, GAP), SeqOutcome::InOrder);
         // Sequence continues (persisted counter) but the count went up.
-        assert_eq!(
-            t.accept(10, 4, Some(4), 3000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 3,
-                current: 4
-            })
-        );
+        assert_eq!(t.accept(10, 4, Some(4), 3000, GAP), count_restart(3, 4));
         assert_eq!(t.restart_count(), Some(4));
         // Restart to a small sequence with a new count: one restart, not two.
-        assert_eq!(
-            t.accept(1, 5, Some(5), 4000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 4,
-                current: 5
-            })
-        );
+        assert_eq!(t.accept(1, 5, Some(5), 4000, GAP), count_restart(4, 5));
         assert_eq!(t.accept(2, 6, Some(5), 5000, GAP), SeqOutcome::InOrder);
         assert_eq!(t.stats().restarts, 2);
         // A late packet carrying an old count is not a restart.
@@ -681,13 +674,7 @@ mod tests {
         let s = *t.stats();
         assert_eq!((s.received, s.missing, s.restarts), (37 + 9, 1, 1));
         // Confirmed: the next change of the count is a restart again.
-        assert_eq!(
-            t.accept(11, 111, Some(5), 50_000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 4,
-                current: 5
-            })
-        );
+        assert_eq!(t.accept(11, 111, Some(5), 50_000, GAP), count_restart(4, 5));
         assert_eq!(t.stats().restarts, 2);
     }
 
@@ -721,13 +708,7 @@ mod tests {
         let mut t = SeqTracker::new();
         t.accept(300, 1, Some(9), 0, GAP);
         t.accept(1, 2, None, 1000, GAP);
-        assert_eq!(
-            t.accept(2, 3, Some(2), 2000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 9,
-                current: 2
-            })
-        );
+        assert_eq!(t.accept(2, 3, Some(2), 2000, GAP), count_restart(9, 2));
         assert_eq!(t.stats().restarts, 2);
         // The old count (no restart after all, e.g. a forward jump after a
         // silence), then a new count: counted.
