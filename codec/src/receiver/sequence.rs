@@ -281,8 +281,8 @@ impl SeqTracker {
     }
 
     /// Starts a new window at `seq`. `status` is the packet's STATUS
-    /// restart count: without one the restart is unconfirmed (the new
-    /// count is still to come).
+    /// restart count: it becomes the recorded count; without one the
+    /// restart is unconfirmed (the new count is still to come).
     fn restart(
         &mut self,
         seq: u16,
@@ -291,10 +291,18 @@ impl SeqTracker {
         status: Option<u16>,
         reason: RestartReason,
     ) -> SeqOutcome {
+        self.restart_count = status.or(self.restart_count);
         self.stats.restarts = self.stats.restarts.saturating_add(1);
         self.unconfirmed_restart = status.is_none();
         self.start(seq, hash, rx_ms);
         SeqOutcome::Restart(reason)
+    }
+
+    /// Records a packet that arrived behind the head (out of order).
+    fn mark_late(&mut self, seq: u16, hash: u32) {
+        self.mark(seq, hash);
+        self.stats.received = self.stats.received.saturating_add(1);
+        self.stats.out_of_order = self.stats.out_of_order.saturating_add(1);
     }
 
     fn add_sample(&mut self, sample: i64) {
@@ -377,7 +385,6 @@ impl SeqTracker {
         }
         if in_span {
             if arrived {
-                self.restart_count = status_restarts.or(self.restart_count);
                 return self.restart(
                     seq,
                     hash,
@@ -386,10 +393,8 @@ impl SeqTracker {
                     status_change.unwrap_or(RestartReason::SequenceReused),
                 );
             }
-            self.mark(seq, hash);
-            self.stats.received = self.stats.received.saturating_add(1);
             self.stats.missing = self.stats.missing.saturating_sub(1);
-            self.stats.out_of_order = self.stats.out_of_order.saturating_add(1);
+            self.mark_late(seq, hash);
             return SeqOutcome::Late { filled: true };
         }
 
@@ -400,12 +405,9 @@ impl SeqTracker {
                 let skipped = back - self.span;
                 self.stats.missing = self.stats.missing.saturating_add(u64::from(skipped));
                 self.span = back + 1;
-                self.mark(seq, hash);
-                self.stats.received = self.stats.received.saturating_add(1);
-                self.stats.out_of_order = self.stats.out_of_order.saturating_add(1);
+                self.mark_late(seq, hash);
                 return SeqOutcome::Late { filled: false };
             }
-            self.restart_count = status_restarts.or(self.restart_count);
             return self.restart(
                 seq,
                 hash,
@@ -417,7 +419,6 @@ impl SeqTracker {
 
         // Forward.
         if let Some(reason) = status_change {
-            self.restart_count = status_restarts;
             return self.restart(seq, hash, rx_ms, status_restarts, reason);
         }
         if status_restarts.is_some() {
