@@ -281,8 +281,8 @@ impl SeqTracker {
     }
 
     /// Starts a new window at `seq`. `status` is the packet's STATUS
-    /// restart count: it becomes the recorded count; without one the
-    /// restart is unconfirmed (the new count is still to come).
+    /// restart count: without one the restart is unconfirmed (the new
+    /// count is still to come).
     fn restart(
         &mut self,
         seq: u16,
@@ -291,7 +291,6 @@ impl SeqTracker {
         status: Option<u16>,
         reason: RestartReason,
     ) -> SeqOutcome {
-        self.restart_count = status.or(self.restart_count);
         self.stats.restarts = self.stats.restarts.saturating_add(1);
         self.unconfirmed_restart = status.is_none();
         self.start(seq, hash, rx_ms);
@@ -383,24 +382,16 @@ impl SeqTracker {
             self.restart_count = status_restarts;
             self.unconfirmed_restart = false;
         }
-        if in_span {
-            if arrived {
-                return self.restart(
-                    seq,
-                    hash,
-                    rx_ms,
-                    status_restarts,
-                    status_change.unwrap_or(RestartReason::SequenceReused),
-                );
-            }
+        if in_span && !arrived {
             self.stats.missing = self.stats.missing.saturating_sub(1);
             self.mark_late(seq, hash);
             return SeqOutcome::Late { filled: true };
         }
 
-        if fwd == 0 || fwd >= HALF {
-            // Behind the head, outside the accounted span.
-            if back < SEQ_WINDOW && status_change.is_none() {
+        if in_span || fwd == 0 || fwd >= HALF {
+            // Behind the head: a sequence number reused within the span, or
+            // one outside it.
+            if !in_span && back < SEQ_WINDOW && status_change.is_none() {
                 // Precedes the first packet tracked: extend the span back to it.
                 let skipped = back - self.span;
                 self.stats.missing = self.stats.missing.saturating_add(u64::from(skipped));
@@ -408,17 +399,24 @@ impl SeqTracker {
                 self.mark_late(seq, hash);
                 return SeqOutcome::Late { filled: false };
             }
+            let otherwise = if in_span {
+                RestartReason::SequenceReused
+            } else {
+                RestartReason::BackwardJump { distance: back }
+            };
+            self.restart_count = status_restarts.or(self.restart_count);
             return self.restart(
                 seq,
                 hash,
                 rx_ms,
                 status_restarts,
-                status_change.unwrap_or(RestartReason::BackwardJump { distance: back }),
+                status_change.unwrap_or(otherwise),
             );
         }
 
         // Forward.
         if let Some(reason) = status_change {
+            self.restart_count = status_restarts;
             return self.restart(seq, hash, rx_ms, status_restarts, reason);
         }
         if status_restarts.is_some() {
