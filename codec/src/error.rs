@@ -366,6 +366,27 @@ impl EncodeError {
         }
     }
 
+    /// `Ok(())` when `value` is at most `max`; otherwise the out-of-range
+    /// error (above `max`) for `quantity`, naming the field that `field`
+    /// returns (called only then).
+    pub(crate) fn check_max(
+        value: u64,
+        max: u64,
+        quantity: Quantity,
+        field: impl FnOnce() -> String,
+    ) -> Result<(), Self> {
+        if value <= max {
+            return Ok(());
+        }
+        Err(Self::range(
+            field(),
+            quantity,
+            Bound::High,
+            value as f64,
+            max as f64,
+        ))
+    }
+
     /// The reference implementation's status name (without the
     /// `IOTDATA_ERR_` prefix), e.g. `PRESSURE_LOW`, `TLV_STR_CHAR_INVALID`.
     pub fn reference_name(&self) -> String {

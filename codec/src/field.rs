@@ -1097,104 +1097,8 @@ impl FieldValue {
         }
     }
 
-    // ---- typed constructors (the reference encoder's calls) ----
+    // ---- typed constructors of the variable types (the reference encoder's calls) ----
 
-    /// Battery: level 0..=100 %, charging flag.
-    pub fn battery(level_percent: u8, charging: bool) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Battery,
-            &[level_percent as f64, charging as u8 as f64],
-            "battery",
-        )
-    }
-    /// Link: RSSI -120..=-60 dBm, SNR -20..=10 dB.
-    pub fn link(rssi_dbm: i32, snr_db: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Link, &[rssi_dbm as f64, snr_db as f64], "link")
-    }
-    /// Environment bundle: temperature -40..=80 °C, pressure 850..=1105 hPa, humidity 0..=100 %.
-    pub fn environment(
-        temperature_c: f32,
-        pressure_hpa: i32,
-        humidity_pct: i32,
-    ) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Environment,
-            &[
-                temperature_c as f64,
-                pressure_hpa as f64,
-                humidity_pct as f64,
-            ],
-            "environment",
-        )
-    }
-    /// Standalone temperature, °C.
-    pub fn temperature(temperature_c: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Temperature,
-            &[temperature_c as f64],
-            "temperature",
-        )
-    }
-    /// Standalone pressure, hPa.
-    pub fn pressure(pressure_hpa: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Pressure, &[pressure_hpa as f64], "pressure")
-    }
-    /// Standalone humidity, %.
-    pub fn humidity(humidity_pct: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Humidity, &[humidity_pct as f64], "humidity")
-    }
-    /// Wind bundle: speed and gust 0..=63.5 m/s, direction 0..=359°.
-    pub fn wind(speed_ms: f32, direction_deg: i32, gust_ms: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Wind,
-            &[speed_ms as f64, direction_deg as f64, gust_ms as f64],
-            "wind",
-        )
-    }
-    /// Standalone wind speed, m/s.
-    pub fn wind_speed(speed_ms: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::WindSpeed, &[speed_ms as f64], "wind_speed")
-    }
-    /// Standalone wind direction, degrees.
-    pub fn wind_direction(direction_deg: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::WindDirection,
-            &[direction_deg as f64],
-            "wind_direction",
-        )
-    }
-    /// Standalone wind gust, m/s.
-    pub fn wind_gust(gust_ms: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::WindGust, &[gust_ms as f64], "wind_gust")
-    }
-    /// Rain bundle: rate 0..=255 mm/h, drop size 0..=60 tenths of a millimetre.
-    pub fn rain(rate_mmhr: i32, size_mm_x10: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Rain,
-            &[rate_mmhr as f64, size_mm_x10 as f64],
-            "rain",
-        )
-    }
-    /// Standalone rain rate, mm/h.
-    pub fn rain_rate(rate_mmhr: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::RainRate, &[rate_mmhr as f64], "rain_rate")
-    }
-    /// Standalone rain drop size, tenths of a millimetre.
-    pub fn rain_size(size_mm_x10: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::RainSize, &[size_mm_x10 as f64], "rain_size")
-    }
-    /// Solar: irradiance 0..=1023 W/m², UV index 0..=15.
-    pub fn solar(irradiance_wm2: i32, ultraviolet_index: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Solar,
-            &[irradiance_wm2 as f64, ultraviolet_index as f64],
-            "solar",
-        )
-    }
-    /// Cloud cover, 0..=8 okta.
-    pub fn clouds(okta: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Clouds, &[okta as f64], "clouds")
-    }
     /// Air quality bundle: index 0..=500, PM channels (µg/m³), gas slots.
     pub fn air_quality(
         aq_index: i32,
@@ -1208,14 +1112,6 @@ impl FieldValue {
             gas: GasSlots::from_values(gas)?,
         })
     }
-    /// Standalone air quality index, 0..=500.
-    pub fn air_quality_index(aq_index: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::AirQualityIndex,
-            &[aq_index as f64],
-            "air_quality_index",
-        )
-    }
     /// Standalone PM channels (µg/m³).
     pub fn air_quality_pm(pm: [Option<u32>; 4]) -> Result<Self, EncodeError> {
         Ok(FieldValue::Pm(PmChannels::from_values(pm)?))
@@ -1224,46 +1120,72 @@ impl FieldValue {
     pub fn air_quality_gas(gas: [Option<u32>; 8]) -> Result<Self, EncodeError> {
         Ok(FieldValue::Gas(GasSlots::from_values(gas)?))
     }
+}
+
+/// Declares the typed constructors of the fixed-width types (the reference
+/// encoder's calls) from one table: constructor, arguments in component
+/// order, field type. Each converts its arguments to native `f64` values and
+/// calls [`FieldValue::from_natives`], naming the constructor in errors.
+macro_rules! native_constructors {
+    ($( $(#[$doc:meta])* $fn:ident($($arg:ident: $t:ty),+) => $ty:ident; )+) => {
+        impl FieldValue {
+            $(
+                $(#[$doc])*
+                pub fn $fn($($arg: $t),+) -> Result<Self, EncodeError> {
+                    Self::from_natives(FieldType::$ty, &[$(f64::from($arg)),+], stringify!($fn))
+                }
+            )+
+        }
+    };
+}
+
+native_constructors! {
+    /// Battery: level 0..=100 %, charging flag.
+    battery(level_percent: u8, charging: bool) => Battery;
+    /// Link: RSSI -120..=-60 dBm, SNR -20..=10 dB.
+    link(rssi_dbm: i32, snr_db: f32) => Link;
+    /// Environment bundle: temperature -40..=80 °C, pressure 850..=1105 hPa, humidity 0..=100 %.
+    environment(temperature_c: f32, pressure_hpa: i32, humidity_pct: i32) => Environment;
+    /// Standalone temperature, °C.
+    temperature(temperature_c: f32) => Temperature;
+    /// Standalone pressure, hPa.
+    pressure(pressure_hpa: i32) => Pressure;
+    /// Standalone humidity, %.
+    humidity(humidity_pct: i32) => Humidity;
+    /// Wind bundle: speed and gust 0..=63.5 m/s, direction 0..=359°.
+    wind(speed_ms: f32, direction_deg: i32, gust_ms: f32) => Wind;
+    /// Standalone wind speed, m/s.
+    wind_speed(speed_ms: f32) => WindSpeed;
+    /// Standalone wind direction, degrees.
+    wind_direction(direction_deg: i32) => WindDirection;
+    /// Standalone wind gust, m/s.
+    wind_gust(gust_ms: f32) => WindGust;
+    /// Rain bundle: rate 0..=255 mm/h, drop size 0..=60 tenths of a millimetre.
+    rain(rate_mmhr: i32, size_mm_x10: i32) => Rain;
+    /// Standalone rain rate, mm/h.
+    rain_rate(rate_mmhr: i32) => RainRate;
+    /// Standalone rain drop size, tenths of a millimetre.
+    rain_size(size_mm_x10: i32) => RainSize;
+    /// Solar: irradiance 0..=1023 W/m², UV index 0..=15.
+    solar(irradiance_wm2: i32, ultraviolet_index: i32) => Solar;
+    /// Cloud cover, 0..=8 okta.
+    clouds(okta: i32) => Clouds;
+    /// Standalone air quality index, 0..=500.
+    air_quality_index(aq_index: i32) => AirQualityIndex;
     /// Radiation bundle: CPM 0..=16383, dose 0..=163.83 µSv/h.
-    pub fn radiation(cpm: i32, dose_usvh: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Radiation,
-            &[cpm as f64, dose_usvh as f64],
-            "radiation",
-        )
-    }
+    radiation(cpm: i32, dose_usvh: f32) => Radiation;
     /// Standalone radiation CPM.
-    pub fn radiation_cpm(cpm: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::RadiationCpm, &[cpm as f64], "radiation_cpm")
-    }
+    radiation_cpm(cpm: i32) => RadiationCpm;
     /// Standalone radiation dose, µSv/h.
-    pub fn radiation_dose(dose_usvh: f32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::RadiationDose,
-            &[dose_usvh as f64],
-            "radiation_dose",
-        )
-    }
+    radiation_dose(dose_usvh: f32) => RadiationDose;
     /// Depth, 0..=1023 cm.
-    pub fn depth(depth_cm: i32) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Depth, &[depth_cm as f64], "depth")
-    }
+    depth(depth_cm: i32) => Depth;
     /// Position, degrees.
-    pub fn position(latitude: f64, longitude: f64) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Position, &[latitude, longitude], "position")
-    }
+    position(latitude: f64, longitude: f64) => Position;
     /// Datetime, seconds from the start of the year (stored in 5 s ticks).
-    pub fn datetime(seconds_from_year_start: u32) -> Result<Self, EncodeError> {
-        Self::from_natives(
-            FieldType::Datetime,
-            &[seconds_from_year_start as f64],
-            "datetime",
-        )
-    }
+    datetime(seconds_from_year_start: u32) => Datetime;
     /// Flags byte.
-    pub fn flags(flags: u8) -> Result<Self, EncodeError> {
-        Self::from_natives(FieldType::Flags, &[flags as f64], "flags")
-    }
+    flags(flags: u8) => Flags;
 }
 
 #[cfg(test)]

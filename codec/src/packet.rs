@@ -637,16 +637,9 @@ fn check_header(variant: u8, station: u16) -> Result<(), EncodeError> {
             14.0,
         ));
     }
-    if station > 4095 {
-        return Err(EncodeError::range(
-            "station",
-            Quantity::Station,
-            Bound::High,
-            station as f64,
-            4095.0,
-        ));
-    }
-    Ok(())
+    EncodeError::check_max(u64::from(station), 4095, Quantity::Station, || {
+        "station".into()
+    })
 }
 
 fn pack(

@@ -28,6 +28,10 @@ use iotdata::{
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 
+#[path = "support/tlv_calls.rs"]
+mod tlv_calls;
+use tlv_calls::tlv_from_call;
+
 /// Vectors where we deliberately differ from the reference: `(vector name,
 /// reason)`. For each, the tests assert our documented behaviour instead
 /// (see [`Divergence`] for what is checked).
@@ -637,33 +641,27 @@ fn our_dump(
     entries
 }
 
+/// The `what` round trip (`JSON` or `packet`) of record `n` gave `want`.
+fn gives(n: &str, what: &str, got: Result<Vec<u8>, EncodeError>, want: &[u8], f: &mut Failures) {
+    match got {
+        Ok(b) if b == want => {}
+        Ok(b) => f.push(
+            n,
+            format!("{what} round trip gave {}, want {}", hex(&b), hex(want)),
+        ),
+        Err(e) => f.push(
+            n,
+            format!("{what} round trip failed ({}): {e}", e.reference_name()),
+        ),
+    }
+}
+
 /// decode -> JSON -> encode and decode -> encode give the input bytes up to
 /// `packed_bytes`, padding bits zero.
 fn check_round_trips(n: &str, bytes: &[u8], map: &VariantMap, p: &Packet, f: &mut Failures) {
     let want = canonical_prefix(bytes, p.packed_bits);
-    let text = to_json(p, map);
-    match encode_json(&text, map) {
-        Ok(b) if b == want => {}
-        Ok(b) => f.push(
-            n,
-            format!("JSON round trip gave {}, want {}", hex(&b), hex(&want)),
-        ),
-        Err(e) => f.push(
-            n,
-            format!("JSON round trip failed ({}): {e}", e.reference_name()),
-        ),
-    }
-    match encode(p, map) {
-        Ok(b) if b == want => {}
-        Ok(b) => f.push(
-            n,
-            format!("packet round trip gave {}, want {}", hex(&b), hex(&want)),
-        ),
-        Err(e) => f.push(
-            n,
-            format!("packet round trip failed ({}): {e}", e.reference_name()),
-        ),
-    }
+    gives(n, "JSON", encode_json(&to_json(p, map), map), &want, f);
+    gives(n, "packet", encode(p, map), &want, f);
 }
 
 /// `json` without the members that depend on the encoding's length or are
@@ -795,17 +793,7 @@ fn check_non_canonical_round_trips(
                 "JSON round trip",
                 f,
             );
-            match encode(p, map) {
-                Ok(b) if b == want => {}
-                Ok(b) => f.push(
-                    n,
-                    format!("packet round trip gave {}, want {}", hex(&b), hex(&want)),
-                ),
-                Err(e) => f.push(
-                    n,
-                    format!("packet round trip failed ({}): {e}", e.reference_name()),
-                ),
-            }
+            gives(n, "packet", encode(p, map), &want, f);
         }
         RoundTrip::BothFail(name) => {
             fails_with(
@@ -1346,45 +1334,6 @@ fn field_from_call(c: &Value) -> Option<Result<FieldValue, EncodeError>> {
             )
             .map(FieldValue::Image)
         }
-        _ => return None,
-    })
-}
-
-/// A TLV call as a [`Tlv`]; `None` if the call is not a TLV call or cannot
-/// be expressed in the Rust API (a null data pointer).
-fn tlv_from_call(c: &Value) -> Option<Result<Tlv, EncodeError>> {
-    let s = |k: &str| c[k].as_str().unwrap_or_default();
-    let raw = c["raw"].as_bool().unwrap_or(false);
-    let ty = c["type"].as_i64().unwrap_or(0).clamp(0, 255) as u8;
-    Some(match c["call"].as_str()? {
-        "tlv" => Tlv::raw(ty, unhex(c["data_hex"].as_str()?)),
-        "tlv_string" => Tlv::string(ty, s("str")),
-        call @ ("tlv_version" | "tlv_config") => {
-            let tokens: Vec<&str> = c["kv"]
-                .as_array()?
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            if call == "tlv_version" {
-                Tlv::version_tokens(&tokens, raw)
-            } else {
-                Tlv::config_tokens(&tokens, raw)
-            }
-        }
-        "tlv_status" => Tlv::status(
-            int(c, "session_uptime_secs") as u32,
-            int(c, "lifetime_uptime_secs") as u32,
-            int(c, "restarts") as u16,
-            int(c, "reason") as u8,
-        ),
-        "tlv_health" => Tlv::health(
-            int(c, "cpu_temp") as i8,
-            int(c, "supply_mv") as u16,
-            int(c, "free_heap") as u16,
-            int(c, "session_active_secs") as u32,
-        ),
-        "tlv_diagnostic" => Tlv::diagnostic(s("str"), raw),
-        "tlv_userdata" => Tlv::userdata(s("str"), raw),
         _ => return None,
     })
 }

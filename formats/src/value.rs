@@ -276,45 +276,21 @@ fn cbor_item(d: &mut Decoder<'_>, depth: usize, budget: &mut Budget) -> Result<V
         Type::Array | Type::ArrayIndef => {
             let len = d.array().map_err(|_| cbor_err(d))?;
             let mut items = Vec::new();
-            match len {
-                Some(n) => {
-                    budget.take(n)?;
-                    for _ in 0..n {
-                        items.push(cbor_item(d, depth + 1, budget)?);
-                    }
-                }
-                None => loop {
-                    if d.datatype().map_err(|_| cbor_err(d))? == Type::Break {
-                        d.set_position(d.position() + 1);
-                        break;
-                    }
-                    items.push(cbor_item(d, depth + 1, budget)?);
-                },
-            }
+            cbor_elements(d, len, budget, |d, budget| {
+                items.push(cbor_item(d, depth + 1, budget)?);
+                Ok(())
+            })?;
             Value::Array(items)
         }
         Type::Map | Type::MapIndef => {
             let len = d.map().map_err(|_| cbor_err(d))?;
             let mut entries = Vec::new();
-            match len {
-                Some(n) => {
-                    budget.take(n)?;
-                    for _ in 0..n {
-                        let k = cbor_item(d, depth + 1, budget)?;
-                        let v = cbor_item(d, depth + 1, budget)?;
-                        entries.push((k, v));
-                    }
-                }
-                None => loop {
-                    if d.datatype().map_err(|_| cbor_err(d))? == Type::Break {
-                        d.set_position(d.position() + 1);
-                        break;
-                    }
-                    let k = cbor_item(d, depth + 1, budget)?;
-                    let v = cbor_item(d, depth + 1, budget)?;
-                    entries.push((k, v));
-                },
-            }
+            cbor_elements(d, len, budget, |d, budget| {
+                let k = cbor_item(d, depth + 1, budget)?;
+                let v = cbor_item(d, depth + 1, budget)?;
+                entries.push((k, v));
+                Ok(())
+            })?;
             Value::Map(entries)
         }
         Type::Tag => {
@@ -324,6 +300,33 @@ fn cbor_item(d: &mut Decoder<'_>, depth: usize, budget: &mut Budget) -> Result<V
         Type::Break | Type::Unknown(_) => return Err(cbor_err(d)),
     };
     Ok(v)
+}
+
+/// Calls `element` once per element of an array or map: `len` times for a
+/// definite length (charged to the budget first), or up to the break code
+/// for an indefinite one (`len` `None`).
+fn cbor_elements(
+    d: &mut Decoder<'_>,
+    len: Option<u64>,
+    budget: &mut Budget,
+    mut element: impl FnMut(&mut Decoder<'_>, &mut Budget) -> Result<(), Error>,
+) -> Result<(), Error> {
+    match len {
+        Some(n) => {
+            budget.take(n)?;
+            for _ in 0..n {
+                element(d, budget)?;
+            }
+        }
+        None => loop {
+            if d.datatype().map_err(|_| cbor_err(d))? == Type::Break {
+                d.set_position(d.position() + 1);
+                break;
+            }
+            element(d, budget)?;
+        },
+    }
+    Ok(())
 }
 
 /// IEEE 754 half precision to `f64`.
@@ -392,44 +395,40 @@ fn mp_item(all: &[u8], cur: &mut &[u8], depth: usize, budget: &mut Budget) -> Re
         Marker::F32 => Value::Float(f64::from(f32::from_bits(mp_be(all, cur, 4)? as u32))),
         Marker::F64 => Value::Float(f64::from_bits(mp_be(all, cur, 8)?)),
         Marker::FixStr(n) => mp_str(all, cur, usize::from(n))?,
-        Marker::Str8 => mp_len(all, cur, 1).and_then(|n| mp_str(all, cur, n))?,
-        Marker::Str16 => mp_len(all, cur, 2).and_then(|n| mp_str(all, cur, n))?,
-        Marker::Str32 => mp_len(all, cur, 4).and_then(|n| mp_str(all, cur, n))?,
-        Marker::Bin8 => mp_len(all, cur, 1).and_then(|n| mp_bin(all, cur, n))?,
-        Marker::Bin16 => mp_len(all, cur, 2).and_then(|n| mp_bin(all, cur, n))?,
-        Marker::Bin32 => mp_len(all, cur, 4).and_then(|n| mp_bin(all, cur, n))?,
-        Marker::FixArray(n) => mp_array(all, cur, usize::from(n), depth, budget)?,
-        Marker::Array16 => {
-            let n = mp_len(all, cur, 2)?;
-            mp_array(all, cur, n, depth, budget)?
+        Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+            mp_len(all, cur, marker).and_then(|n| mp_str(all, cur, n))?
         }
-        Marker::Array32 => {
-            let n = mp_len(all, cur, 4)?;
-            mp_array(all, cur, n, depth, budget)?
+        Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+            mp_len(all, cur, marker).and_then(|n| mp_bin(all, cur, n))?
         }
-        Marker::FixMap(n) => mp_map(all, cur, usize::from(n), depth, budget)?,
-        Marker::Map16 => {
-            let n = mp_len(all, cur, 2)?;
-            mp_map(all, cur, n, depth, budget)?
-        }
-        Marker::Map32 => {
-            let n = mp_len(all, cur, 4)?;
-            mp_map(all, cur, n, depth, budget)?
+        Marker::FixArray(n) => mp_container(all, cur, usize::from(n), depth, budget, false)?,
+        Marker::Array16 | Marker::Array32 => mp_len(all, cur, marker)
+            .and_then(|n| mp_container(all, cur, n, depth, budget, false))?,
+        Marker::FixMap(n) => mp_container(all, cur, usize::from(n), depth, budget, true)?,
+        Marker::Map16 | Marker::Map32 => {
+            mp_len(all, cur, marker).and_then(|n| mp_container(all, cur, n, depth, budget, true))?
         }
         Marker::FixExt1 => mp_ext(all, cur, 1)?,
         Marker::FixExt2 => mp_ext(all, cur, 2)?,
         Marker::FixExt4 => mp_ext(all, cur, 4)?,
         Marker::FixExt8 => mp_ext(all, cur, 8)?,
         Marker::FixExt16 => mp_ext(all, cur, 16)?,
-        Marker::Ext8 => mp_len(all, cur, 1).and_then(|n| mp_ext(all, cur, n))?,
-        Marker::Ext16 => mp_len(all, cur, 2).and_then(|n| mp_ext(all, cur, n))?,
-        Marker::Ext32 => mp_len(all, cur, 4).and_then(|n| mp_ext(all, cur, n))?,
+        Marker::Ext8 | Marker::Ext16 | Marker::Ext32 => {
+            mp_len(all, cur, marker).and_then(|n| mp_ext(all, cur, n))?
+        }
         Marker::Reserved => return Err(mp_err(all, cur)),
     };
     Ok(v)
 }
 
-fn mp_len(all: &[u8], cur: &mut &[u8], width: usize) -> Result<usize, Error> {
+/// Reads the big-endian length that follows a sized marker (`str`, `bin`,
+/// `array`, `map` or `ext` with an 8-, 16- or 32-bit length).
+fn mp_len(all: &[u8], cur: &mut &[u8], marker: Marker) -> Result<usize, Error> {
+    let width = match marker {
+        Marker::Str8 | Marker::Bin8 | Marker::Ext8 => 1,
+        Marker::Str16 | Marker::Bin16 | Marker::Array16 | Marker::Map16 | Marker::Ext16 => 2,
+        _ => 4,
+    };
     usize::try_from(mp_be(all, cur, width)?).map_err(|_| mp_err(all, cur))
 }
 
@@ -450,34 +449,32 @@ fn mp_ext(all: &[u8], cur: &mut &[u8], n: usize) -> Result<Value, Error> {
     Ok(Value::Bytes(data.to_vec()))
 }
 
-fn mp_array(
+/// Reads the `n` elements of an array or, with `map`, the `n` entries of a
+/// map. `n` is charged to the budget first, and the space reserved up front
+/// is bounded by the bytes left.
+fn mp_container(
     all: &[u8],
     cur: &mut &[u8],
     n: usize,
     depth: usize,
     budget: &mut Budget,
+    map: bool,
 ) -> Result<Value, Error> {
     budget.take(n as u64)?;
-    let mut items = Vec::with_capacity(n.min(cur.len()));
-    for _ in 0..n {
-        items.push(mp_item(all, cur, depth + 1, budget)?);
+    let item = |cur: &mut &[u8], budget: &mut Budget| mp_item(all, cur, depth + 1, budget);
+    if map {
+        let mut entries = Vec::with_capacity(n.min(cur.len() / 2));
+        for _ in 0..n {
+            let k = item(cur, budget)?;
+            let v = item(cur, budget)?;
+            entries.push((k, v));
+        }
+        Ok(Value::Map(entries))
+    } else {
+        let mut items = Vec::with_capacity(n.min(cur.len()));
+        for _ in 0..n {
+            items.push(item(cur, budget)?);
+        }
+        Ok(Value::Array(items))
     }
-    Ok(Value::Array(items))
-}
-
-fn mp_map(
-    all: &[u8],
-    cur: &mut &[u8],
-    n: usize,
-    depth: usize,
-    budget: &mut Budget,
-) -> Result<Value, Error> {
-    budget.take(n as u64)?;
-    let mut entries = Vec::with_capacity(n.min(cur.len() / 2));
-    for _ in 0..n {
-        let k = mp_item(all, cur, depth + 1, budget)?;
-        let v = mp_item(all, cur, depth + 1, budget)?;
-        entries.push((k, v));
-    }
-    Ok(Value::Map(entries))
 }

@@ -66,6 +66,30 @@ fn uplink(profile: u8, ty: u8, mid: u8, fields: &[(u8, V)]) -> Vec<u8> {
     cbor(&all)
 }
 
+/// A profile 3 (basic weather station) reading: timestamp, then temperature,
+/// humidity, pressure and battery level.
+fn weather_reading(mid: u8, timestamp: u64, [t, h, p, b]: [f32; 4]) -> Vec<u8> {
+    uplink(
+        3,
+        1,
+        mid,
+        &[
+            (5, U(timestamp)),
+            (6, F(t)),
+            (7, F(h)),
+            (8, F(p)),
+            (9, F(b)),
+        ],
+    )
+}
+
+/// A key ring holding [`KEY`] for [`ID`].
+fn keys() -> KeyRing {
+    let mut keys = KeyRing::default();
+    assert!(keys.insert(ID, KEY));
+    keys
+}
+
 /// An uplink packet of a CRC profile: CRC over the packet with crc = 0.
 fn uplink_crc(profile: u8, ty: u8, fields: &[(u8, V)], crc_key: u8) -> (Vec<u8>, u16) {
     let mut with_zero = fields.to_vec();
@@ -284,18 +308,7 @@ fn profile_2_fleet_location_and_event() {
 
 #[test]
 fn profile_3_basic_weather_and_alert() {
-    let p = uplink(
-        3,
-        1,
-        1,
-        &[
-            (5, U(1_622_547_800)),
-            (6, F(21.5)),
-            (7, F(58.0)),
-            (8, F(1015.5)),
-            (9, F(91.0)),
-        ],
-    );
+    let p = weather_reading(1, 1_622_547_800, [21.5, 58.0, 1015.5, 91.0]);
     let m = one(TOPIC, &p);
     assert_eq!(q(&m, "temperature"), (21.5, "°C"));
     assert_eq!(q(&m, "humidity"), (58.0, "%"));
@@ -617,21 +630,9 @@ fn wrong_crc_is_an_error() {
 
 #[test]
 fn encrypted_packet_decrypts_with_its_key() {
-    let clear = uplink(
-        3,
-        1,
-        1,
-        &[
-            (5, U(1_622_547_800)),
-            (6, F(21.5)),
-            (7, F(58.0)),
-            (8, F(1015.5)),
-            (9, F(91.0)),
-        ],
-    );
+    let clear = weather_reading(1, 1_622_547_800, [21.5, 58.0, 1015.5, 91.0]);
     let frame = encrypt(3, 1_622_547_800, &clear, &KEY, false);
-    let mut keys = KeyRing::default();
-    assert!(keys.insert(ID, KEY));
+    let keys = keys();
     let msgs = owntelemetry::decode(TOPIC, &frame, &keys).unwrap();
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].ot.as_ref().unwrap().encrypted);
@@ -650,18 +651,7 @@ fn encrypted_packet_decrypts_with_its_key() {
 
 #[test]
 fn encrypted_packet_without_or_with_wrong_key() {
-    let clear = uplink(
-        3,
-        1,
-        1,
-        &[
-            (5, U(7)),
-            (6, F(21.5)),
-            (7, F(58.0)),
-            (8, F(1015.5)),
-            (9, F(91.0)),
-        ],
-    );
+    let clear = weather_reading(1, 7, [21.5, 58.0, 1015.5, 91.0]);
     let frame = encrypt(3, 7, &clear, &KEY, false);
     assert_eq!(
         owntelemetry::decode(TOPIC, &frame, &KeyRing::default()),
@@ -681,8 +671,7 @@ fn encrypted_with_crc_checks_the_frame() {
     fields.push((15, U(0)));
     let clear = uplink(52, 1, 1, &fields);
     let frame = encrypt(52, 1_622_547_600, &clear, &KEY, true);
-    let mut keys = KeyRing::default();
-    keys.insert(ID, KEY);
+    let keys = keys();
     let m = owntelemetry::decode(TOPIC, &frame, &keys).unwrap();
     assert!(m[0].ot.as_ref().unwrap().encrypted);
     assert_eq!(m[0].battery.unwrap().volts, Some(8.25));
@@ -705,8 +694,7 @@ fn encrypted_frame_id_must_match_inner_id() {
         (4, U(1)),
     ]);
     let frame = encrypt(3, 1, &other, &KEY, false);
-    let mut keys = KeyRing::default();
-    keys.insert(ID, KEY);
+    let keys = keys();
     assert!(matches!(
         owntelemetry::decode(TOPIC, &frame, &keys),
         Err(Error::IdMismatch { .. })
@@ -735,30 +723,8 @@ fn batch(count: u64, packets: &[Vec<u8>], ty: u8) -> Vec<u8> {
 
 #[test]
 fn batch_gives_one_message_per_packet() {
-    let a = uplink(
-        3,
-        1,
-        1,
-        &[
-            (5, U(100)),
-            (6, F(20.0)),
-            (7, F(50.0)),
-            (8, F(1000.0)),
-            (9, F(90.0)),
-        ],
-    );
-    let b = uplink(
-        3,
-        1,
-        2,
-        &[
-            (5, U(160)),
-            (6, F(21.0)),
-            (7, F(51.0)),
-            (8, F(1001.0)),
-            (9, F(89.0)),
-        ],
-    );
+    let a = weather_reading(1, 100, [20.0, 50.0, 1000.0, 90.0]);
+    let b = weather_reading(2, 160, [21.0, 51.0, 1001.0, 89.0]);
     let msgs =
         owntelemetry::decode(TOPIC, &batch(2, &[a.clone(), b], 255), &KeyRing::default()).unwrap();
     assert_eq!(msgs.len(), 2);
@@ -786,18 +752,7 @@ fn batch_gives_one_message_per_packet() {
 
 #[test]
 fn truncated_cbor_is_an_error() {
-    let p = uplink(
-        3,
-        1,
-        1,
-        &[
-            (5, U(100)),
-            (6, F(20.0)),
-            (7, F(50.0)),
-            (8, F(1000.0)),
-            (9, F(90.0)),
-        ],
-    );
+    let p = weather_reading(1, 100, [20.0, 50.0, 1000.0, 90.0]);
     for cut in 1..p.len() {
         let r = owntelemetry::decode(TOPIC, &p[..cut], &KeyRing::default());
         assert!(
@@ -901,8 +856,7 @@ fn encrypted_frame_starting_with_a_brace_is_not_json() {
     let clear = uplink(123, 1, 1, &[(5, U(42))]);
     let frame = encrypt(123, 1, &clear, &KEY, false);
     assert_eq!(frame[0], b'{');
-    let mut keys = KeyRing::default();
-    keys.insert(ID, KEY);
+    let keys = keys();
     let m = &owntelemetry::decode(TOPIC, &frame, &keys).unwrap()[0];
     assert!(m.ot.as_ref().unwrap().encrypted);
     assert_eq!(m.text("5"), Some("42"));

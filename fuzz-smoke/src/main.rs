@@ -20,6 +20,10 @@
 //! (`DIR/decode`, `DIR/encode_json`) and exits.
 
 mod alloc;
+/// The checks of the cargo-fuzz `decode` and `encode_json` targets, shared
+/// with them.
+#[path = "../../codec/fuzz/fuzz_targets/checks.rs"]
+mod checks;
 mod codec_targets;
 mod corpus;
 mod formats_targets;

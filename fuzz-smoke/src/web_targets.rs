@@ -6,7 +6,7 @@ use iotdata::{DecodeOptions, VariantMap};
 use iotdata_web::mqtt::{ClientOptions, MqttClient, MqttVersion};
 use iotdata_web::{decode, maps, payload, router, settings};
 
-use crate::codec_targets::gen_many_tlvs;
+use crate::codec_targets::{gen_many_tlvs, push_item};
 use crate::corpus::Corpus;
 use crate::rng::{mutate_bytes, mutate_text, Rng};
 
@@ -468,31 +468,22 @@ fn gen_maps_doc(rng: &mut Rng) -> String {
         if s.len() > MAX_MAPS_DOC {
             break;
         }
-        if m > 0 {
-            s.push(',');
-        }
-        s.push_str(&format!(
-            "\"m{m}{}\":{{\"variants\":[",
-            "n".repeat(rng.size(200))
-        ));
+        let map = format!("\"m{m}{}\":{{\"variants\":[", "n".repeat(rng.size(200)));
+        push_item(&mut s, m, &map);
         for v in 0..rng.size(20) {
-            if v > 0 {
-                s.push(',');
-            }
-            s.push_str(&format!(
+            let variant = format!(
                 "{{\"id\":{},\"name\":\"v{v}\",\"num_pres_bytes\":{},\"fields\":[",
                 rng.below(18),
                 rng.below(6)
-            ));
+            );
+            push_item(&mut s, v, &variant);
             for f in 0..rng.size(60) {
-                if f > 0 {
-                    s.push(',');
-                }
-                s.push_str(&format!(
+                let field = format!(
                     "{{\"slot\":{},\"type\":\"{}\",\"label\":\"f{f}\"}}",
                     rng.below(30),
                     rng.pick(&FIELD_TYPES)
-                ));
+                );
+                push_item(&mut s, f, &field);
             }
             s.push_str("]}");
         }

@@ -143,24 +143,21 @@ fn start_broker(g: &mut Guard, anonymous: bool) -> u16 {
     panic!("mosquitto did not start listening (see the messages above)");
 }
 
+/// The mosquitto client arguments for the broker on `port` and `topic`.
+fn client_args<'a>(port: &'a str, topic: &'a str) -> [&'a str; 6] {
+    ["-h", "127.0.0.1", "-p", port, "-t", topic]
+}
+
 /// Starts `mosquitto_sub -v -F '%t %x'` on `iotdata/#` and returns its
 /// lines through a channel once a probe message has come through (so the
 /// subscription is active).
 fn subscribe(g: &mut Guard, port: u16) -> Receiver<String> {
+    let port = port.to_string();
     let sub = find_tool("mosquitto_sub", &["/usr/bin"]);
     let publ = find_tool("mosquitto_pub", &["/usr/bin"]);
     let mut child = Command::new(sub)
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "iotdata/#",
-            "-v",
-            "-F",
-            "%t %x",
-        ])
+        .args(client_args(&port, "iotdata/#"))
+        .args(["-v", "-F", "%t %x"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -183,16 +180,8 @@ fn subscribe(g: &mut Guard, port: u16) -> Receiver<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let status = Command::new(&publ)
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-t",
-                "iotdata/probe",
-                "-m",
-                "probe",
-            ])
+            .args(client_args(&port, "iotdata/probe"))
+            .args(["-m", "probe"])
             .status()
             .expect("run mosquitto_pub");
         // A failed probe is retried until the deadline (the broker may still
@@ -262,6 +251,27 @@ fn read_truth(path: &Path) -> Truth {
     serde_json::from_str(&text).expect("truth JSON")
 }
 
+/// Publishes to `broker` at rate 60 with seed 5 for `seconds` wall seconds,
+/// with `extra` arguments; the run must succeed.
+fn publish(g: &mut Guard, broker: &str, seconds: &str, extra: &[&str]) {
+    let mut args = vec![
+        "--broker",
+        broker,
+        "--rate",
+        "60",
+        "--duration",
+        seconds,
+        "--seed",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    let (status, _, err) = run_sim(g, &args, Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "iotdata-sim {args:?} failed: {status}\n{err}"
+    );
+}
+
 #[test]
 fn publishes_to_mosquitto() {
     let _turn = one_broker_at_a_time();
@@ -275,23 +285,7 @@ fn publishes_to_mosquitto() {
     let rx = subscribe(&mut g, port);
     let truth_path = g.dir.join("truth.json");
     let truth_arg = truth_path.to_string_lossy().to_string();
-    let (status, _, err) = run_sim(
-        &mut g,
-        &[
-            "--broker",
-            &broker,
-            "--rate",
-            "60",
-            "--duration",
-            "3",
-            "--seed",
-            "5",
-            "--truth",
-            &truth_arg,
-        ],
-        Duration::from_secs(30),
-    );
-    assert!(status.success(), "iotdata-sim failed: {status}\n{err}");
+    publish(&mut g, &broker, "3", &["--truth", &truth_arg]);
     let lines = drain(&rx, Duration::from_millis(700));
     let truth = read_truth(&truth_path);
     assert!(lines.len() > 100, "{} messages", lines.len());
@@ -342,27 +336,11 @@ fn publishes_to_mosquitto() {
     assert_eq!(lines, want, "raw messages = library frames, in order");
 
     // --- hex: the same topics with hex text; custom prefix ------------------
-    let (status, _, err) = run_sim(
+    publish(
         &mut g,
-        &[
-            "--broker",
-            &broker,
-            "--rate",
-            "60",
-            "--duration",
-            "1",
-            "--seed",
-            "5",
-            "--format",
-            "hex",
-            "--topic-prefix",
-            "iotdata/hex",
-        ],
-        Duration::from_secs(30),
-    );
-    assert!(
-        status.success(),
-        "iotdata-sim --format hex failed: {status}\n{err}"
+        &broker,
+        "1",
+        &["--format", "hex", "--topic-prefix", "iotdata/hex"],
     );
     let lines = drain(&rx, Duration::from_millis(700));
     assert!(lines.len() > 20, "{} hex messages", lines.len());
@@ -385,26 +363,7 @@ fn publishes_to_mosquitto() {
     }
 
     // --- json: canonical JSON of sensor packets on iotdata/<variant>/<STATION>
-    let (status, _, err) = run_sim(
-        &mut g,
-        &[
-            "--broker",
-            &broker,
-            "--rate",
-            "60",
-            "--duration",
-            "3",
-            "--seed",
-            "5",
-            "--format",
-            "json",
-        ],
-        Duration::from_secs(30),
-    );
-    assert!(
-        status.success(),
-        "iotdata-sim --format json failed: {status}\n{err}"
-    );
+    publish(&mut g, &broker, "3", &["--format", "json"]);
     let lines = drain(&rx, Duration::from_millis(700));
     assert!(lines.len() > 50, "{} JSON messages", lines.len());
     let names: BTreeSet<String> = map.variants().map(|v| v.name.clone()).collect();
@@ -459,56 +418,41 @@ fn broker_refusal_and_absence_are_errors() {
     let mut g = Guard::new("refuse");
     // Nothing listening.
     let port = free_port();
-    let (status, _, err) = run_sim(
-        &mut g,
-        &[
-            "--broker",
-            &format!("mqtt://127.0.0.1:{port}"),
-            "--duration",
-            "1",
-        ],
-        Duration::from_secs(20),
-    );
-    assert_eq!(status.code(), Some(1), "{err}");
+    let err = connection_error(&mut g, port);
     assert!(err.contains("connection refused"), "{err}");
     // A broker that refuses anonymous clients: CONNACK return code 5.
     let port = start_broker(&mut g, false);
-    let (status, _, err) = run_sim(
-        &mut g,
-        &[
-            "--broker",
-            &format!("mqtt://127.0.0.1:{port}"),
-            "--duration",
-            "1",
-        ],
-        Duration::from_secs(20),
-    );
-    assert_eq!(status.code(), Some(1), "{err}");
+    let err = connection_error(&mut g, port);
     assert!(
         err.contains("refused the connection") && err.contains("not authorised"),
         "{err}"
     );
-    // Usage errors.
+    // Usage errors: exit status 2, and what the message names.
+    let usage: [(&[&str], &str); 3] = [
+        (&["--broker", "mqtts://127.0.0.1:8883"], "only plain MQTT"),
+        (&["--stdout", "--rate", "0"], "--rate"),
+        (&["--no-such-option"], ""),
+    ];
+    for (args, says) in usage {
+        let (status, _, err) = run_sim(&mut g, args, Duration::from_secs(20));
+        assert!(
+            status.code() == Some(2) && err.contains(says),
+            "{args:?}: {status} {err}"
+        );
+    }
+}
+
+/// Runs the simulator for one second against a broker on `port` that does
+/// not take the connection; it must exit with status 1. Returns its stderr.
+fn connection_error(g: &mut Guard, port: u16) -> String {
+    let broker = format!("mqtt://127.0.0.1:{port}");
     let (status, _, err) = run_sim(
-        &mut g,
-        &["--broker", "mqtts://127.0.0.1:8883"],
+        g,
+        &["--broker", &broker, "--duration", "1"],
         Duration::from_secs(20),
     );
-    assert!(
-        status.code() == Some(2) && err.contains("only plain MQTT"),
-        "{status} {err}"
-    );
-    let (status, _, err) = run_sim(
-        &mut g,
-        &["--stdout", "--rate", "0"],
-        Duration::from_secs(20),
-    );
-    assert!(
-        status.code() == Some(2) && err.contains("--rate"),
-        "{status} {err}"
-    );
-    let (status, _, _) = run_sim(&mut g, &["--no-such-option"], Duration::from_secs(20));
-    assert_eq!(status.code(), Some(2));
+    assert_eq!(status.code(), Some(1), "{err}");
+    err
 }
 
 #[test]

@@ -276,28 +276,13 @@ fn check_codes(label: &str, format: u8, size: u8, compression: u8) -> Result<(),
         ("compression", Quantity::ImageCompression, compression, 2),
     ];
     for (part, quantity, code, max) in parts {
-        if code > max {
-            return Err(EncodeError::range(
-                format!("{label}.{part}"),
-                quantity,
-                Bound::High,
-                f64::from(code),
-                f64::from(max),
-            ));
-        }
+        EncodeError::check_max(u64::from(code), max, quantity, || format!("{label}.{part}"))?;
     }
     Ok(())
 }
 
 fn check_data_len(label: &str, len: usize) -> Result<(), EncodeError> {
-    if len > MAX_DATA_LEN {
-        return Err(EncodeError::range(
-            format!("{label}.data"),
-            Quantity::ImageData,
-            Bound::High,
-            len as f64,
-            MAX_DATA_LEN as f64,
-        ));
-    }
-    Ok(())
+    EncodeError::check_max(len as u64, MAX_DATA_LEN as u64, Quantity::ImageData, || {
+        format!("{label}.data")
+    })
 }

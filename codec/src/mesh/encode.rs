@@ -4,32 +4,14 @@ use super::*;
 use crate::bits::BitWriter;
 use crate::error::{Bound, EncodeError, Quantity};
 
-fn check_max(field: &str, value: u32, max: u32, quantity: Quantity) -> Result<(), EncodeError> {
-    if value > max {
-        Err(EncodeError::range(
-            field,
-            quantity,
-            Bound::High,
-            f64::from(value),
-            f64::from(max),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// Checks a NEIGHBOUR_REPORT's list length against [`MAX_NEIGHBOURS`].
 pub(super) fn check_neighbour_count(len: usize) -> Result<(), EncodeError> {
-    if len > MAX_NEIGHBOURS {
-        return Err(EncodeError::range(
-            "neighbours",
-            Quantity::TlvLength,
-            Bound::High,
-            len as f64,
-            MAX_NEIGHBOURS as f64,
-        ));
-    }
-    Ok(())
+    EncodeError::check_max(
+        len as u64,
+        MAX_NEIGHBOURS as u64,
+        Quantity::TlvLength,
+        || "neighbours".into(),
+    )
 }
 
 /// Writes `values` as `members`.
@@ -43,14 +25,10 @@ fn write_members(w: &mut BitWriter, members: &[Member], values: &Values) {
 /// errors name `prefix` + the member.
 fn check_members(members: &[Member], values: &Values, prefix: &str) -> Result<(), EncodeError> {
     for (m, v) in members.iter().zip(values) {
-        if !m.derived && *v > m.max() {
-            return Err(EncodeError::range(
-                format!("{prefix}{}", m.name),
-                m.quantity,
-                Bound::High,
-                f64::from(*v),
-                f64::from(m.max()),
-            ));
+        if !m.derived {
+            EncodeError::check_max(u64::from(*v), u64::from(m.max()), m.quantity, || {
+                format!("{prefix}{}", m.name)
+            })?;
         }
     }
     Ok(())
@@ -134,11 +112,11 @@ impl MeshPacket {
 
     /// Checks every field against its wire range.
     pub(super) fn validate(&self) -> Result<(), EncodeError> {
-        check_max(
-            "sender_station",
-            u32::from(self.sender_station),
-            MAX_ID,
+        EncodeError::check_max(
+            u64::from(self.sender_station),
+            u64::from(MAX_ID),
             Quantity::Station,
+            || "sender_station".into(),
         )?;
         let (members, values) = self.body.fixed();
         check_members(members, &values, "")?;
@@ -168,11 +146,11 @@ impl MeshPacket {
                         f64::from(CTRL_PONG + 1),
                     ));
                 }
-                check_max(
-                    "ctrl_type",
-                    u32::from(*ctrl_type),
-                    MAX_U4,
+                EncodeError::check_max(
+                    u64::from(*ctrl_type),
+                    u64::from(MAX_U4),
                     Quantity::Variant,
+                    || "ctrl_type".into(),
                 )?;
                 let Some(first) = payload.first() else {
                     return Err(EncodeError::range(

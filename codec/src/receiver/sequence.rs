@@ -297,6 +297,13 @@ impl SeqTracker {
         SeqOutcome::Restart(reason)
     }
 
+    /// Records a packet that arrived behind the head (out of order).
+    fn mark_late(&mut self, seq: u16, hash: u32) {
+        self.mark(seq, hash);
+        self.stats.received = self.stats.received.saturating_add(1);
+        self.stats.out_of_order = self.stats.out_of_order.saturating_add(1);
+    }
+
     fn add_sample(&mut self, sample: i64) {
         if let Some(s) = self.samples.get_mut(self.next_sample) {
             *s = sample;
@@ -375,43 +382,35 @@ impl SeqTracker {
             self.restart_count = status_restarts;
             self.unconfirmed_restart = false;
         }
-        if in_span {
-            if arrived {
-                self.restart_count = status_restarts.or(self.restart_count);
-                return self.restart(
-                    seq,
-                    hash,
-                    rx_ms,
-                    status_restarts,
-                    status_change.unwrap_or(RestartReason::SequenceReused),
-                );
-            }
-            self.mark(seq, hash);
-            self.stats.received = self.stats.received.saturating_add(1);
+        if in_span && !arrived {
             self.stats.missing = self.stats.missing.saturating_sub(1);
-            self.stats.out_of_order = self.stats.out_of_order.saturating_add(1);
+            self.mark_late(seq, hash);
             return SeqOutcome::Late { filled: true };
         }
 
-        if fwd == 0 || fwd >= HALF {
-            // Behind the head, outside the accounted span.
-            if back < SEQ_WINDOW && status_change.is_none() {
+        if in_span || fwd == 0 || fwd >= HALF {
+            // Behind the head: a sequence number reused within the span, or
+            // one outside it.
+            if !in_span && back < SEQ_WINDOW && status_change.is_none() {
                 // Precedes the first packet tracked: extend the span back to it.
                 let skipped = back - self.span;
                 self.stats.missing = self.stats.missing.saturating_add(u64::from(skipped));
                 self.span = back + 1;
-                self.mark(seq, hash);
-                self.stats.received = self.stats.received.saturating_add(1);
-                self.stats.out_of_order = self.stats.out_of_order.saturating_add(1);
+                self.mark_late(seq, hash);
                 return SeqOutcome::Late { filled: false };
             }
+            let otherwise = if in_span {
+                RestartReason::SequenceReused
+            } else {
+                RestartReason::BackwardJump { distance: back }
+            };
             self.restart_count = status_restarts.or(self.restart_count);
             return self.restart(
                 seq,
                 hash,
                 rx_ms,
                 status_restarts,
-                status_change.unwrap_or(RestartReason::BackwardJump { distance: back }),
+                status_change.unwrap_or(otherwise),
             );
         }
 
@@ -480,6 +479,11 @@ mod tests {
             .enumerate()
             .map(|(i, &s)| t.accept(s, u32::from(s) + 1000, None, i as i64 * 1000, GAP))
             .collect()
+    }
+
+    /// The outcome of a STATUS whose restart count moved from `previous` to `current`.
+    fn count_restart(previous: u16, current: u16) -> SeqOutcome {
+        SeqOutcome::Restart(RestartReason::RestartCount { previous, current })
     }
 
     #[test]
@@ -614,22 +618,10 @@ mod tests {
         assert_eq!(t.accept(8, 2, Some(3), 1000, GAP), SeqOutcome::InOrder);
         assert_eq!(t.accept(9, 3, None, 2000, GAP), SeqOutcome::InOrder);
         // Sequence continues (persisted counter) but the count went up.
-        assert_eq!(
-            t.accept(10, 4, Some(4), 3000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 3,
-                current: 4
-            })
-        );
+        assert_eq!(t.accept(10, 4, Some(4), 3000, GAP), count_restart(3, 4));
         assert_eq!(t.restart_count(), Some(4));
         // Restart to a small sequence with a new count: one restart, not two.
-        assert_eq!(
-            t.accept(1, 5, Some(5), 4000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 4,
-                current: 5
-            })
-        );
+        assert_eq!(t.accept(1, 5, Some(5), 4000, GAP), count_restart(4, 5));
         assert_eq!(t.accept(2, 6, Some(5), 5000, GAP), SeqOutcome::InOrder);
         assert_eq!(t.stats().restarts, 2);
         // A late packet carrying an old count is not a restart.
@@ -681,13 +673,7 @@ mod tests {
         let s = *t.stats();
         assert_eq!((s.received, s.missing, s.restarts), (37 + 9, 1, 1));
         // Confirmed: the next change of the count is a restart again.
-        assert_eq!(
-            t.accept(11, 111, Some(5), 50_000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 4,
-                current: 5
-            })
-        );
+        assert_eq!(t.accept(11, 111, Some(5), 50_000, GAP), count_restart(4, 5));
         assert_eq!(t.stats().restarts, 2);
     }
 
@@ -721,13 +707,7 @@ mod tests {
         let mut t = SeqTracker::new();
         t.accept(300, 1, Some(9), 0, GAP);
         t.accept(1, 2, None, 1000, GAP);
-        assert_eq!(
-            t.accept(2, 3, Some(2), 2000, GAP),
-            SeqOutcome::Restart(RestartReason::RestartCount {
-                previous: 9,
-                current: 2
-            })
-        );
+        assert_eq!(t.accept(2, 3, Some(2), 2000, GAP), count_restart(9, 2));
         assert_eq!(t.stats().restarts, 2);
         // The old count (no restart after all, e.g. a forward jump after a
         // silence), then a new count: counted.

@@ -5,16 +5,12 @@ use super::*;
 use crate::error::{Bound, EncodeError, Quantity};
 
 fn check_type(ctx: &str, ty: u8) -> Result<(), EncodeError> {
-    if ty > TYPE_MAX {
-        return Err(EncodeError::range(
-            format!("{ctx}.type"),
-            Quantity::TlvType,
-            Bound::High,
-            f64::from(ty),
-            f64::from(TYPE_MAX),
-        ));
-    }
-    Ok(())
+    EncodeError::check_max(
+        u64::from(ty),
+        u64::from(TYPE_MAX),
+        Quantity::TlvType,
+        || format!("{ctx}.type"),
+    )
 }
 
 fn check_charset(text: &str) -> Result<(), EncodeError> {
@@ -26,21 +22,17 @@ fn check_charset(text: &str) -> Result<(), EncodeError> {
     Ok(())
 }
 
-fn len_error(ctx: &str, quantity: Quantity, len: usize) -> EncodeError {
-    EncodeError::range(
-        format!("{ctx}.len"),
-        quantity,
-        Bound::High,
-        len as f64,
-        LEN_MAX as f64,
-    )
+/// Checks a data length (bytes or characters, as `quantity` says) against
+/// [`LEN_MAX`].
+fn check_len(ctx: &str, quantity: Quantity, len: usize) -> Result<(), EncodeError> {
+    EncodeError::check_max(len as u64, LEN_MAX as u64, quantity, || {
+        format!("{ctx}.len")
+    })
 }
 
 pub(super) fn build_raw(ctx: &str, ty: u8, bytes: Vec<u8>) -> Result<Tlv, EncodeError> {
     check_type(ctx, ty)?;
-    if bytes.len() > LEN_MAX {
-        return Err(len_error(ctx, Quantity::TlvLength, bytes.len()));
-    }
+    check_len(ctx, Quantity::TlvLength, bytes.len())?;
     Ok(Tlv {
         ty,
         data: TlvData::Raw(bytes),
@@ -49,10 +41,7 @@ pub(super) fn build_raw(ctx: &str, ty: u8, bytes: Vec<u8>) -> Result<Tlv, Encode
 
 pub(super) fn build_string(ctx: &str, ty: u8, text: &str) -> Result<Tlv, EncodeError> {
     check_type(ctx, ty)?;
-    let n = text.chars().count();
-    if n > LEN_MAX {
-        return Err(len_error(ctx, Quantity::TlvStringLength, n));
-    }
+    check_len(ctx, Quantity::TlvStringLength, text.chars().count())?;
     check_charset(text)?;
     Ok(Tlv {
         ty,
@@ -70,9 +59,7 @@ pub(super) fn build_raw_text(
     quantity: Quantity,
 ) -> Result<Tlv, EncodeError> {
     check_type(ctx, ty)?;
-    if text.len() > LEN_MAX {
-        return Err(len_error(ctx, quantity, text.len()));
-    }
+    check_len(ctx, quantity, text.len())?;
     Ok(Tlv {
         ty,
         data: TlvData::Raw(text_to_raw(text)),
@@ -106,9 +93,7 @@ pub(super) fn build_kv(
     } else {
         text.chars().count()
     };
-    if n > LEN_MAX {
-        return Err(len_error(ctx, Quantity::TlvLength, n));
-    }
+    check_len(ctx, Quantity::TlvLength, n)?;
     let data = if raw {
         TlvData::Raw(text_to_raw(&text))
     } else {
@@ -290,15 +275,9 @@ impl Tlv {
     pub(super) fn validate_at(&self, ctx: &str) -> Result<(), EncodeError> {
         check_type(ctx, self.ty)?;
         match &self.data {
-            TlvData::Raw(b) if b.len() > LEN_MAX => {
-                Err(len_error(ctx, Quantity::TlvLength, b.len()))
-            }
-            TlvData::Raw(_) => Ok(()),
+            TlvData::Raw(b) => check_len(ctx, Quantity::TlvLength, b.len()),
             TlvData::Text(s) => {
-                let n = s.chars().count();
-                if n > LEN_MAX {
-                    return Err(len_error(ctx, Quantity::TlvStringLength, n));
-                }
+                check_len(ctx, Quantity::TlvStringLength, s.chars().count())?;
                 check_charset(s)
             }
         }

@@ -210,36 +210,24 @@ fn tlv_from_value(item: &Value, i: usize) -> Result<Tlv, EncodeError> {
         "status" => {
             needs_type(STATUS)?;
             raw_only()?;
-            let d = structured(data, &ctx)?;
-            let f = |k: &str| format!("{ctx}.data.{k}");
-            let req = |k: &str| d.get(k).ok_or_else(|| EncodeError::JsonMissingField(f(k)));
-            let opt = |k: &str| d.get(k).filter(|v| !matches!(v, Value::Null));
+            let m = Members::of(data, &ctx)?;
             let max_secs = UPTIME_TICKS_MAX * TICK_SECS + TICK_SECS - 1;
-            let sess = json_uint(
-                req("session_uptime")?,
-                &f("session_uptime"),
-                Quantity::TlvLength,
-                max_secs,
-            )?;
-            let life = match opt("lifetime_uptime") {
-                None => 0,
-                Some(v) => json_uint(v, &f("lifetime_uptime"), Quantity::TlvLength, max_secs)?,
-            };
-            let restarts = json_uint(
-                req("restarts")?,
-                &f("restarts"),
-                Quantity::TlvValue,
-                u64::from(u16::MAX),
-            )? as u16;
-            let reason = match opt("reason") {
+            let sess = m.uint("session_uptime", Quantity::TlvLength, max_secs)?;
+            let life = m
+                .optional_uint("lifetime_uptime", Quantity::TlvLength, max_secs)?
+                .unwrap_or(0);
+            let restarts = m.uint("restarts", Quantity::TlvValue, u64::from(u16::MAX))? as u16;
+            let reason = match m.optional("reason") {
                 None => REASON_NA,
                 Some(Value::String(name)) => REASON_NAMES
                     .iter()
                     .position(|n| n == name)
                     .map(|p| p as u8)
-                    .ok_or_else(|| invalid(f("reason"), format!("unknown reason \"{name}\"")))?,
+                    .ok_or_else(|| {
+                        invalid(m.path("reason"), format!("unknown reason \"{name}\""))
+                    })?,
                 Some(v) => {
-                    json_uint(v, &f("reason"), Quantity::TlvValue, u64::from(u8::MAX))? as u8
+                    json_uint(v, &m.path("reason"), Quantity::TlvValue, u64::from(u8::MAX))? as u8
                 }
             };
             build_status(&ctx, sess, life, restarts, reason)
@@ -247,39 +235,22 @@ fn tlv_from_value(item: &Value, i: usize) -> Result<Tlv, EncodeError> {
         "health" => {
             needs_type(HEALTH)?;
             raw_only()?;
-            let d = structured(data, &ctx)?;
-            let f = |k: &str| format!("{ctx}.data.{k}");
-            let req = |k: &str| d.get(k).ok_or_else(|| EncodeError::JsonMissingField(f(k)));
-            let cpu_temp = match d.get("cpu_temp").filter(|v| !matches!(v, Value::Null)) {
+            let m = Members::of(data, &ctx)?;
+            let cpu_temp = match m.optional("cpu_temp") {
                 None => CPU_TEMP_NA,
                 Some(v) => json_int(
                     v,
-                    &f("cpu_temp"),
+                    &m.path("cpu_temp"),
                     Quantity::TlvValue,
                     i64::from(i8::MIN),
                     i64::from(i8::MAX),
                 )? as i8,
             };
             let u16_max = u64::from(u16::MAX);
-            let supply = json_uint(
-                req("supply_mv")?,
-                &f("supply_mv"),
-                Quantity::TlvValue,
-                u16_max,
-            )? as u16;
-            let heap = json_uint(
-                req("free_heap")?,
-                &f("free_heap"),
-                Quantity::TlvValue,
-                u16_max,
-            )? as u16;
+            let supply = m.uint("supply_mv", Quantity::TlvValue, u16_max)? as u16;
+            let heap = m.uint("free_heap", Quantity::TlvValue, u16_max)? as u16;
             let max_secs = ACTIVE_TICKS_MAX * TICK_SECS + TICK_SECS - 1;
-            let active = json_uint(
-                req("session_active")?,
-                &f("session_active"),
-                Quantity::TlvLength,
-                max_secs,
-            )?;
+            let active = m.uint("session_active", Quantity::TlvLength, max_secs)?;
             build_health(&ctx, cpu_temp, supply, heap, active)
         }
         other => Err(invalid(
@@ -289,11 +260,52 @@ fn tlv_from_value(item: &Value, i: usize) -> Result<Tlv, EncodeError> {
     }
 }
 
-fn structured<'a>(data: Option<&'a Value>, ctx: &str) -> Result<&'a Value, EncodeError> {
-    match data {
-        Some(d @ Value::Object(_)) => Ok(d),
-        Some(_) => Err(invalid(format!("{ctx}.data"), "expected an object")),
-        None => Err(EncodeError::JsonMissingField(format!("{ctx}.data"))),
+/// The members of a structured entry's `data` object (`status`, `health`),
+/// named `{ctx}.data.{key}` in errors.
+struct Members<'a> {
+    data: &'a Value,
+    ctx: &'a str,
+}
+
+impl<'a> Members<'a> {
+    /// The entry's `data`, which must be an object.
+    fn of(data: Option<&'a Value>, ctx: &'a str) -> Result<Self, EncodeError> {
+        match data {
+            Some(d @ Value::Object(_)) => Ok(Members { data: d, ctx }),
+            Some(_) => Err(invalid(format!("{ctx}.data"), "expected an object")),
+            None => Err(EncodeError::JsonMissingField(format!("{ctx}.data"))),
+        }
+    }
+
+    /// The member's name in errors.
+    fn path(&self, key: &str) -> String {
+        format!("{}.data.{key}", self.ctx)
+    }
+
+    /// A member that may be absent (`null` counts as absent).
+    fn optional(&self, key: &str) -> Option<&'a Value> {
+        self.data.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A required unsigned member, range-checked against `max`.
+    fn uint(&self, key: &str, quantity: Quantity, max: u64) -> Result<u64, EncodeError> {
+        let v = self
+            .data
+            .get(key)
+            .ok_or_else(|| EncodeError::JsonMissingField(self.path(key)))?;
+        json_uint(v, &self.path(key), quantity, max)
+    }
+
+    /// An optional unsigned member, range-checked against `max` when present.
+    fn optional_uint(
+        &self,
+        key: &str,
+        quantity: Quantity,
+        max: u64,
+    ) -> Result<Option<u64>, EncodeError> {
+        self.optional(key)
+            .map(|v| json_uint(v, &self.path(key), quantity, max))
+            .transpose()
     }
 }
 

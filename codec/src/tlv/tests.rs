@@ -9,6 +9,10 @@ use proptest::collection::vec as pvec;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
+#[path = "../../tests/support/tlv_calls.rs"]
+mod tlv_calls;
+use tlv_calls::tlv_from_call;
+
 /// sensor.jsonl records whose JSON differs from the reference's (lossy there).
 const JSON_DIVERGENT: &[&str] = &[
     "tlv_version_string_odd_tokens",
@@ -301,44 +305,6 @@ fn json_divergences_exact() {
         let tlvs = read_tlvs(&mut BitReader::at(&buf, start)).expect("decode");
         assert_eq!(json_of(&tlvs), want, "{n}");
     }
-}
-
-fn tlv_from_call(c: &Value) -> Option<Result<Tlv, EncodeError>> {
-    let s = |k: &str| c[k].as_str().unwrap_or_default();
-    let u = |k: &str| c[k].as_u64().unwrap_or_default();
-    let raw = c["raw"].as_bool().unwrap_or_default();
-    let ty = u8::try_from(u("type")).unwrap_or(u8::MAX);
-    Some(match c["call"].as_str()? {
-        "tlv" => Tlv::raw(ty, unhex(c["data_hex"].as_str()?)),
-        "tlv_string" => Tlv::string(ty, s("str")),
-        call @ ("tlv_version" | "tlv_config") => {
-            let tokens: Vec<&str> = c["kv"]
-                .as_array()?
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            if call == "tlv_version" {
-                Tlv::version_tokens(&tokens, raw)
-            } else {
-                Tlv::config_tokens(&tokens, raw)
-            }
-        }
-        "tlv_status" => Tlv::status(
-            u32::try_from(u("session_uptime_secs")).ok()?,
-            u32::try_from(u("lifetime_uptime_secs")).ok()?,
-            u16::try_from(u("restarts")).ok()?,
-            u8::try_from(u("reason")).ok()?,
-        ),
-        "tlv_health" => Tlv::health(
-            i8::try_from(c["cpu_temp"].as_i64()?).ok()?,
-            u16::try_from(u("supply_mv")).ok()?,
-            u16::try_from(u("free_heap")).ok()?,
-            u32::try_from(u("session_active_secs")).ok()?,
-        ),
-        "tlv_diagnostic" => Tlv::diagnostic(s("str"), raw),
-        "tlv_userdata" => Tlv::userdata(s("str"), raw),
-        _ => return None,
-    })
 }
 
 #[test]
