@@ -241,3 +241,71 @@ test('keyboard only: a station, the mesh node table and the inspector', { timeou
     assert.deepEqual(scrollers, [], 'scrollable regions of the inspector that the keyboard cannot reach');
     note('keyboard: inspector reached, frame typed and decoded');
 }));
+
+/** The mesh graph's viewBox as numbers. */
+async function viewBox(page) {
+    const v = await page.locator('[data-testid="mesh-graph"]').getAttribute('viewBox');
+    return v.split(/\s+/).map(Number);
+}
+
+test('phone: the mesh graph zooms (buttons by keyboard, wheel, pinch) and pans (drag)', { timeout: 180000 }, step(async () => {
+    const page = await openDemo('a11y-mesh-zoom', 'light', 'phone');
+    await goHash(page, '#/mesh');
+    await page.locator('[data-testid="mesh-node"], [data-testid="mesh-nodes"]').first().waitFor({ timeout: 60000 });
+    const full = await viewBox(page);
+    const width = await page.evaluate(() => document.querySelector('[data-testid="mesh-graph"]').getBoundingClientRect().width);
+    assert.ok(width > 300 && width <= PHONE_WIDTH, `the graph is full width on the phone (${width} px)`);
+    // + by keyboard: focus the button, Enter.
+    await page.locator('[data-testid="mesh-zoom-in"]').focus();
+    await page.keyboard.press('Enter');
+    await settle(page);
+    const zoomed = await viewBox(page);
+    assert.ok(Math.abs(zoomed[2] - full[2] / 1.5) < 1, `+ zooms in by 1.5: ${full} -> ${zoomed}`);
+    // Pointer and wheel events on the drawing (dispatched, as a touch
+    // screen would send them); the view updates on the next frame.
+    const gesture = async (steps) => {
+        await page.evaluate((steps) => {
+            const svg = document.querySelector('[data-testid="mesh-graph"]');
+            const b = svg.getBoundingClientRect();
+            const cx = b.left + b.width / 2;
+            const cy = b.top + b.height / 2;
+            for (const [type, id, dx] of steps) {
+                const init = { clientX: cx + dx, clientY: cy, bubbles: true, cancelable: true };
+                svg.dispatchEvent(
+                    type === 'wheel'
+                        ? new WheelEvent('wheel', { ...init, deltaY: id })
+                        : new PointerEvent(type, { ...init, pointerId: id, buttons: type === 'pointerup' ? 0 : 1, pointerType: 'touch' }),
+                );
+            }
+        }, steps);
+        await settle(page);
+        return viewBox(page);
+    };
+    // A one-finger drag to the left moves the view to the right.
+    const panned = await gesture([['pointerdown', 1, 0], ['pointermove', 1, -20], ['pointermove', 1, -40], ['pointerup', 1, -40]]);
+    assert.ok(panned[0] > zoomed[0], `a drag to the left moves the view right: ${zoomed} -> ${panned}`);
+    // Two fingers spreading from 40 to 120 px apart: pinch zoom in.
+    const pinched = await gesture([['pointerdown', 2, -20], ['pointerdown', 3, 20], ['pointermove', 3, 100], ['pointerup', 2, -20], ['pointerup', 3, 100]]);
+    assert.ok(pinched[2] < panned[2], `a pinch zooms in: ${panned} -> ${pinched}`);
+    const wheeled = await gesture([['wheel', 100, 0]]);
+    assert.ok(wheeled[2] > pinched[2], `the wheel zooms out: ${pinched} -> ${wheeled}`);
+    await page.locator('[data-testid="mesh-zoom-fit"]').click();
+    await settle(page);
+    assert.deepEqual(await viewBox(page), full, 'Fit shows the whole graph again');
+    note(`mesh zoom: full ${full}, + ${zoomed}, drag ${panned}, pinch ${pinched}, wheel ${wheeled}`);
+}));
+
+test('connection state changes are announced in the polite live region', { timeout: 120000 }, step(async () => {
+    const page = await openDemo('a11y-announce', 'light', 'desktop');
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    // A broker on a closed port: connecting, then reconnecting or error.
+    await page.locator('[data-testid="settings-broker"]').fill('ws://127.0.0.1:9/mqtt');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const region = page.locator('[data-testid="live-region"]');
+    assert.equal(await region.getAttribute('aria-live'), 'polite');
+    const said = await waitFor(async () => {
+        const t = (await region.textContent()).trim();
+        return /^connection (connecting|reconnecting|error)$/.test(t) ? t : null;
+    }, { timeout: 30000, message: 'a connection state in the live region' });
+    note(`live region: "${said}"`);
+}));

@@ -13,7 +13,6 @@ use super::zoom::{Gesture, Step, ViewBox, STEP, WHEEL_STEP};
 use super::{hex_id, rssi_hue};
 use crate::vecmap::VecSet;
 
-
 /// The SVG drawing: bands, links, nodes and groups. In a compact drawing
 /// a click picks the nearest node.
 #[component]
@@ -32,7 +31,11 @@ pub fn MeshGraph(
     let view_of = move |z: Option<ViewBox>| {
         scene.with_untracked(|s| {
             let full = ViewBox::full(s.width, s.height);
-            (z.map_or(full, |v| v.clamp(s.width, s.height)), s.width, s.height)
+            (
+                z.map_or(full, |v| v.clamp(s.width, s.height)),
+                s.width,
+                s.height,
+            )
         })
     };
     let view_box = move || {
@@ -66,8 +69,16 @@ pub fn MeshGraph(
             }
         } else if let Some(w) = e.dyn_ref::<web_sys::WheelEvent>() {
             e.prevent_default();
-            let f = if w.delta_y() < 0.0 { WHEEL_STEP } else { 1.0 / WHEEL_STEP };
-            Some(Step::Zoom(f, f64::from(w.client_x()), f64::from(w.client_y())))
+            let f = if w.delta_y() < 0.0 {
+                WHEEL_STEP
+            } else {
+                1.0 / WHEEL_STEP
+            };
+            Some(Step::Zoom(
+                f,
+                f64::from(w.client_x()),
+                f64::from(w.client_y()),
+            ))
         } else {
             if gesture.dragged() {
                 e.stop_propagation();
@@ -93,7 +104,13 @@ pub fn MeshGraph(
     svg_ref.on_load(move |svg| {
         let f = Closure::<dyn FnMut(web_sys::Event)>::new(on_event).into_js_value();
         let f = f.unchecked_ref();
-        for t in ["pointerdown", "pointermove", "pointerup", "pointercancel", "wheel"] {
+        for t in [
+            "pointerdown",
+            "pointermove",
+            "pointerup",
+            "pointercancel",
+            "wheel",
+        ] {
             let _ = svg.add_event_listener_with_callback(t, f);
         }
         let _ = svg.add_event_listener_with_callback_and_bool("click", f, true);
@@ -103,7 +120,10 @@ pub fn MeshGraph(
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .and_then(|t| t.closest("button").ok().flatten());
-        match button.and_then(|b| b.get_attribute("data-testid")).as_deref() {
+        match button
+            .and_then(|b| b.get_attribute("data-testid"))
+            .as_deref()
+        {
             Some("mesh-zoom-in") => step(STEP),
             Some("mesh-zoom-out") => step(1.0 / STEP),
             Some(_) => zoomed.set(None),

@@ -56,7 +56,13 @@ pub fn NodeTable(selected: RwSignal<Option<u16>>) -> impl IntoView {
     let vp = Viewport::with_min_rows(TABLE_ROWS);
     let ids = Memo::new(move |_| {
         live.topology_rev.track();
-        live.with(|s| s.receiver().topology().nodes().map(|n| n.id).collect::<Vec<_>>())
+        live.with(|s| {
+            s.receiver()
+                .topology()
+                .nodes()
+                .map(|n| n.id)
+                .collect::<Vec<_>>()
+        })
     });
     let win = Memo::new(move |_| ids.with(|v| vp.shown(v)));
     let rows = Memo::new(move |_| {
@@ -64,7 +70,10 @@ pub fn NodeTable(selected: RwSignal<Option<u16>>) -> impl IntoView {
         win.with(|w| {
             live.with(|s| {
                 let t = s.receiver().topology();
-                w.ids.iter().filter_map(|id| t.node(*id).map(row_of)).collect::<Vec<_>>()
+                w.ids
+                    .iter()
+                    .filter_map(|id| t.node(*id).map(row_of))
+                    .collect::<Vec<_>>()
             })
         })
     });

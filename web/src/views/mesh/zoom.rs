@@ -23,7 +23,12 @@ pub struct ViewBox {
 impl ViewBox {
     /// The whole `w` × `h` scene.
     pub fn full(w: f64, h: f64) -> ViewBox {
-        ViewBox { x: 0.0, y: 0.0, w, h }
+        ViewBox {
+            x: 0.0,
+            y: 0.0,
+            w,
+            h,
+        }
     }
 
     /// This view fitted into a `w` × `h` scene: at most the scene's size, at
@@ -35,7 +40,13 @@ impl ViewBox {
         }
         let vw = self.w.clamp(w / MAX_ZOOM, w);
         let vh = vw * h / w;
-        let fix = |v: f64, max: f64| if v.is_finite() { v.clamp(0.0, max) } else { 0.0 };
+        let fix = |v: f64, max: f64| {
+            if v.is_finite() {
+                v.clamp(0.0, max)
+            } else {
+                0.0
+            }
+        };
         ViewBox {
             x: fix(self.x, w - vw),
             y: fix(self.y, h - vh),
@@ -156,7 +167,13 @@ impl Gesture {
             [a, b] => {
                 let d0 = spread(&old);
                 self.travel = self.travel.max(DRAG_PX);
-                (d0 > 0.0).then(|| Step::Zoom(spread(&self.pointers) / d0, (a.1 + b.1) / 2.0, (a.2 + b.2) / 2.0))
+                (d0 > 0.0).then(|| {
+                    Step::Zoom(
+                        spread(&self.pointers) / d0,
+                        (a.1 + b.1) / 2.0,
+                        (a.2 + b.2) / 2.0,
+                    )
+                })
             }
             _ => None,
         }
@@ -186,7 +203,15 @@ mod tests {
         assert_eq!(full.clamp(800.0, 400.0), full);
         // Zooming in about the centre halves the view around it.
         let z = full.zoom_centre(2.0, 800.0, 400.0);
-        assert_eq!(z, ViewBox { x: 200.0, y: 100.0, w: 400.0, h: 200.0 });
+        assert_eq!(
+            z,
+            ViewBox {
+                x: 200.0,
+                y: 100.0,
+                w: 400.0,
+                h: 200.0
+            }
+        );
         // The point under the cursor stays put.
         let c = full.zoom(2.0, 100.0, 50.0, 800.0, 400.0);
         assert_eq!((c.x, c.y), (50.0, 25.0));
@@ -194,7 +219,14 @@ mod tests {
         let deep = full.zoom_centre(1000.0, 800.0, 400.0);
         assert_eq!(deep.w, 800.0 / MAX_ZOOM);
         assert_eq!(z.zoom_centre(0.01, 800.0, 400.0), full);
-        assert_eq!(z.pan(-1e9, 1e9, 800.0, 400.0), ViewBox { x: 0.0, y: 200.0, ..z });
+        assert_eq!(
+            z.pan(-1e9, 1e9, 800.0, 400.0),
+            ViewBox {
+                x: 0.0,
+                y: 200.0,
+                ..z
+            }
+        );
         assert_eq!(z.pan(f64::NAN, 0.0, 800.0, 400.0).x, 0.0);
         assert_eq!(z.zoom(f64::NAN, 0.0, 0.0, 800.0, 400.0), z);
         // A smaller scene (after a re-layout) pulls the view back in.
@@ -215,7 +247,10 @@ mod tests {
         g.down(2, 210.0, 105.0);
         g.down(3, 0.0, 0.0);
         // Two fingers 100 px apart spread to 200 px: zoom 2 about the middle.
-        assert_eq!(g.moved(2, 310.0, 105.0), Some(Step::Zoom(2.0, 210.0, 105.0)));
+        assert_eq!(
+            g.moved(2, 310.0, 105.0),
+            Some(Step::Zoom(2.0, 210.0, 105.0))
+        );
         g.up(1);
         g.up(2);
         g.down(4, 0.0, 0.0);
