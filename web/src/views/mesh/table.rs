@@ -9,6 +9,7 @@
 
 use iotdata::receiver::Node;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::{hex_id, role_name};
 use crate::ctx::use_ctx;
@@ -77,6 +78,18 @@ pub fn NodeTable(selected: RwSignal<Option<u16>>) -> impl IntoView {
             })
         })
     });
+    // A row's link selects its node (one handler for the table).
+    let open = move |e: leptos::ev::MouseEvent| {
+        let row = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .filter(|t| t.closest("a").ok().flatten().is_some())
+            .and_then(|t| t.closest("tr").ok().flatten());
+        if let Some(id) = row.and_then(|r| r.get_attribute("data-node")?.parse().ok()) {
+            e.prevent_default();
+            selected.set(Some(id));
+        }
+    };
     view! {
         <div
             class="table-wrap vlist mesh-table"
@@ -98,10 +111,10 @@ pub fn NodeTable(selected: RwSignal<Option<u16>>) -> impl IntoView {
                         <th class="num">"Last heard"</th>
                     </tr>
                 </thead>
-                <tbody>
+                <tbody on:click=open>
                     <SpacerRow rows=Signal::derive(move || win.with(|w| w.above)) cols=5 />
-                    <For each=move || rows.get() key=|r| r.clone() let:r>
-                        <Row r=r selected=selected />
+                    <For each=move || win.with(|w| w.ids.clone()) key=|id| *id let:id>
+                        <Row id=id rows=rows />
                     </For>
                     <SpacerRow rows=Signal::derive(move || win.with(|w| w.below)) cols=5 />
                 </tbody>
@@ -110,30 +123,28 @@ pub fn NodeTable(selected: RwSignal<Option<u16>>) -> impl IntoView {
     }
 }
 
+/// One row, keyed by node id: its cells follow the node (a focused link
+/// stays in place while the node is heard).
 #[component]
-fn Row(r: NodeRow, selected: RwSignal<Option<u16>>) -> impl IntoView {
-    let id = r.id;
-    let dash = || "—".to_string();
+fn Row(id: u16, rows: Memo<Vec<NodeRow>>) -> impl IntoView {
+    let r = Memo::new(move |_| rows.with(|v| v.iter().find(|r| r.id == id).cloned()));
+    let cell =
+        move |f: fn(&NodeRow) -> String| move || r.with(|r| r.as_ref().map(f).unwrap_or_default());
     view! {
         <tr data-testid="mesh-table-row" data-node=id.to_string()>
             <td>
-                <a
-                    href=format!("#/mesh?node={id}")
-                    class="mono"
-                    on:click=move |e| {
-                        e.prevent_default();
-                        selected.set(Some(id));
-                    }
-                >
-                    {hex_id(id)}
-                </a>
+                <a href=format!("#/mesh?node={id}") class="mono">{hex_id(id)}</a>
                 " "
                 <span class="muted">{id}</span>
             </td>
-            <td>{r.role}</td>
-            <td class="mono">{r.parent.map_or_else(dash, hex_id)}</td>
-            <td class="num">{r.links}</td>
-            <td class="num">{r.heard_ms.map_or_else(dash, |t| clock_time(t as f64))}</td>
+            <td>{cell(|r| r.role.clone())}</td>
+            <td class="mono">{cell(|r| r.parent.map_or_else(dash, hex_id))}</td>
+            <td class="num">{cell(|r| r.links.to_string())}</td>
+            <td class="num">{cell(|r| r.heard_ms.map_or_else(dash, |t| clock_time(t as f64)))}</td>
         </tr>
     }
+}
+
+fn dash() -> String {
+    "—".to_string()
 }
