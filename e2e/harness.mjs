@@ -747,17 +747,17 @@ export function parseId(s) {
 // --- screenshots ------------------------------------------------------------------
 
 /**
- * Saves a 1280x800 PNG of the viewport as docs/screenshots/<name>.png,
- * reduced to 256 colours by pngquant (Debian package, `scripts/setup.sh
+ * Saves a PNG of the viewport as docs/screenshots/<name>.png (one pixel per
+ * device pixel, or per CSS pixel with `scale: 'css'`), reduced to 256 colours by pngquant (Debian package, `scripts/setup.sh
  * browser`) to keep the repository small.
  */
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { scale = 'device' } = {}) {
     if (process.env.IOTDATA_E2E_SCREENSHOTS === '0') return null;
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${name}.png`);
     // Let a pending animation frame (coalesced UI updates) land first.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    await page.screenshot({ path: file, type: 'png', animations: 'disabled', caret: 'hide' });
+    await page.screenshot({ path: file, type: 'png', animations: 'disabled', caret: 'hide', scale });
     const before = fs.statSync(file).size;
     // No dithering: flat UI colours and text stay crisp, and the file small.
     const r = spawnSync(PNGQUANT, ['--force', '--ext', '.png', '--strip', '--nofs', '--speed', '1', '256', '--', file], {

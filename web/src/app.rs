@@ -62,6 +62,15 @@ pub fn App() -> impl IntoView {
         conn.with_value(|c| c.start(settings0));
     }
     on_cleanup(move || ctx.stop_demo());
+    // Screen readers hear the connection state when its kind changes
+    // (not its countdown or detail).
+    Effect::new(move |prev: Option<&'static str>| {
+        let word = status.with(ConnState::word);
+        if prev.is_some_and(|p| p != word) {
+            ctx.announce(format!("connection {word}"));
+        }
+        word
+    });
 
     let route = router::use_route();
     let nav = move |key: &'static str, href: &'static str, label: &'static str| {

@@ -175,7 +175,7 @@ pub fn BitDump(
             <style>{css}</style>
             <div class="bd-status mono" aria-live="polite">{status}</div>
             <div class="bd-body">
-                <div class="table-wrap bd-table" node_ref=table_ref>
+                <div class="table-wrap bd-table" tabindex="0" role="region" aria-label="bit dump" node_ref=table_ref>
                     <table class="dump">
                         <thead>
                             <tr>
@@ -195,6 +195,9 @@ pub fn BitDump(
                 </div>
                 <div
                     class="bitgrid mono"
+                    tabindex="0"
+                    role="region"
+                    aria-label="bit grid"
                     node_ref=grid_ref
                     on:mouseover=on_grid_over
                     on:mouseleave=on_leave

@@ -360,6 +360,7 @@ pub fn HistoryChart(
     let unit = StoredValue::new(unit);
     let u = move || unit.get_value();
     let x_axis_y = HEIGHT - MARGIN_BOTTOM;
+    let name = field.clone();
     view! {
         <figure
             class="chart"
@@ -386,7 +387,7 @@ pub fn HistoryChart(
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                 preserveAspectRatio="xMidYMid meet"
                 role="img"
-                aria-label=format!("history of {field}")
+                aria-label=move || model.with(|m| summary(&name, &u(), m.as_ref()))
             >
                 {move || model.get().map(|m| {
                     let grid = m.y_ticks.iter().map(|(y, label)| {
@@ -417,6 +418,22 @@ pub fn HistoryChart(
     }
 }
 
+/// The chart as text (its accessible name): `history of <field>: last …,
+/// min …, max …, <n> points`, or `history of <field>: no data`.
+pub fn summary(field: &str, unit: &str, m: Option<&ChartModel>) -> String {
+    let v = |x: f64| crate::fmt::with_unit(&format_number(x), unit);
+    match m {
+        Some(m) => format!(
+            "history of {field}: last {}, min {}, max {}, {} points",
+            v(m.last.1),
+            v(m.min),
+            v(m.max),
+            m.count
+        ),
+        None => format!("history of {field}: no data"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +448,15 @@ mod tests {
             vec![12.0, 14.0, 16.0, 18.0, 20.0]
         );
         assert_eq!(format_tick(0.30000000000000004, 0.1), "0.3");
+    }
+
+    #[test]
+    fn text_summary() {
+        let m = build_chart(&[(0.0, 20.5), (60_000.0, 18.0), (120_000.0, 21.0)], 0.0);
+        assert_eq!(
+            summary("environment.temperature", "", m.as_ref()),
+            "history of environment.temperature: last 21, min 18, max 21, 3 points"
+        );
+        assert_eq!(summary("x", "", None), "history of x: no data");
     }
 }

@@ -14,6 +14,9 @@
 //! report, packets forwarded, route error, delivery paths). Toggles:
 //! sensors, neighbour links, all delivery paths (by default only the one
 //! each sensor hangs under); "Re-layout" forgets the remembered positions.
+//! The drawing pans (drag) and zooms (pinch, wheel, the +/−/Fit buttons;
+//! [`zoom`]). "Node table" shows every node as a table ([`table`]: the
+//! keyboard and screen reader alternative to the drawing).
 //! The selection is kept in the URL: `#/mesh?node=<decimal id>` opens with
 //! that node's panel. The SVG scales down to fit the page (to 60 %), then
 //! scrolls.
@@ -47,12 +50,16 @@
 //! `data-testid="mesh-nodes"` with `data-role`, `data-orphan` and
 //! `data-nodes` (station ids, space separated); `data-testid="mesh-summary"` with
 //! `data-links-shown`, `data-links-total`, `data-sensors-grouped`;
-//! `data-testid="mesh-panel"` for the side panel.
+//! `data-testid="mesh-panel"` for the side panel; `data-testid="mesh-zoom-in"`,
+//! `mesh-zoom-out`, `mesh-zoom-fit` (buttons), `mesh-toggle-table` (the
+//! node table's checkbox), and the table's hooks ([`table`]).
 
 pub mod graph;
 pub mod legend;
 pub mod panel;
 pub mod scene;
+pub mod table;
+pub mod zoom;
 
 use crate::vecmap::VecSet;
 
@@ -66,6 +73,7 @@ use graph::MeshGraph;
 use legend::Legend;
 use panel::NodePanel;
 use scene::{MeshOptions, Scene};
+use table::NodeTable;
 
 /// Weakest RSSI of the colour scale (red), dBm.
 pub const RSSI_MIN: i32 = -120;
@@ -129,6 +137,7 @@ pub fn MeshView() -> impl IntoView {
     let show_sensors = RwSignal::new(true);
     let show_neighbours = RwSignal::new(true);
     let all_via = RwSignal::new(false);
+    let show_table = RwSignal::new(false);
     let expanded: RwSignal<VecSet<u16>> = RwSignal::new(VecSet::new());
     let initial = window()
         .location()
@@ -198,6 +207,12 @@ pub fn MeshView() -> impl IntoView {
                         value=all_via
                         title="Every node that delivered a sensor's packets, not only the one it hangs under"
                     />
+                    <Toggle
+                        testid="mesh-toggle-table"
+                        label="Node table"
+                        value=show_table
+                        title="Every node as a table: role, parent, links, last heard"
+                    />
                     <button
                         class="btn small"
                         title="Forget the remembered positions and lay the graph out afresh"
@@ -222,6 +237,9 @@ pub fn MeshView() -> impl IntoView {
                     }
                 >
                     <MeshGraph scene=scene fades=fades looks=looks selected=selected expanded=expanded />
+                </Show>
+                <Show when=move || show_table.get()>
+                    <NodeTable selected=selected />
                 </Show>
             </section>
             {move || {

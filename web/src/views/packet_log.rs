@@ -214,7 +214,7 @@ pub fn PacketLog(
                 <LogActions />
             </Show>
         </PanelHead>
-        <div class="table-wrap vlist" node_ref=vp.node on:scroll=vp.on_scroll()>
+        <div class="table-wrap vlist" tabindex="0" role="region" aria-label="packets" node_ref=vp.node on:scroll=vp.on_scroll()>
             <table class="log">
                 <thead>
                     <tr>

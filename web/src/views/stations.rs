@@ -166,7 +166,7 @@ pub fn StationsTable() -> impl IntoView {
                 <span class="muted small">{move || format!("{} shown", shown())}</span>
             </Show>
         </div>
-        <div class="table-wrap vlist" node_ref=vp.node on:scroll=vp.on_scroll()>
+        <div class="table-wrap vlist" tabindex="0" role="region" aria-label="stations" node_ref=vp.node on:scroll=vp.on_scroll()>
             <table class="stations">
                 <thead>
                     <SortHeaders sort=sort />

@@ -320,7 +320,7 @@ pub fn TlvPanel(
             <Show when=move || messages.with(|m| !m.is_empty())>
                 <div class="tlv-section tlv-events">
                     <h4>"Diagnostics and user data " <span class="count">{move || format!("({})", messages.with(Vec::len))}</span></h4>
-                    <div class="table-wrap tlv-events-wrap">
+                    <div class="table-wrap tlv-events-wrap" tabindex="0" role="region" aria-label="TLV events">
                         <table class="tlv-table">
                             <thead>
                                 <tr><th>"Time"</th><th>"Kind"</th><th>"Seq"</th><th>"Message"</th></tr>

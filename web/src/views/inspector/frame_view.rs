@@ -173,7 +173,7 @@ pub(super) fn frame_body(m: FrameModel, depth: usize) -> AnyView {
             .collect_view();
         view! {
             <h3>"Fields"</h3>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="fields">
                 <table class="insp-fields">
                     <thead>
                         <tr>

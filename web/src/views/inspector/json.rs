@@ -104,7 +104,7 @@ pub(super) fn JsonBox(compact: String) -> impl IntoView {
                 <span class="muted small">{format!("{} bytes", compact.len())}</span>
                 <button class="btn small" on:click=copy>{label}</button>
             </div>
-            <pre data-testid="inspector-json" class="mono">{pretty}</pre>
+            <pre data-testid="inspector-json" class="mono" tabindex="0" role="region" aria-label="canonical JSON">{pretty}</pre>
         </div>
     }
 }

@@ -136,7 +136,7 @@ pub(super) fn mesh_body(m: MeshView, depth: usize) -> impl IntoView {
         .collect_view();
     let neighbours = (!m.neighbours.is_empty()).then(|| {
         view! {
-            <div class="table-wrap insp-neighbours">
+            <div class="table-wrap insp-neighbours" tabindex="0" role="region" aria-label="neighbours">
                 <table>
                     <thead>
                         <tr>

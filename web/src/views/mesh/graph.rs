@@ -1,12 +1,15 @@
 //! The mesh page's SVG drawing of a [`Scene`]: band backgrounds, links
 //! (one element each, or merged into one path per class), nodes (one group
-//! each, or merged), sensor groups.
+//! each, or merged), sensor groups; panned by a drag, zoomed by a pinch,
+//! the wheel or the +/−/Fit buttons ([`super::zoom`]).
 
 use iotdata::receiver::{EdgeKind, Role};
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::scene::{self, EdgeLook, Scene};
+use super::zoom::{Gesture, Step, ViewBox, STEP, WHEEL_STEP};
 use super::{hex_id, rssi_hue};
 use crate::vecmap::VecSet;
 
@@ -22,6 +25,111 @@ pub fn MeshGraph(
 ) -> impl IntoView {
     let merged = Memo::new(move |_| scene.with(Scene::merged));
     let compact = Memo::new(move |_| scene.with(Scene::compact));
+    let zoomed: RwSignal<Option<ViewBox>> = RwSignal::new(None);
+    let svg_ref: NodeRef<leptos::svg::Svg> = NodeRef::new();
+    // The view: the whole scene, or the zoomed part of it.
+    let view_of = move |z: Option<ViewBox>| {
+        scene.with_untracked(|s| {
+            let full = ViewBox::full(s.width, s.height);
+            (
+                z.map_or(full, |v| v.clamp(s.width, s.height)),
+                s.width,
+                s.height,
+            )
+        })
+    };
+    let view_box = move || {
+        scene.track();
+        view_of(zoomed.get()).0.attr()
+    };
+    // Scene point under a client position, and the element's size.
+    let at = move |cx: f64, cy: f64| {
+        let r = svg_ref.get_untracked()?.get_bounding_client_rect();
+        let (v, w, h) = view_of(zoomed.get_untracked());
+        (r.width() > 0.0 && r.height() > 0.0).then(|| {
+            let p = v.point(cx - r.left(), cy - r.top(), r.width(), r.height());
+            (v, p, r.width(), w, h)
+        })
+    };
+    let step = move |f: f64| {
+        let (v, w, h) = view_of(zoomed.get_untracked());
+        zoomed.set(Some(v.zoom_centre(f, w, h)));
+    };
+    // Pointers, the wheel and clicks (capture: a drag or a pinch ends
+    // without a click on what is under the pointer) through one listener.
+    let mut gesture = Gesture::default();
+    let on_event = move |e: web_sys::Event| {
+        let kind = e.type_();
+        let asked = if let Some(p) = e.dyn_ref::<web_sys::PointerEvent>() {
+            let (x, y) = (f64::from(p.client_x()), f64::from(p.client_y()));
+            match kind.as_str() {
+                "pointerdown" => gesture.down(p.pointer_id(), x, y),
+                "pointermove" if p.buttons() != 0 => gesture.moved(p.pointer_id(), x, y),
+                _ => gesture.up(p.pointer_id()),
+            }
+        } else if let Some(w) = e.dyn_ref::<web_sys::WheelEvent>() {
+            e.prevent_default();
+            let f = if w.delta_y() < 0.0 {
+                WHEEL_STEP
+            } else {
+                1.0 / WHEEL_STEP
+            };
+            Some(Step::Zoom(
+                f,
+                f64::from(w.client_x()),
+                f64::from(w.client_y()),
+            ))
+        } else {
+            if gesture.dragged() {
+                e.stop_propagation();
+                e.prevent_default();
+            }
+            None
+        };
+        let Some(step) = asked else {
+            return;
+        };
+        let (cx, cy) = step.at();
+        let Some((v, (px, py), rw, w, h)) = at(cx, cy) else {
+            return;
+        };
+        zoomed.set(Some(match step {
+            Step::Pan(dx, dy) => {
+                let k = v.w / rw;
+                v.pan(-dx * k, -dy * k, w, h)
+            }
+            Step::Zoom(f, ..) => v.zoom(f, px, py, w, h),
+        }));
+    };
+    svg_ref.on_load(move |svg| {
+        let f = Closure::<dyn FnMut(web_sys::Event)>::new(on_event).into_js_value();
+        let f = f.unchecked_ref();
+        for t in [
+            "pointerdown",
+            "pointermove",
+            "pointerup",
+            "pointercancel",
+            "wheel",
+        ] {
+            let _ = svg.add_event_listener_with_callback(t, f);
+        }
+        let _ = svg.add_event_listener_with_callback_and_bool("click", f, true);
+    });
+    let on_zoom = move |e: leptos::ev::MouseEvent| {
+        let button = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.closest("button").ok().flatten());
+        match button
+            .and_then(|b| b.get_attribute("data-testid"))
+            .as_deref()
+        {
+            Some("mesh-zoom-in") => step(STEP),
+            Some("mesh-zoom-out") => step(1.0 / STEP),
+            Some(_) => zoomed.set(None),
+            None => {}
+        }
+    };
     let pick_at = move |e: leptos::ev::MouseEvent| {
         if !compact.get_untracked() {
             return;
@@ -35,25 +143,20 @@ pub fn MeshGraph(
         if target.closest(".mesh-group").ok().flatten().is_some() {
             return;
         }
-        let Some(svg) = target.closest("svg").ok().flatten() else {
-            return;
-        };
-        let r = svg.get_bounding_client_rect();
-        let hit = scene.with_untracked(|s| {
-            if r.width() <= 0.0 || r.height() <= 0.0 {
-                return None;
-            }
-            let x = (f64::from(e.client_x()) - r.left()) * s.width / r.width();
-            let y = (f64::from(e.client_y()) - r.top()) * s.height / r.height();
-            scene::node_at(s, x, y)
-        });
+        let hit = at(f64::from(e.client_x()), f64::from(e.client_y()))
+            .and_then(|(_, (x, y), ..)| scene.with_untracked(|s| scene::node_at(s, x, y)));
         if let Some(id) = hit {
             selected.update(|s| *s = if *s == Some(id) { None } else { Some(id) });
         }
     };
 
     view! {
-        <div class="mesh-scroll">
+        <div class="mesh-zoom" role="group" aria-label="Zoom" on:click=on_zoom>
+            <button class="btn small" data-testid="mesh-zoom-in" aria-label="Zoom in">"+"</button>
+            <button class="btn small" data-testid="mesh-zoom-out" aria-label="Zoom out">"−"</button>
+            <button class="btn small" data-testid="mesh-zoom-fit" title="Show the whole graph">"Fit"</button>
+        </div>
+        <div class="mesh-scroll" tabindex="0" role="region" aria-label="Mesh graph (drag to pan; pinch, wheel or the buttons to zoom)">
             <svg
                 class="mesh-svg"
                 data-testid="mesh-graph"
@@ -67,9 +170,10 @@ pub fn MeshGraph(
                         )
                     })
                 }
-                viewBox=move || scene.with(|s| format!("0 0 {} {}", s.width, s.height))
-                role="img"
+                viewBox=view_box
+                role="group"
                 aria-label="Mesh topology graph"
+                node_ref=svg_ref
                 on:click=pick_at
             >
                 <Bands scene=scene />
@@ -330,7 +434,6 @@ fn NodeShape(
             data-route-error=move || field(|n| n.route_error.map(str::to_string))
             tabindex="0"
             role="button"
-            aria-label=move || field(|n| Some(n.title.clone()))
             on:click=move |_| select()
             on:keydown=move |e| {
                 if e.key() == "Enter" || e.key() == " " {
@@ -435,7 +538,6 @@ fn GroupShape(scene: Memo<Scene>, anchor: u16, expanded: RwSignal<VecSet<u16>>) 
             data-count=move || count().to_string()
             tabindex="0"
             role="button"
-            aria-label=move || format!("{} sensors delivered by {}: show them", count(), hex_id(anchor))
             on:click=move |_| expand()
             on:keydown=move |e| {
                 if e.key() == "Enter" || e.key() == " " {

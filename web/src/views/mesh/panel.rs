@@ -173,7 +173,7 @@ fn counted_table(
         view! { <p class="muted small">{empty}</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=heading>
                 <table data-testid=testid>
                     <thead>
                         <tr>{columns.map(|c| view! { <th>{c}</th> })}</tr>

@@ -60,7 +60,7 @@ fn RawFrames(id: u16) -> impl IntoView {
     let frames = ctx.live.station_memo(id, move |s| frame_rows(s, id));
     view! {
         <h3>"Raw frames " <span class="count">{move || format!("(last {})", frames.with(Vec::len))}</span></h3>
-        <div class="table-wrap st-frames-wrap">
+        <div class="table-wrap st-frames-wrap" tabindex="0" role="region" aria-label="recent frames">
             <table class="st-frames-table">
                 <thead>
                     <tr><th>"Time"</th><th>"Seq"</th><th>"Via"</th><th>"Bytes"</th><th>"Hex"</th></tr>

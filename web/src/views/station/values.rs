@@ -90,7 +90,7 @@ fn DeliveryPaths(id: u16) -> impl IntoView {
             when=move || paths.with(|p| !p.is_empty())
             fallback=|| view! { <p class="muted small">"No delivery paths yet."</p> }
         >
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="latest values">
                 <table class="st-paths">
                     <thead>
                         <tr><th>"Relay"</th><th>"Gateway"</th><th title="first arrivals">"First"</th><th title="copies (also heard via)">"Copies"</th><th>"Last"</th></tr>
