@@ -11,10 +11,7 @@ use common::*;
 use iotdata_web::ctx::Ctx;
 use iotdata_web::mqtt::MqttVersion;
 use iotdata_web::settings::Settings;
-use iotdata_web::views::{
-    connection_bar::ConnectionBar, inspector::Inspector, packet_log::PacketLog,
-    stations::StationsTable,
-};
+use iotdata_web::views::{inspector::Inspector, packet_log::PacketLog, stations::StationsTable};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -320,24 +317,11 @@ async fn stations_table_windows_4095_rows() {
 /// it is edited: the version and the broker.
 #[wasm_bindgen_test]
 async fn settings_panel_mqtt_version_and_live_share_link() {
-    let root = container();
-    let _handle = leptos::mount::mount_to(root.clone(), || {
-        Ctx::provide(
-            Settings {
-                mqtt: MqttVersion::V5,
-                ..Settings::default()
-            },
-            false,
-        );
-        view! { <ConnectionBar /> }
-    });
-    settle().await;
-    let open = all(&root, "button")
-        .into_iter()
-        .find(|b| b.text_content().as_deref() == Some("Settings"))
-        .expect("Settings button");
-    mouse(&open, "click");
-    settle().await;
+    let (root, _handle) = open_settings_panel(Settings {
+        mqtt: MqttVersion::V5,
+        ..Settings::default()
+    })
+    .await;
     let select: web_sys::HtmlSelectElement = one(&root, "[data-testid=settings-mqtt]")
         .expect("MQTT version select")
         .unchecked_into();

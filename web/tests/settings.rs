@@ -294,24 +294,11 @@ mod browser {
     /// the user and password fields) and shares it without them.
     #[wasm_bindgen_test]
     async fn settings_panel_shows_and_shares_no_credentials() {
-        let root = container();
-        let _handle = leptos::mount::mount_to(root.clone(), || {
-            Ctx::provide(
-                Settings {
-                    broker: "ws://bob:hunter2@broker.example:9001/mqtt".into(),
-                    ..Settings::default()
-                },
-                false,
-            );
-            view! { <ConnectionBar /> }
-        });
-        settle().await;
-        let open = all(&root, "button")
-            .into_iter()
-            .find(|b| b.text_content().as_deref() == Some("Settings"))
-            .expect("Settings button");
-        mouse(&open, "click");
-        settle().await;
+        let (root, _handle) = open_settings_panel(Settings {
+            broker: "ws://bob:hunter2@broker.example:9001/mqtt".into(),
+            ..Settings::default()
+        })
+        .await;
         let broker: web_sys::HtmlInputElement = one(&root, "[data-testid=settings-broker]")
             .unwrap()
             .unchecked_into();
@@ -331,26 +318,13 @@ mod browser {
     /// A bad tile template in the settings panel says so.
     #[wasm_bindgen_test]
     async fn settings_panel_flags_a_bad_tile_template() {
-        let root = container();
-        let _handle = leptos::mount::mount_to(root.clone(), || {
-            Ctx::provide(
-                Settings {
-                    tile_url: "https://host/{foo}/{z}/{x}/{y}.png".into(),
-                    ..Settings::default()
-                },
-                false,
-            );
-            view! { <ConnectionBar /> <iotdata_web::tiles::TilesProblem /> }
-        });
-        settle().await;
+        let (root, _handle) = open_settings_panel(Settings {
+            tile_url: "https://host/{foo}/{z}/{x}/{y}.png".into(),
+            ..Settings::default()
+        })
+        .await;
         let note = one(&root, "[data-testid=tiles-problem]").expect("map note");
         assert!(note.text_content().unwrap().contains("{foo}"));
-        let open = all(&root, "button")
-            .into_iter()
-            .find(|b| b.text_content().as_deref() == Some("Settings"))
-            .expect("Settings button");
-        mouse(&open, "click");
-        settle().await;
         let warn = one(&root, "[data-testid=settings-tiles-problem]").expect("panel note");
         assert!(warn.text_content().unwrap().contains("{foo}"));
     }

@@ -268,23 +268,43 @@ fn LogFilters(station: RwSignal<String>, kind: RwSignal<String>) -> impl IntoVie
 #[component]
 fn LogActions() -> impl IntoView {
     let ctx = use_ctx();
+    /// (label, `data-testid`, tooltip, writer) of each export.
+    type Export = (
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&crate::ctx::Ctx),
+    );
+    const EXPORTS: [Export; 2] = [
+        (
+            "NDJSON",
+            "log-export-ndjson",
+            "the log as NDJSON: canonical JSON + receive time + topic, one line per packet",
+            crate::export::download_log_ndjson,
+        ),
+        (
+            "CSV",
+            "log-export-csv",
+            "the log as CSV",
+            crate::export::download_log_csv,
+        ),
+    ];
     view! {
-        <button
-            class="btn small"
-            data-testid="log-export-ndjson"
-            title="the log as NDJSON: canonical JSON + receive time + topic, one line per packet"
-            on:click=move |_| crate::export::download_log_ndjson(&ctx)
-        >
-            "NDJSON"
-        </button>
-        <button
-            class="btn small"
-            data-testid="log-export-csv"
-            title="the log as CSV"
-            on:click=move |_| crate::export::download_log_csv(&ctx)
-        >
-            "CSV"
-        </button>
+        {EXPORTS
+            .into_iter()
+            .map(|(label, testid, title, save)| {
+                view! {
+                    <button
+                        class="btn small"
+                        data-testid=testid
+                        title=title
+                        on:click=move |_| save(&ctx)
+                    >
+                        {label}
+                    </button>
+                }
+            })
+            .collect_view()}
         <button class="btn small" on:click=move |_| ctx.live.clear()>
             "Clear"
         </button>

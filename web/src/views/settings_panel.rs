@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use super::widgets::Toggle;
+use super::widgets::{TextInput, Toggle};
 use crate::ctx::use_ctx;
 use crate::mqtt::MqttVersion;
 use crate::settings::{self, check_broker_url, page_protocol, Settings};
@@ -178,40 +178,23 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
     view! {
         <div class="grid">
             <label for="set-broker">"Broker URL"</label>
-            <input
+            <TextInput
                 id="set-broker"
-                data-testid="settings-broker"
-                type="text"
+                value=broker
+                testid="settings-broker"
                 placeholder="ws://localhost:9001 or wss://host/mqtt"
-                spellcheck="false"
-                prop:value=broker
-                on:input=move |e| broker.set(event_target_value(&e))
             />
             <label for="set-topics">"Topic filters"</label>
-            <input
-                id="set-topics"
-                type="text"
-                placeholder="iotdata/#"
-                spellcheck="false"
-                prop:value=topics
-                on:input=move |e| topics.set(event_target_value(&e))
-            />
+            <TextInput id="set-topics" value=topics placeholder="iotdata/#" />
             <label for="set-user">"User"</label>
-            <input
-                id="set-user"
-                type="text"
-                autocomplete="username"
-                prop:value=user
-                on:input=move |e| user.set(event_target_value(&e))
-            />
+            <TextInput id="set-user" value=user autocomplete="username" />
             <label for="set-pass">"Password"</label>
             <span class="row">
-                <input
+                <TextInput
                     id="set-pass"
-                    type="password"
+                    value=password
+                    kind="password"
                     autocomplete="current-password"
-                    prop:value=password
-                    on:input=move |e| password.set(event_target_value(&e))
                 />
                 <Toggle label="remember" value=remember />
             </span>
@@ -252,13 +235,7 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
                 on:input=move |e| keepalive.set(event_target_value(&e))
             />
             <label for="set-tiles">"Map tiles"</label>
-            <input
-                id="set-tiles"
-                type="text"
-                spellcheck="false"
-                prop:value=tiles
-                on:input=move |e| tiles.set(event_target_value(&e))
-            />
+            <TextInput id="set-tiles" value=tiles />
         </div>
     }
 }

@@ -1,6 +1,6 @@
 //! Small components for markup the views repeat: a labelled checkbox
-//! ([`Toggle`]), a filter box ([`SearchBox`]) and a panel's heading row
-//! ([`PanelHead`]).
+//! ([`Toggle`]), a form's text input ([`TextInput`]), a filter box
+//! ([`SearchBox`]) and a panel's heading row ([`PanelHead`]).
 
 use leptos::prelude::*;
 
@@ -31,6 +31,31 @@ pub fn Toggle(
             />
             {label}
         </label>
+    }
+}
+
+/// A form's text input `id` (its `<label for>` stays with the form) bound
+/// to `value`; `kind` is the input type (`text`, `password`).
+#[component]
+pub fn TextInput(
+    id: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <input
+            id=id
+            type=kind
+            data-testid=testid
+            placeholder=placeholder
+            autocomplete=autocomplete
+            spellcheck="false"
+            prop:value=value
+            on:input=move |e| value.set(event_target_value(&e))
+        />
     }
 }
 

@@ -10,7 +10,7 @@ mod mount;
 #[allow(unused_imports)]
 pub use leaflet::load_leaflet;
 #[allow(unused_imports)]
-pub use mount::{mount, mount_in, mount_sized};
+pub use mount::{mount, mount_in, mount_sized, open_settings_panel};
 pub mod mqtt;
 
 use std::time::Duration;

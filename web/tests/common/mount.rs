@@ -4,7 +4,7 @@ use iotdata_web::ctx::Ctx;
 use iotdata_web::settings::Settings;
 use leptos::prelude::*;
 
-use super::container;
+use super::{all, container, mouse, settle};
 
 /// Mounts the view `view` builds into `root`, inside a fresh [`Ctx`]
 /// provided from default settings (no demo feed). Returns the context, to
@@ -46,4 +46,26 @@ pub fn mount_sized<V: IntoView + 'static>(
         .unwrap();
     let (ctx, handle) = mount_in(&root, view);
     (root, ctx, handle)
+}
+
+/// Mounts the connection bar and the map's tile-template note inside a
+/// [`Ctx`] provided from `settings`, then opens the settings panel with a
+/// click on "Settings". Returns the container and the mount handle.
+pub async fn open_settings_panel(settings: Settings) -> (web_sys::HtmlElement, impl Sized) {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        Ctx::provide(settings, false);
+        view! {
+            <iotdata_web::views::connection_bar::ConnectionBar />
+            <iotdata_web::tiles::TilesProblem />
+        }
+    });
+    settle().await;
+    let open = all(&root, "button")
+        .into_iter()
+        .find(|b| b.text_content().as_deref() == Some("Settings"))
+        .expect("Settings button");
+    mouse(&open, "click");
+    settle().await;
+    (root, handle)
 }
