@@ -27,7 +27,10 @@
 #[path = "../../codec/examples/support/codec_rates.rs"]
 mod codec_rates;
 
-use iotdata::{Encoder, FieldValue, VariantMap};
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use iotdata::VariantMap;
 use iotdata_web::decode::{decode_incoming, Incoming};
 use iotdata_web::payload::classify;
 use iotdata_web::store::{Live, Store};
@@ -69,38 +72,16 @@ fn now_ms() -> f64 {
     }
 }
 
-/// Weather-station frames as a real deployment sends them: battery, link,
-/// environment, wind, rain, solar; every 5th with position and datetime.
+/// Weather-station frames as a real deployment sends them; every 5th with
+/// position and datetime.
 fn frames() -> Vec<(String, Vec<u8>)> {
-    let map = VariantMap::default_map();
     let mut out = Vec::with_capacity(usize::from(STATIONS) * usize::from(ROUNDS));
     for round in 0..ROUNDS {
         for station in 1..=STATIONS {
-            let mut enc = Encoder::new(&map, 0, station, round).unwrap();
-            let f = f32::from(station % 50);
-            enc.add(FieldValue::battery(90 - (round % 20) as u8, false).unwrap())
-                .unwrap();
-            enc.set("link", FieldValue::link(-90, 5.0).unwrap())
-                .unwrap();
-            enc.set(
-                "environment",
-                FieldValue::environment(-5.0 + f * 0.5, 990 + i32::from(round), 60).unwrap(),
-            )
-            .unwrap();
-            enc.set("wind", FieldValue::wind(3.0, 270, 6.5).unwrap())
-                .unwrap();
-            enc.set("rain", FieldValue::rain(2, 10).unwrap()).unwrap();
-            enc.set("solar", FieldValue::solar(400, 3).unwrap())
-                .unwrap();
-            if (station + round) % 5 == 0 {
-                let lat = 56.0 + f64::from(station) / 10_000.0;
-                enc.set("position", FieldValue::position(lat, -5.0).unwrap())
-                    .unwrap();
-                enc.set("datetime", FieldValue::datetime(3_600 * 24 * 40).unwrap())
-                    .unwrap();
-            }
+            let fix = (station + round) % 5 == 0;
+            let at = fix.then(|| (56.0 + f64::from(station) / 10_000.0, -5.0));
             let topic = format!("iotdata/raw/{:04x}", 0xA0 + (station % 4));
-            out.push((topic, enc.finish().unwrap()));
+            out.push((topic, fixtures::weather_frame(station, round, at, fix)));
         }
     }
     out

@@ -7,6 +7,8 @@
 
 mod common;
 use common::*;
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use iotdata_web::ctx::Ctx;
 use iotdata_web::mqtt::MqttVersion;
@@ -176,12 +178,7 @@ async fn demo_feed_fills_the_table_through_the_pipeline() {
         .map(|r| r.get_attribute("data-station").unwrap().parse().unwrap())
         .collect();
     assert!(rows.len() >= 10, "{rows:?}");
-    let sensors: Vec<u16> = iotdata_sim::GLEN_NEVIS
-        .stations
-        .iter()
-        .filter(|s| matches!(s.role, iotdata_sim::Role::Sensor(_)))
-        .map(|s| s.id)
-        .collect();
+    let sensors = fixtures::sim_sensor_ids();
     assert!(rows.iter().all(|id| sensors.contains(id)), "{rows:?}");
     let kinds: std::collections::HashSet<String> = all(&root, "[data-testid=packet-row]")
         .iter()

@@ -11,11 +11,12 @@
 
 mod common;
 use common::*;
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::views::map::StationMap;
 use iotdata_web::views::station::StationPage;
 use leptos::prelude::*;
@@ -40,26 +41,7 @@ fn place(id: u16) -> (f64, f64) {
 }
 
 fn weather(station: u16, seq: u16, at: (f64, f64)) -> Vec<u8> {
-    let map = VariantMap::default_map();
-    let mut enc = Encoder::new(&map, 0, station, seq).unwrap();
-    let f = f32::from(station % 50);
-    enc.add(FieldValue::battery(90 - (seq % 20) as u8, false).unwrap())
-        .unwrap();
-    enc.set("link", FieldValue::link(-90, 5.0).unwrap())
-        .unwrap();
-    enc.set(
-        "environment",
-        FieldValue::environment(-5.0 + f * 0.5, 990 + i32::from(seq % 40), 60).unwrap(),
-    )
-    .unwrap();
-    enc.set("wind", FieldValue::wind(3.0, 270, 6.5).unwrap())
-        .unwrap();
-    enc.set("rain", FieldValue::rain(2, 10).unwrap()).unwrap();
-    enc.set("solar", FieldValue::solar(400, 3).unwrap())
-        .unwrap();
-    enc.set("position", FieldValue::position(at.0, at.1).unwrap())
-        .unwrap();
-    enc.finish().unwrap()
+    fixtures::weather_frame(station, seq, Some(at), false)
 }
 
 /// Runs `step(elapsed_ms)` once per animation frame for `ms`; returns the

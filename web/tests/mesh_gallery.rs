@@ -47,6 +47,22 @@ fn play(ctx: &Ctx, minutes: u64) {
     }
 }
 
+/// Every parent edge `(from, to)` is drawn in `root`.
+fn assert_parent_edges(root: &web_sys::Element, parents: &[(u16, u16)]) {
+    for (from, to) in parents {
+        assert!(
+            one(
+                root,
+                &format!(
+                    "[data-testid=mesh-edge][data-kind=parent][data-from='{from}'][data-to='{to}']"
+                )
+            )
+            .is_some(),
+            "parent edge {from} -> {to}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn mesh_graph_shows_the_simulated_network() {
     let root = container();
@@ -89,18 +105,7 @@ async fn mesh_graph_shows_the_simulated_network() {
     });
     assert!(parents.contains(&(0x104, 2)), "{parents:?}");
     assert!(parents.contains(&(0x105, 0x104)), "{parents:?}");
-    for (from, to) in &parents {
-        assert!(
-            one(
-                &root,
-                &format!(
-                    "[data-testid=mesh-edge][data-kind=parent][data-from='{from}'][data-to='{to}']"
-                )
-            )
-            .is_some(),
-            "parent edge {from} -> {to}"
-        );
-    }
+    assert_parent_edges(&root, &parents);
     let kinds: Vec<String> = all(&root, "[data-testid=mesh-edge]")
         .iter()
         .filter_map(|e| e.get_attribute("data-kind"))
@@ -300,18 +305,7 @@ async fn big_mesh_draws_groups_and_merged_links_within_bounds() {
             .collect()
     });
     assert_eq!(parents.len(), 64);
-    for (from, to) in &parents {
-        assert!(
-            one(
-                &root,
-                &format!(
-                    "[data-testid=mesh-edge][data-kind=parent][data-from='{from}'][data-to='{to}']"
-                )
-            )
-            .is_some(),
-            "parent edge {from} -> {to}"
-        );
-    }
+    assert_parent_edges(&root, &parents);
     let before = elements(&root);
     // A click on a group shows its sensors.
     let g3 = one(&root, "[data-testid=mesh-group][data-anchor='3']").expect("group of 3");

@@ -7,6 +7,9 @@
 //! wasm32-unknown-unknown`, with scripts/env.sh sourced) and natively
 //! (`cargo test -p iotdata-web`).
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::decode::EntryKind;
 use iotdata_web::demo::{topic_for, DemoFeed};
@@ -212,12 +215,7 @@ fn simulated(minutes: u64) -> (Store, DemoFeed) {
 #[wasm_bindgen_test]
 fn simulator_through_the_pipeline() {
     let (store, _) = simulated(10);
-    let sensors: Vec<u16> = iotdata_sim::GLEN_NEVIS
-        .stations
-        .iter()
-        .filter(|s| matches!(s.role, iotdata_sim::Role::Sensor(_)))
-        .map(|s| s.id)
-        .collect();
+    let sensors = fixtures::sim_sensor_ids();
     let ids: Vec<u16> = store.stations().map(|s| s.id).collect();
     assert!(ids.len() >= 10, "{ids:?}");
     assert!(ids.iter().all(|id| sensors.contains(id)), "{ids:?}");
