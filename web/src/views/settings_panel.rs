@@ -1,9 +1,14 @@
-//! The settings panel (broker, credentials, topics, MQTT version,
-//! keepalive, tiles, variant maps) with Connect, Disconnect and Demo, and
-//! a link to the configuration. Opened from the connection bar.
+//! The settings panel: the sources (up to [`settings::MAX_SOURCES`] broker
+//! connections, each with its name, broker, credentials, topics, MQTT
+//! version, keepalive and an enabled switch; one edited at a time, picked
+//! in the source list), the station ids merged across sources, tiles and
+//! variant maps, with Connect, Disconnect and Demo, and a link to the
+//! configuration (of the first source). Opened from the connection bar.
 //!
-//! Test hooks: `settings-broker`, `settings-mqtt`, `settings-keepalive`,
-//! `settings-tiles-problem`.
+//! Test hooks: `settings-source` (the source list), `settings-add-source`,
+//! `settings-remove-source`, `settings-name`, `settings-enabled`,
+//! `settings-merged`, `settings-broker`, `settings-mqtt`,
+//! `settings-keepalive`, `settings-tiles-problem`.
 
 use leptos::prelude::*;
 
@@ -13,9 +18,13 @@ use crate::mqtt::MqttVersion;
 use crate::settings::{self, check_broker_url, page_protocol, Settings};
 use crate::tiles::check_tile_template;
 
-/// The form's fields as edited (all `Copy` handles).
+/// The form's fields as edited (all `Copy` handles): the source being
+/// edited, and the settings every source shares.
 #[derive(Clone, Copy)]
 struct Draft {
+    name: RwSignal<String>,
+    enabled: RwSignal<bool>,
+    merged: RwSignal<String>,
     broker: RwSignal<String>,
     user: RwSignal<String>,
     password: RwSignal<String>,
@@ -32,6 +41,15 @@ impl Draft {
     fn new(s: Settings) -> Draft {
         let s = s.normalized();
         Draft {
+            name: RwSignal::new(s.name),
+            enabled: RwSignal::new(s.enabled),
+            merged: RwSignal::new(
+                s.merged
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             broker: RwSignal::new(s.broker),
             user: RwSignal::new(s.user),
             password: RwSignal::new(s.password),
@@ -43,10 +61,41 @@ impl Draft {
         }
     }
 
-    /// The settings the form holds (read untracked).
+    /// Shows source `s` in the per-source fields.
+    fn load(self, s: &Settings) {
+        let s = s.clone().normalized();
+        self.name.set(s.name);
+        self.enabled.set(s.enabled);
+        self.broker.set(s.broker);
+        self.user.set(s.user);
+        self.password.set(s.password);
+        self.remember.set(s.remember);
+        self.topics.set(s.topics.join(", "));
+        self.version.set(s.mqtt);
+        self.keepalive.set(s.keepalive.to_string());
+    }
+
+    /// The settings the form holds, with `list` as the sources (the one
+    /// edited, `current`, taken from the form; read untracked).
+    fn collect_all(self, list: &[Settings], current: usize) -> Settings {
+        let mut list = list.to_vec();
+        if let Some(slot) = list.get_mut(current) {
+            *slot = self.collect();
+        }
+        let mut s = self.collect().with_source_list(list);
+        s.merged = Settings::parse_ids(&self.merged.get_untracked());
+        s.checked()
+    }
+
+    /// The edited source and the shared settings the form holds (read
+    /// untracked).
     fn collect(self) -> Settings {
         let tiles = self.tiles.get_untracked().trim().to_string();
         Settings {
+            name: self.name.get_untracked().trim().to_string(),
+            enabled: self.enabled.get_untracked(),
+            sources: Vec::new(),
+            merged: Vec::new(),
             broker: self.broker.get_untracked().trim().to_string(),
             user: self.user.get_untracked().trim().to_string(),
             password: self.password.get_untracked(),
@@ -86,7 +135,8 @@ impl Draft {
             .map(|p| format!("{p}: the map will show no tiles (and the URL is not saved)"))
     }
 
-    /// A link to this configuration (no password), following the form.
+    /// A link to this configuration (no password), following the form: the
+    /// source edited, when it is the first one.
     fn share_link(self) -> String {
         // collect() reads untracked: track what the link shows.
         self.broker.track();
@@ -106,26 +156,109 @@ impl Draft {
     }
 }
 
-/// Broker URL, credentials, topics and tiles; Connect / Disconnect.
+/// The sources (one edited at a time), merged ids and tiles; Connect /
+/// Disconnect.
 #[component]
 pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let ctx = use_ctx();
-    let draft = Draft::new(ctx.settings.get_untracked());
+    let start = ctx.settings.get_untracked();
+    let list = StoredValue::new(start.source_list());
+    let current = RwSignal::new(0usize);
+    let names = RwSignal::new(Vec::<String>::new());
+    let draft = Draft::new(start);
+    let refresh_names = move || {
+        names.set(list.with_value(|l| {
+            l.iter()
+                .enumerate()
+                .map(|(i, s)| s.display_name(i))
+                .collect()
+        }))
+    };
+    refresh_names();
+    // Keeps the edited source in the list, then shows source `to`.
+    let switch = move |to: usize| {
+        let i = current.get_untracked();
+        list.update_value(|l| {
+            if let Some(slot) = l.get_mut(i) {
+                *slot = draft.collect();
+            }
+        });
+        if let Some(s) = list.with_value(|l| l.get(to).cloned()) {
+            draft.load(&s);
+            current.set(to);
+        }
+        refresh_names();
+    };
+    let add = move |_: leptos::ev::MouseEvent| {
+        let n = list.with_value(Vec::len);
+        if n < settings::MAX_SOURCES {
+            list.update_value(|l| l.push(Settings::default()));
+            switch(n);
+        }
+    };
+    let remove = move |_: leptos::ev::MouseEvent| {
+        let i = current.get_untracked();
+        if list.with_value(Vec::len) > 1 {
+            list.update_value(|l| {
+                l.remove(i);
+            });
+            let to = i.saturating_sub(1);
+            if let Some(s) = list.with_value(|l| l.get(to).cloned()) {
+                draft.load(&s);
+            }
+            current.set(to);
+            refresh_names();
+        }
+    };
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        ctx.apply_settings(draft.collect());
+        let s = list.with_value(|l| draft.collect_all(l, current.get_untracked()));
+        ctx.apply_settings(s);
         on_done();
     };
-    let disconnect = move |_| {
-        let mut s = draft.collect();
-        s.broker.clear();
-        ctx.settings.set(s);
-        ctx.conn.with_value(|c| c.stop("disconnected"));
-    };
-    let client_id = ctx.conn.with_value(|c| c.client_id());
+    let disconnect = move |_| ctx.disconnect();
+    let full = move || names.with(Vec::len) >= settings::MAX_SOURCES;
+    let single = move || names.with(Vec::len) <= 1;
+    let client_id = ctx.conns.with_value(|c| c.first().map(|c| c.client_id()));
 
     view! {
         <form class="settings panel" on:submit=connect>
+            <div class="row">
+                <label for="set-source">"Source"</label>
+                <select
+                    id="set-source"
+                    data-testid="settings-source"
+                    on:change=move |e| {
+                        if let Ok(i) = event_target_value(&e).parse::<usize>() {
+                            switch(i);
+                        }
+                    }
+                >
+                    <For each=move || 0..names.with(Vec::len) key=|i| *i let:i>
+                        <option value=i.to_string() prop:selected=move || current.get() == i>
+                            {move || names.with(|n| n.get(i).cloned())}
+                        </option>
+                    </For>
+                </select>
+                <button
+                    class="btn small"
+                    type="button"
+                    data-testid="settings-add-source"
+                    disabled=full
+                    on:click=add
+                >
+                    "Add source"
+                </button>
+                <button
+                    class="btn small"
+                    type="button"
+                    data-testid="settings-remove-source"
+                    disabled=single
+                    on:click=remove
+                >
+                    "Remove source"
+                </button>
+            </div>
             <SettingsFields draft=draft />
             {move || draft.broker_problem().map(|p| view! { <p class="warn">{p}</p> })}
             {move || {
@@ -144,7 +277,7 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                 <button
                     class="btn"
                     type="button"
-                    title="run the simulator in this page (disconnects from the broker)"
+                    title="run the simulator in this page, beside the brokers"
                     on:click=move |_| {
                         ctx.start_demo();
                         on_done();
@@ -154,10 +287,12 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                 </button>
                 <span class="muted small">"client id " <code>{client_id}</code></span>
             </div>
-            <p class="muted small">
-                "Link to this configuration (no password): "
-                <code class="share">{move || draft.share_link()}</code>
-            </p>
+            <Show when=move || current.get() == 0>
+                <p class="muted small">
+                    "Link to this configuration (no password): "
+                    <code class="share">{move || draft.share_link()}</code>
+                </p>
+            </Show>
         </form>
     }
 }
@@ -166,6 +301,9 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
 #[component]
 fn SettingsFields(draft: Draft) -> impl IntoView {
     let Draft {
+        name,
+        enabled,
+        merged,
         broker,
         user,
         password,
@@ -177,6 +315,19 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
     } = draft;
     view! {
         <div class="grid">
+            <label for="set-name">"Name"</label>
+            <span class="row">
+                <input
+                    id="set-name"
+                    data-testid="settings-name"
+                    type="text"
+                    placeholder="e.g. north site (default: the broker's host)"
+                    maxlength=settings::MAX_SOURCE_NAME_CHARS
+                    prop:value=name
+                    on:input=move |e| name.set(event_target_value(&e))
+                />
+                <Toggle label="enabled" value=enabled testid="settings-enabled" />
+            </span>
             <label for="set-broker">"Broker URL"</label>
             <input
                 id="set-broker"
@@ -250,6 +401,16 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
                 title="seconds between pings on a quiet connection; a broker that stops answering is noticed within this time"
                 prop:value=keepalive
                 on:input=move |e| keepalive.set(event_target_value(&e))
+            />
+            <label for="set-merged">"Merge station ids"</label>
+            <input
+                id="set-merged"
+                data-testid="settings-merged"
+                type="text"
+                placeholder="e.g. 42, 17"
+                title="these station ids are one station whichever source delivers them (packets from then on)"
+                prop:value=merged
+                on:input=move |e| merged.set(event_target_value(&e))
             />
             <label for="set-tiles">"Map tiles"</label>
             <input

@@ -1,6 +1,7 @@
 //! Small components for markup the views repeat: a labelled checkbox
-//! ([`Toggle`]), a filter box ([`SearchBox`]) and a panel's heading row
-//! ([`PanelHead`]).
+//! ([`Toggle`]), a filter box ([`SearchBox`]), a panel's heading row
+//! ([`PanelHead`]) and a picker of the sources that delivered data
+//! ([`SourceSelect`]).
 
 use leptos::prelude::*;
 
@@ -70,5 +71,47 @@ where
             <h2>{title} " " <span class="count">{count}</span></h2>
             {children()}
         </div>
+    }
+}
+
+/// The source numbers that delivered anything, following the store.
+pub fn delivered_sources() -> Memo<Vec<u8>> {
+    let live = crate::ctx::use_ctx().live;
+    Memo::new(move |_| {
+        live.stations_rev.track();
+        live.topology_rev.track();
+        live.with(|s| s.sources().collect())
+    })
+}
+
+/// A labelled `<select>` of the sources that delivered data, bound to
+/// `value`, shown only when there are several; `all` names the choice of
+/// every source (`None` in `value`), when there is one.
+#[component]
+pub fn SourceSelect(
+    value: RwSignal<Option<u8>>,
+    label: &'static str,
+    testid: &'static str,
+    #[prop(optional)] all: Option<&'static str>,
+) -> impl IntoView {
+    let ctx = crate::ctx::use_ctx();
+    let sources = delivered_sources();
+    view! {
+        <Show when=move || sources.with(|v| v.len() > 1)>
+            <label class="check">
+                {label} " "
+                <select
+                    data-testid=testid
+                    on:change=move |e| value.set(event_target_value(&e).parse::<u8>().ok())
+                >
+                    {all.map(|a| view! { <option value="" prop:selected=move || value.get().is_none()>{a}</option> })}
+                    <For each=move || sources.get() key=|s| *s let:src>
+                        <option value=src.to_string() prop:selected=move || value.get() == Some(src)>
+                            {ctx.source_name(src)}
+                        </option>
+                    </For>
+                </select>
+            </label>
+        </Show>
     }
 }
