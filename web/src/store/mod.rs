@@ -15,11 +15,21 @@
 //!        → views
 //! ```
 //!
-//! Everything enters through [`Store::ingest`] / [`Live::ingest`] with the
-//! receive time (ms since the epoch), the MQTT topic and the raw payload:
+//! Everything enters through [`Store::ingest`] / [`Live::ingest`] (or
+//! their `ingest_from` forms naming the source) with the receive time (ms
+//! since the epoch), the MQTT topic and the raw payload:
 //! binary frames, hex text and the reference gateway's JSON (which goes to
 //! [`Receiver::ingest_frame`]); anything else is logged as `unrecognised`.
 //! No input panics.
+//!
+//! **Sources** (`sources.rs`): each source (broker connection, demo feed)
+//! has its own receiver, and a station is known by its key
+//! [`station_key`]`(source, id)` (a plain id is the first source's), so the
+//! same id from two sources is two stations; ids merged by the user
+//! ([`Store::set_merged`]) are one station of [`MERGED_SOURCE`]. Every
+//! accessor and signal below that takes a station takes its key;
+//! [`Store::receiver`] is the receiver whose mesh is shown
+//! ([`Store::set_mesh_source`]), [`Store::receiver_of`] any source's.
 //!
 //! **Read accessors** (all through `live.with(|s| …)`):
 //! - [`Store::receiver`]: the codec's receiver. Station state
@@ -60,7 +70,8 @@
 //! points over all stations (beyond it every series drops its oldest
 //! half), [`FRAMES_PER_STATION`] frames per station and
 //! [`MAX_FRAME_BYTES_TOTAL`] bytes of them in all, frames per
-//! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
+//! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids)
+//! a source and [`SOURCE_SLOTS`] sources,
 //! frames of at most [`MAX_FRAME_KEEP`] kept (longer ones are `oversize`
 //! errors), topics cut to [`MAX_TOPIC_BYTES`] and interned (at most
 //! [`MAX_TOPICS`] distinct; a raw frame's topic counts against
@@ -68,7 +79,8 @@
 //!
 //! Files: `mod.rs` (the [`Store`], its data types and read side),
 //! `ingest.rs` (the write side), `log.rs` ([`LogEntry`], interned topics),
-//! `readings.rs` (what views derive from a station), `live.rs` ([`Live`]).
+//! `readings.rs` (what views derive from a station), `live.rs` ([`Live`]),
+//! `sources.rs` (station keys, merged ids).
 
 mod ingest;
 mod live;
