@@ -56,6 +56,8 @@ pub fn parse_keepalive(text: &str) -> Option<u16> {
 /// described it; [`Settings::sources`] holds the further ones (each a
 /// `Settings` whose own `sources`, `merged` and `tile_url` are unused), so
 /// stored settings and links from before several sources read unchanged.
+/// In localStorage the further sources are JSON documents of their own
+/// (`"sources": ["{…}", …]`), read by the same code as the first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -64,7 +66,13 @@ pub struct Settings {
     /// The source connects (a disabled one keeps its settings).
     pub enabled: bool,
     /// Further sources, at most [`MAX_SOURCES`] − 1.
+    #[serde(skip)]
     pub sources: Vec<Settings>,
+    /// The further sources as stored: one JSON document each (filled by
+    /// [`Settings::to_json`], read by [`Settings::from_json`], empty
+    /// otherwise).
+    #[serde(rename = "sources")]
+    pub stored_sources: Vec<String>,
     /// Station ids heard as one station whichever source delivers them,
     /// at most [`MAX_MERGED_IDS`].
     pub merged: Vec<u16>,
@@ -92,6 +100,7 @@ impl Default for Settings {
             name: String::new(),
             enabled: true,
             sources: Vec::new(),
+            stored_sources: Vec::new(),
             merged: Vec::new(),
             broker: String::new(),
             user: String::new(),
@@ -314,9 +323,13 @@ impl Settings {
 
     /// Reads persisted JSON; anything unreadable gives the defaults.
     pub fn from_json(text: &str) -> Settings {
-        serde_json::from_str::<Settings>(text)
-            .unwrap_or_default()
-            .checked()
+        let mut s: Settings = serde_json::from_str(text).unwrap_or_default();
+        s.sources = std::mem::take(&mut s.stored_sources)
+            .iter()
+            .take(MAX_SOURCES - 1)
+            .map(|t| Settings::from_json(t))
+            .collect();
+        s.checked()
     }
 
     /// These settings within their bounds: default topics, tiles and
@@ -329,14 +342,15 @@ impl Settings {
             .into_iter()
             .map(|mut r| {
                 r.sources.clear();
+                r.stored_sources.clear();
                 r.merged.clear();
                 r.checked()
             })
             .collect();
-        self.merged.retain(|id| *id <= 0x0FFF);
-        self.merged.sort_unstable();
-        self.merged.dedup();
-        self.merged.truncate(MAX_MERGED_IDS);
+        self.merged = crate::store::MergeSet::of(&self.merged)
+            .ids()
+            .take(MAX_MERGED_IDS)
+            .collect();
         if let Some((i, _)) = self.name.char_indices().nth(MAX_SOURCE_NAME_CHARS) {
             self.name.truncate(i);
         }
@@ -356,7 +370,9 @@ impl Settings {
 
     /// JSON for localStorage.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.to_persisted()).unwrap_or_default()
+        let mut s = self.to_persisted();
+        s.stored_sources = s.sources.iter().map(Settings::to_json).collect();
+        serde_json::to_string(&s).unwrap_or_default()
     }
 
     /// Every source, the first one (the top-level fields) included, each

@@ -42,16 +42,21 @@ impl Default for MergeSet {
 }
 
 impl MergeSet {
-    /// The set of `ids` (each taken to 12 bits).
+    /// The set of `ids` (ids above 4095 are left out).
     pub fn of(ids: &[u16]) -> MergeSet {
         let mut s = MergeSet::default();
-        for &id in ids {
-            let id = usize::from(id & 0x0FFF);
+        for &id in ids.iter().filter(|id| **id <= 0x0FFF) {
+            let id = usize::from(id);
             if let Some(w) = s.0.get_mut(id / 64) {
                 *w |= 1 << (id % 64);
             }
         }
         s
+    }
+
+    /// The ids in the set, ascending.
+    pub fn ids(&self) -> impl Iterator<Item = u16> + '_ {
+        (0..4096u16).filter(|&id| self.contains(id))
     }
 
     /// Whether station `id` is merged.

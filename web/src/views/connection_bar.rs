@@ -60,9 +60,13 @@ pub fn ConnectionBar() -> impl IntoView {
 
     view! {
         <div class="conn" class:multi=named>
-            <For each=move || shown.get() key=|i| *i let:src>
-                <SourceState src=src named=named />
-            </For>
+            {move || {
+                shown
+                    .get()
+                    .into_iter()
+                    .map(|src| view! { <SourceState src=src named=named /> })
+                    .collect_view()
+            }}
             <Show when=move || ctx.demo_running.get()>
                 <span class="badge demo" data-testid="demo-badge" title="frames from the simulator running in this page">
                     "demo"
@@ -129,11 +133,9 @@ fn SourceState(src: u8, named: Memo<bool>) -> impl IntoView {
             <span class="conn-detail" data-testid="conn-detail" title=detail>
                 {detail}
             </span>
-            <Show when=can_retry>
-                <button class="btn small" on:click=retry>
-                    "Retry now"
-                </button>
-            </Show>
+            <button class="btn small" hidden=move || !can_retry() on:click=retry>
+                "Retry now"
+            </button>
         </span>
     }
 }

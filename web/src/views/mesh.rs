@@ -206,7 +206,7 @@ pub fn MeshView() -> impl IntoView {
         <div class="mesh-page" class:with-panel=move || selected.get().is_some()>
             <section class="panel mesh-graph-panel">
                 <PanelHead title="Mesh topology" count=counts>
-                    <SourceSelect value=source label="Source" testid="mesh-source" />
+                    <SourceSelect value=source label="Source" testid="mesh-source" all="first to deliver" />
                     <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors />
                     <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours />
                     <Toggle

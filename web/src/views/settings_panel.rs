@@ -95,6 +95,7 @@ impl Draft {
             name: self.name.get_untracked().trim().to_string(),
             enabled: self.enabled.get_untracked(),
             sources: Vec::new(),
+            stored_sources: Vec::new(),
             merged: Vec::new(),
             broker: self.broker.get_untracked().trim().to_string(),
             user: self.user.get_untracked().trim().to_string(),
@@ -234,11 +235,20 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                         }
                     }
                 >
-                    <For each=move || 0..names.with(Vec::len) key=|i| *i let:i>
-                        <option value=i.to_string() prop:selected=move || current.get() == i>
-                            {move || names.with(|n| n.get(i).cloned())}
-                        </option>
-                    </For>
+                    {move || {
+                        names
+                            .get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, n)| {
+                                view! {
+                                    <option value=i.to_string() selected=current.get_untracked() == i>
+                                        {n}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </select>
                 <button
                     class="btn small"
@@ -287,12 +297,10 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                 </button>
                 <span class="muted small">"client id " <code>{client_id}</code></span>
             </div>
-            <Show when=move || current.get() == 0>
-                <p class="muted small">
-                    "Link to this configuration (no password): "
-                    <code class="share">{move || draft.share_link()}</code>
-                </p>
-            </Show>
+            <p class="muted small" hidden=move || current.get() != 0>
+                "Link to this configuration (no password): "
+                <code class="share">{move || draft.share_link()}</code>
+            </p>
         </form>
     }
 }

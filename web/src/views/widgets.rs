@@ -85,33 +85,39 @@ pub fn delivered_sources() -> Memo<Vec<u8>> {
 }
 
 /// A labelled `<select>` of the sources that delivered data, bound to
-/// `value`, shown only when there are several; `all` names the choice of
-/// every source (`None` in `value`), when there is one.
+/// `value`, hidden unless there are several; its first choice, `all`, is
+/// `None` in `value`.
 #[component]
 pub fn SourceSelect(
     value: RwSignal<Option<u8>>,
     label: &'static str,
     testid: &'static str,
-    #[prop(optional)] all: Option<&'static str>,
+    all: &'static str,
 ) -> impl IntoView {
     let ctx = crate::ctx::use_ctx();
     let sources = delivered_sources();
     view! {
-        <Show when=move || sources.with(|v| v.len() > 1)>
-            <label class="check">
-                {label} " "
-                <select
-                    data-testid=testid
-                    on:change=move |e| value.set(event_target_value(&e).parse::<u8>().ok())
-                >
-                    {all.map(|a| view! { <option value="" prop:selected=move || value.get().is_none()>{a}</option> })}
-                    <For each=move || sources.get() key=|s| *s let:src>
-                        <option value=src.to_string() prop:selected=move || value.get() == Some(src)>
-                            {ctx.source_name(src)}
-                        </option>
-                    </For>
-                </select>
-            </label>
-        </Show>
+        <label class="check" hidden=move || sources.with(|v| v.len() < 2)>
+            {label} " "
+            <select
+                data-testid=testid
+                on:change=move |e| value.set(event_target_value(&e).parse::<u8>().ok())
+            >
+                <option value="">{all}</option>
+                {move || {
+                    sources
+                        .get()
+                        .into_iter()
+                        .map(|src| {
+                            view! {
+                                <option value=src.to_string() selected=value.get_untracked() == Some(src)>
+                                    {ctx.source_name(src)}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </label>
     }
 }
