@@ -65,9 +65,7 @@ impl Ctx {
             .map(|(src, status)| {
                 let sink: crate::connection::MessageSink = Rc::new(move |d| match d {
                     Delivery::Message(m) => live.ingest_from(src, now_ms(), &m.topic, &m.payload),
-                    Delivery::Oversize(o) => {
-                        live.record_oversize(src, now_ms(), &o.topic, o.size)
-                    }
+                    Delivery::Oversize(o) => live.record_oversize(src, now_ms(), &o.topic, o.size),
                 });
                 Connection::new(status, sink)
             })

@@ -172,7 +172,10 @@ mod tests {
         assert_eq!(parse_hash("#/station/1/42"), Route::Station(Some(1), 42));
         assert!(matches!(parse_hash("#/station/99/42"), Route::NotFound(_)));
         assert!(matches!(parse_hash("#/station/x/42"), Route::NotFound(_)));
-        assert_eq!(station_href(crate::store::station_key(2, 7)), "#/station/2/7");
+        assert_eq!(
+            station_href(crate::store::station_key(2, 7)),
+            "#/station/2/7"
+        );
         assert_eq!(station_href(7), "#/station/7");
         assert_eq!(
             parse_hash("#/station/5000"),

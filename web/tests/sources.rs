@@ -11,9 +11,7 @@
 use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::router::{parse_hash, station_href, Route};
 use iotdata_web::settings::{parse_query, Settings, Startup, MAX_MERGED_IDS, MAX_SOURCES};
-use iotdata_web::store::{
-    key_id, key_source, station_key, Store, DEMO_SOURCE, MERGED_SOURCE,
-};
+use iotdata_web::store::{key_id, key_source, station_key, Store, DEMO_SOURCE, MERGED_SOURCE};
 use iotdata_web::views::station_order::{filtered, SortKey, SortedStations, StationFilter};
 #[cfg(not(target_arch = "wasm32"))]
 use std::prelude::v1::test as wasm_bindgen_test;
@@ -57,7 +55,10 @@ fn single_broker_settings_are_the_first_source() {
     assert_eq!(list.len(), 1);
     let first = &list[0];
     assert_eq!(first.broker, "ws://home.example:9001/mqtt");
-    assert_eq!((first.user.as_str(), first.password.as_str()), ("alice", "pw"));
+    assert_eq!(
+        (first.user.as_str(), first.password.as_str()),
+        ("alice", "pw")
+    );
     assert_eq!(first.topics, vec!["site/#"]);
     assert_eq!(first.keepalive, 60);
     assert!(first.enabled, "a stored broker stays enabled");
@@ -81,10 +82,17 @@ fn a_link_broker_is_the_first_source_and_leaves_the_others() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].broker, "ws://link.example:9001");
     assert_eq!(list[0].topics, vec!["x/#"]);
-    assert_eq!(list[1], stored.source_list()[1], "the second source unchanged");
+    assert_eq!(
+        list[1],
+        stored.source_list()[1],
+        "the second source unchanged"
+    );
     // The shared link carries the first source only.
     let share = start.settings.share_query();
-    assert!(share.contains("broker=ws%3A%2F%2Flink.example%3A9001"), "{share}");
+    assert!(
+        share.contains("broker=ws%3A%2F%2Flink.example%3A9001"),
+        "{share}"
+    );
     assert!(!share.contains("south"), "{share}");
 }
 
@@ -227,6 +235,12 @@ fn the_table_orders_by_id_across_sources_and_filters_by_source() {
     order.refresh(&store, &[station_key(2, 3)]);
     assert_eq!(
         order.order(),
-        &[station_key(DEMO_SOURCE, 1), station_key(2, 3), 5, station_key(1, 5), 9]
+        &[
+            station_key(DEMO_SOURCE, 1),
+            station_key(2, 3),
+            5,
+            station_key(1, 5),
+            9
+        ]
     );
 }

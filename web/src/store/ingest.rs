@@ -160,12 +160,7 @@ impl Store {
                         );
                         let (src, receiver) = self.receiver_for(self.src, entry.station);
                         entry.source = src;
-                        receiver.ingest_frame(
-                            Frame::Sensor(packet),
-                            &topic,
-                            rx_i,
-                            &mut events,
-                        );
+                        receiver.ingest_frame(Frame::Sensor(packet), &topic, rx_i, &mut events);
                     }
                     Err(reason) => {
                         entry.kind = EntryKind::Error;

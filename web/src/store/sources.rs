@@ -62,6 +62,8 @@ impl MergeSet {
     /// Whether station `id` is merged.
     pub fn contains(&self, id: u16) -> bool {
         let id = usize::from(id & 0x0FFF);
-        self.0.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+        self.0
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 }

@@ -102,7 +102,11 @@ pub fn ConnectionBar() -> impl IntoView {
 #[component]
 fn SourceState(src: u8, named: Memo<bool>) -> impl IntoView {
     let ctx = use_ctx();
-    let status = ctx.states.get(usize::from(src)).copied().unwrap_or(ctx.status);
+    let status = ctx
+        .states
+        .get(usize::from(src))
+        .copied()
+        .unwrap_or(ctx.status);
     let word = move || status.with(|s| s.word());
     let detail = move || {
         let now = ctx.clock.get();

@@ -314,13 +314,10 @@ fn LogRow(entry: LogEntry) -> impl IntoView {
             }
         }
     };
-    let origin = entry
-        .origin
-        .filter(|o| Some(*o) != entry.station)
-        .map(|o| {
-            let href = station_href(station_key(entry.source, o));
-            view! { " → " <a href=href>{o}</a> }
-        });
+    let origin = entry.origin.filter(|o| Some(*o) != entry.station).map(|o| {
+        let href = station_href(station_key(entry.source, o));
+        view! { " → " <a href=href>{o}</a> }
+    });
     let title = if clickable {
         "open in the inspector"
     } else {

@@ -157,60 +157,87 @@ impl Draft {
     }
 }
 
+/// A change to the list of sources in the panel.
+#[derive(Clone, Copy)]
+enum Edit {
+    /// Edit source `n`.
+    Show(usize),
+    /// Add a source (and edit it).
+    Add,
+    /// Remove the source edited.
+    Remove,
+}
+
+/// The sources as edited: the list, the one in the form, and their names
+/// for the source list (all `Copy` handles).
+#[derive(Clone, Copy)]
+struct SourceList {
+    list: StoredValue<Vec<Settings>>,
+    current: RwSignal<usize>,
+    names: RwSignal<Vec<String>>,
+    draft: Draft,
+}
+
+impl SourceList {
+    /// Keeps the form's source in the list, applies `edit`, and shows the
+    /// source then current in the form.
+    #[inline(never)]
+    fn edit(self, edit: Edit) {
+        let i = self.current.get_untracked();
+        let draft = self.draft;
+        let mut to = 0;
+        let mut names = Vec::new();
+        self.list.update_value(|l| {
+            if let Some(slot) = l.get_mut(i) {
+                *slot = draft.collect();
+            }
+            to = match edit {
+                Edit::Show(n) => n,
+                Edit::Add if l.len() < settings::MAX_SOURCES => {
+                    l.push(Settings::default());
+                    l.len() - 1
+                }
+                Edit::Remove if l.len() > 1 => {
+                    l.remove(i.min(l.len() - 1));
+                    i.saturating_sub(1)
+                }
+                _ => i,
+            };
+            to = to.min(l.len().saturating_sub(1));
+            if let Some(s) = l.get(to) {
+                draft.load(s);
+            }
+            names = l
+                .iter()
+                .enumerate()
+                .map(|(i, s)| s.display_name(i))
+                .collect();
+        });
+        self.current.set(to);
+        self.names.set(names);
+    }
+}
+
 /// The sources (one edited at a time), merged ids and tiles; Connect /
 /// Disconnect.
 #[component]
 pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let ctx = use_ctx();
     let start = ctx.settings.get_untracked();
-    let list = StoredValue::new(start.source_list());
-    let current = RwSignal::new(0usize);
-    let names = RwSignal::new(Vec::<String>::new());
-    let draft = Draft::new(start);
-    let refresh_names = move || {
-        names.set(list.with_value(|l| {
-            l.iter()
-                .enumerate()
-                .map(|(i, s)| s.display_name(i))
-                .collect()
-        }))
+    let draft = Draft::new(start.clone());
+    let sl = SourceList {
+        list: StoredValue::new(start.source_list()),
+        current: RwSignal::new(0usize),
+        names: RwSignal::new(Vec::new()),
+        draft,
     };
-    refresh_names();
-    // Keeps the edited source in the list, then shows source `to`.
-    let switch = move |to: usize| {
-        let i = current.get_untracked();
-        list.update_value(|l| {
-            if let Some(slot) = l.get_mut(i) {
-                *slot = draft.collect();
-            }
-        });
-        if let Some(s) = list.with_value(|l| l.get(to).cloned()) {
-            draft.load(&s);
-            current.set(to);
-        }
-        refresh_names();
-    };
-    let add = move |_: leptos::ev::MouseEvent| {
-        let n = list.with_value(Vec::len);
-        if n < settings::MAX_SOURCES {
-            list.update_value(|l| l.push(Settings::default()));
-            switch(n);
-        }
-    };
-    let remove = move |_: leptos::ev::MouseEvent| {
-        let i = current.get_untracked();
-        if list.with_value(Vec::len) > 1 {
-            list.update_value(|l| {
-                l.remove(i);
-            });
-            let to = i.saturating_sub(1);
-            if let Some(s) = list.with_value(|l| l.get(to).cloned()) {
-                draft.load(&s);
-            }
-            current.set(to);
-            refresh_names();
-        }
-    };
+    sl.edit(Edit::Show(0));
+    let SourceList {
+        list,
+        current,
+        names,
+        ..
+    } = sl;
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = list.with_value(|l| draft.collect_all(l, current.get_untracked()));
@@ -231,7 +258,7 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                     data-testid="settings-source"
                     on:change=move |e| {
                         if let Ok(i) = event_target_value(&e).parse::<usize>() {
-                            switch(i);
+                            sl.edit(Edit::Show(i));
                         }
                     }
                 >
@@ -255,7 +282,7 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                     type="button"
                     data-testid="settings-add-source"
                     disabled=full
-                    on:click=add
+                    on:click=move |_| sl.edit(Edit::Add)
                 >
                     "Add source"
                 </button>
@@ -264,7 +291,7 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                     type="button"
                     data-testid="settings-remove-source"
                     disabled=single
-                    on:click=remove
+                    on:click=move |_| sl.edit(Edit::Remove)
                 >
                     "Remove source"
                 </button>

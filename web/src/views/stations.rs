@@ -125,7 +125,9 @@ pub fn StationsTable() -> impl IntoView {
     let ids = Memo::new(move |_| {
         let rev = ctx.live.stations_rev.get();
         let (key, asc) = sort.get();
-        let f = filter.with(|f| StationFilter::new(f)).with_source(source.get());
+        let f = filter
+            .with(|f| StationFilter::new(f))
+            .with_source(source.get());
         let changed = index_rev
             .get_value()
             .and_then(|seen| ctx.live.stations_changed_since(seen));
