@@ -61,7 +61,6 @@ async function waitSourceState(src, word, timeout = 45000) {
         timeout,
         interval: 100,
         message: `source ${src} "${word}"`,
-        describe: async () => `source ${src} reads "${await sourceState(src)}"`,
     });
 }
 
@@ -86,11 +85,13 @@ before(async () => {
     south = await Mosquitto.start(stack, `mosquitto-sources-south-${process.pid}`);
     note(`north ${north.wsUrl}, south ${south.wsUrl}`);
     ({ page } = await e2e.open('sources'));
+    // As the dashboard stores them: the first source at the top level, each
+    // further source a JSON document of its own.
     const settings = {
         name: 'north',
         broker: north.wsUrl,
         topics: ['iotdata/#'],
-        sources: [{ name: 'south', broker: south.wsUrl, topics: ['iotdata/#'], enabled: true }],
+        sources: [JSON.stringify({ name: 'south', broker: south.wsUrl, topics: ['iotdata/#'], enabled: true })],
     };
     await page.addInitScript((json) => {
         if (!sessionStorage.getItem('e2e-seeded')) {
