@@ -33,44 +33,43 @@ pub fn App() -> impl IntoView {
     } = initial_settings();
     let ctx = Ctx::provide(settings0.clone(), demo);
     ctx.unsaved.set(unsaved);
-    let Ctx {
-        status,
-        clock,
-        conn,
-        ..
-    } = ctx;
+    let Ctx { states, clock, .. } = ctx;
 
     if let Ok(h) =
         set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000))
     {
         on_cleanup(move || h.clear());
     }
-    if demo || settings0.broker.trim().is_empty() {
+    ctx.connect(&settings0, None);
+    if demo || !settings0.has_broker() {
         // `?demo=1`, or no broker configured at all (a first visit, the
         // README's serve command): the simulator runs in the page, so the
         // dashboard is live at once. "Stop demo" stops it; configuring a
-        // broker in Settings stops it too.
-        status.set(ConnState::Idle {
-            note: if demo {
-                "starting the demo feed".into()
-            } else {
-                "no broker configured: showing the demo feed (open Settings to connect)".into()
-            },
-        });
+        // first broker in Settings stops it too.
+        if !settings0.has_broker() {
+            states[0].set(ConnState::Idle {
+                note: "no broker configured: showing the demo feed (open Settings to connect)"
+                    .into(),
+            });
+        }
         request_animation_frame(move || ctx.start_demo());
-    } else {
-        conn.with_value(|c| c.start(settings0));
     }
     on_cleanup(move || ctx.stop_demo());
-    // Screen readers hear the connection state when its kind changes
-    // (not its countdown or detail).
-    Effect::new(move |prev: Option<&'static str>| {
-        let word = status.with(ConnState::word);
-        if prev.is_some_and(|p| p != word) {
-            ctx.announce(format!("connection {word}"));
-        }
-        word
-    });
+    // Screen readers hear each source's connection state when its kind
+    // changes (not its countdown or detail); sources after the first by name.
+    for (src, state) in (0u8..).zip(states) {
+        Effect::new(move |prev: Option<&'static str>| {
+            let word = state.with(ConnState::word);
+            if prev.is_some_and(|p| p != word) {
+                ctx.announce(if src == 0 {
+                    format!("connection {word}")
+                } else {
+                    format!("{}: connection {word}", ctx.source_name(src))
+                });
+            }
+            word
+        });
+    }
 
     let route = router::use_route();
     let nav = move |key: &'static str, href: &'static str, label: &'static str| {
@@ -114,7 +113,9 @@ pub fn App() -> impl IntoView {
                     view! { <views::inspector::Inspector initial=hex.unwrap_or_default() /> }
                         .into_any()
                 }
-                Route::Station(id) => view! { <views::station::StationPage id=id /> }.into_any(),
+                Route::Station(src, id) => {
+                    view! { <views::station::StationPage src=src id=id /> }.into_any()
+                }
                 Route::NotFound(path) => {
                     view! {
                         <section class="panel">

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use crate::connection::{ConnState, Connection, Delivery};
 use crate::maps::Maps;
-use crate::settings::Settings;
-use crate::store::Live;
+use crate::settings::{Settings, MAX_SOURCES};
+use crate::store::{Live, DEMO_SOURCE, MERGED_SOURCE};
 
 /// Shared state, provided as context. All fields are `Copy` handles.
 #[derive(Clone, Copy)]
@@ -18,14 +18,16 @@ pub struct Ctx {
     pub settings: RwSignal<Settings>,
     /// The settings in effect came from a link and are not saved yet.
     pub unsaved: RwSignal<bool>,
-    /// Connection state.
+    /// Connection state of each broker source (by source number).
+    pub states: [RwSignal<ConnState>; MAX_SOURCES],
+    /// The first source's connection state (`states[0]`).
     pub status: RwSignal<ConnState>,
     /// Received data.
     pub live: Live,
     /// Wall clock (ms since the epoch), ticking every second.
     pub clock: RwSignal<f64>,
-    /// The connection driver.
-    pub conn: StoredValue<Connection, LocalStorage>,
+    /// The connection driver of each broker source (by source number).
+    pub conns: StoredValue<Vec<Connection>, LocalStorage>,
     /// `?demo=1` was asked for.
     pub demo_requested: RwSignal<bool>,
     /// Selectable variant maps and the active one (reactive).
@@ -55,20 +57,28 @@ impl Ctx {
     pub fn provide(settings: Settings, demo: bool) -> Ctx {
         let maps = Maps::new(crate::maps::load());
         let live = Live::with_map(maps.current.get_untracked());
-        let status = RwSignal::new(ConnState::default());
+        let states: [RwSignal<ConnState>; MAX_SOURCES] =
+            std::array::from_fn(|_| RwSignal::new(ConnState::default()));
         let clock = RwSignal::new(now_ms());
-        let sink: crate::connection::MessageSink = Rc::new(move |d| match d {
-            Delivery::Message(m) => live.ingest(now_ms(), &m.topic, &m.payload),
-            Delivery::Oversize(o) => live.record_oversize(now_ms(), &o.topic, o.size),
-        });
-        let conn = StoredValue::new_local(Connection::new(status, sink));
+        let conns = (0..MAX_SOURCES as u8)
+            .zip(states)
+            .map(|(src, status)| {
+                let sink: crate::connection::MessageSink = Rc::new(move |d| match d {
+                    Delivery::Message(m) => live.ingest_from(src, now_ms(), &m.topic, &m.payload),
+                    Delivery::Oversize(o) => live.record_oversize(src, now_ms(), &o.topic, o.size),
+                });
+                Connection::new(status, sink)
+            })
+            .collect();
+        live.set_merged(&settings.merged);
         let ctx = Ctx {
             settings: RwSignal::new(settings),
             unsaved: RwSignal::new(false),
-            status,
+            states,
+            status: states[0],
             live,
             clock,
-            conn,
+            conns: StoredValue::new_local(conns),
             demo_requested: RwSignal::new(demo),
             maps,
             demo_running: RwSignal::new(false),
@@ -96,21 +106,63 @@ impl Ctx {
     /// Saves `s`, makes it current and (re)connects (or goes idle without a
     /// broker).
     pub fn apply_settings(&self, s: Settings) {
-        let s = s.normalized();
+        let s = s.normalized().checked();
         #[cfg(target_arch = "wasm32")]
         crate::settings::save(&s);
         self.unsaved.set(false);
-        if !s.broker.trim().is_empty() {
+        let before = self.settings.get_untracked();
+        if !before.has_broker() && s.has_broker() {
             self.stop_demo();
         }
+        self.live.set_merged(&s.merged);
         self.settings.set(s.clone());
-        self.conn.with_value(|c| {
-            if s.broker.trim().is_empty() {
-                c.stop("no broker configured: open Settings, or start the demo feed");
-            } else {
-                c.start(s);
+        self.connect(&s, Some(&before));
+    }
+
+    /// Starts every enabled source of `s` and stops the others. A source
+    /// whose settings equal its `before` ones, and that is not idle, is
+    /// left as it is.
+    pub fn connect(&self, s: &Settings, before: Option<&Settings>) {
+        let list = s.source_list();
+        let old = before.map(Settings::source_list).unwrap_or_default();
+        self.conns.with_value(|conns| {
+            for (i, c) in conns.iter().enumerate() {
+                match list.get(i).filter(|src| src.connects()) {
+                    Some(src) => {
+                        let idle = self.states[i].with_untracked(|st| st.word() == "idle");
+                        if idle || old.get(i) != Some(src) {
+                            c.start(src.clone());
+                        }
+                    }
+                    None => c.stop(if i == 0 {
+                        "no broker configured: open Settings, or start the demo feed"
+                    } else {
+                        "not configured"
+                    }),
+                }
             }
         });
+    }
+
+    /// Stops every broker connection (the settings stay).
+    pub fn disconnect(&self) {
+        self.conns
+            .with_value(|conns| conns.iter().for_each(|c| c.stop("disconnected")));
+    }
+
+    /// The name of source number `src` as shown: `demo`, `merged`, or the
+    /// settings' name of that broker source.
+    pub fn source_name(&self, src: u8) -> String {
+        match src {
+            DEMO_SOURCE => "demo".into(),
+            MERGED_SOURCE => "merged".into(),
+            i => self.settings.with_untracked(|s| {
+                s.source_list()
+                    .get(usize::from(i))
+                    .map(|x| x.display_name(usize::from(i)))
+                    .unwrap_or_else(|| format!("source {}", i + 1))
+            }),
+        }
     }
 
     /// Saves the settings in effect (e.g. a link's) to localStorage, as they

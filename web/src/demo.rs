@@ -149,8 +149,8 @@ pub mod run {
     use leptos::prelude::*;
 
     use super::{DemoFeed, DEFAULT_SPEED, TICK_MS};
-    use crate::connection::ConnState;
     use crate::ctx::{now_ms, Ctx};
+    use crate::store::DEMO_SOURCE;
 
     /// A running demo (dropping it does not stop it: call [`Running::stop`]).
     pub struct Running {
@@ -180,18 +180,18 @@ pub mod run {
         }
     }
 
-    /// Starts the demo feed in `ctx` (stops a connection, activates the
-    /// simulator's map, plays the pre-roll, then follows the wall clock).
+    /// Starts the demo feed in `ctx` as the source [`DEMO_SOURCE`], beside
+    /// any broker (activates the simulator's map, plays the pre-roll, then
+    /// follows the wall clock).
     pub fn start(ctx: Ctx) {
         stop(ctx);
-        ctx.conn
-            .with_value(|c| c.stop("demo feed: the simulator runs in this page"));
         let previous_map = ctx.maps.active.get_untracked();
         activate_map(ctx, crate::maps::SIM_KEY);
         let mut feed = DemoFeed::new(now_ms(), DEFAULT_SPEED, iotdata_sim::DEFAULT_SEED);
         ctx.live.set_known_positions(&feed.node_positions());
         for m in feed.preroll() {
-            ctx.live.ingest(m.rx_ms, &m.topic, &m.payload);
+            ctx.live
+                .ingest_from(DEMO_SOURCE, m.rx_ms, &m.topic, &m.payload);
         }
         let feed = Rc::new(RefCell::new(feed));
         let tick_feed = Rc::clone(&feed);
@@ -200,16 +200,13 @@ pub mod run {
             move || {
                 let msgs = tick_feed.borrow_mut().step(now_ms());
                 for m in msgs {
-                    live.ingest(m.rx_ms, &m.topic, &m.payload);
+                    live.ingest_from(DEMO_SOURCE, m.rx_ms, &m.topic, &m.payload);
                 }
             },
             Duration::from_millis(TICK_MS),
         );
         let Ok(timer) = timer else {
-            ctx.status.set(ConnState::Error {
-                reason: "the demo feed could not start a timer".into(),
-                hint: "reload the page".into(),
-            });
+            ctx.announce("the demo feed could not start a timer: reload the page");
             return;
         };
         ctx.demo.set_value(Some(Running {
@@ -218,12 +215,6 @@ pub mod run {
             previous_map,
         }));
         ctx.demo_running.set(true);
-        ctx.status.set(ConnState::Idle {
-            note: format!(
-                "demo feed · simulator (seed {}) in this page at ×{DEFAULT_SPEED}",
-                iotdata_sim::DEFAULT_SEED
-            ),
-        });
     }
 
     /// Stops the demo feed, if running (the data stays).
@@ -237,9 +228,6 @@ pub mod run {
                 activate_map(ctx, &r.previous_map);
             }
             r.stop();
-            ctx.status.set(ConnState::Idle {
-                note: "demo feed stopped".into(),
-            });
         }
         ctx.demo_running.set(false);
     }

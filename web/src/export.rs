@@ -424,7 +424,11 @@ pub fn download_station_ndjson(ctx: &Ctx, id: u16) {
         .live
         .with(|s| packets_ndjson(&station_records(s, id), s.map()));
     save(
-        file_name(&format!("station-{id}"), now(), "ndjson"),
+        file_name(
+            &format!("station-{}", crate::store::key_id(id)),
+            now(),
+            "ndjson",
+        ),
         NDJSON,
         text,
     );
@@ -434,7 +438,11 @@ pub fn download_station_ndjson(ctx: &Ctx, id: u16) {
 pub fn download_station_csv(ctx: &Ctx, id: u16) {
     let text = ctx.live.with(|s| history_csv(&station_series(s, id)));
     save(
-        file_name(&format!("station-{id}-history"), now(), "csv"),
+        file_name(
+            &format!("station-{}-history", crate::store::key_id(id)),
+            now(),
+            "csv",
+        ),
         CSV,
         text,
     );

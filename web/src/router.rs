@@ -46,8 +46,9 @@ pub enum Route {
         /// Hex from `#hex=…` / `#/inspector?hex=…`.
         hex: Option<String>,
     },
-    /// One station (`#/station/<decimal id>`).
-    Station(u16),
+    /// One station: `#/station/<decimal id>` (the first source that has
+    /// it) or `#/station/<source number>/<decimal id>`.
+    Station(Option<u8>, u16),
     /// Mesh topology graph.
     Mesh,
     /// Latest image thumbnails.
@@ -65,7 +66,8 @@ impl Route {
             Route::Log => "#/log".into(),
             Route::Inspector { hex: None } => "#/inspector".into(),
             Route::Inspector { hex: Some(h) } => format!("#hex={h}"),
-            Route::Station(id) => format!("#/station/{id}"),
+            Route::Station(None, id) => format!("#/station/{id}"),
+            Route::Station(Some(src), id) => format!("#/station/{src}/{id}"),
             Route::Mesh => "#/mesh".into(),
             Route::Gallery => "#/gallery".into(),
             Route::NotFound(s) => format!("#{s}"),
@@ -75,7 +77,7 @@ impl Route {
     /// Which nav entry is active.
     pub fn nav_key(&self) -> &'static str {
         match self {
-            Route::Overview | Route::Station(_) | Route::NotFound(_) => "overview",
+            Route::Overview | Route::Station(..) | Route::NotFound(_) => "overview",
             Route::Map => "map",
             Route::Log => "log",
             Route::Inspector { .. } => "inspector",
@@ -108,14 +110,32 @@ pub fn parse_hash(hash: &str) -> Route {
                 .map(link_hex);
             Route::Inspector { hex: q }
         }
-        p => match p
-            .strip_prefix("/station/")
-            .and_then(|id| id.parse::<u16>().ok())
-        {
-            Some(id) if id < 4096 => Route::Station(id),
-            _ => Route::NotFound(h.to_string()),
+        p => match p.strip_prefix("/station/").and_then(station_path) {
+            Some((src, id)) => Route::Station(src, id),
+            None => Route::NotFound(h.to_string()),
         },
     }
+}
+
+/// `<id>` or `<source>/<id>` of a station route (id below 4096, source
+/// number below [`crate::store::SOURCE_SLOTS`]).
+fn station_path(p: &str) -> Option<(Option<u8>, u16)> {
+    let (src, id) = match p.split_once('/') {
+        Some((s, id)) => (Some(s.parse::<u8>().ok()?), id),
+        None => (None, p),
+    };
+    let id = id.parse::<u16>().ok().filter(|id| *id < 4096)?;
+    match src {
+        Some(s) if usize::from(s) >= crate::store::SOURCE_SLOTS => None,
+        _ => Some((src, id)),
+    }
+}
+
+/// The link of the station with key `key` ([`crate::store::station_key`]):
+/// `#/station/<id>` for the first source, `#/station/<source>/<id>` else.
+pub fn station_href(key: u16) -> String {
+    let (src, id) = (crate::store::key_source(key), crate::store::key_id(key));
+    Route::Station((src != 0).then_some(src), id).href()
 }
 
 /// The current route as a signal, following `hashchange`.
@@ -148,7 +168,15 @@ mod tests {
     fn routes() {
         assert_eq!(parse_hash(""), Route::Overview);
         assert_eq!(parse_hash("#/"), Route::Overview);
-        assert_eq!(parse_hash("#/station/42"), Route::Station(42));
+        assert_eq!(parse_hash("#/station/42"), Route::Station(None, 42));
+        assert_eq!(parse_hash("#/station/1/42"), Route::Station(Some(1), 42));
+        assert!(matches!(parse_hash("#/station/99/42"), Route::NotFound(_)));
+        assert!(matches!(parse_hash("#/station/x/42"), Route::NotFound(_)));
+        assert_eq!(
+            station_href(crate::store::station_key(2, 7)),
+            "#/station/2/7"
+        );
+        assert_eq!(station_href(7), "#/station/7");
         assert_eq!(
             parse_hash("#/station/5000"),
             Route::NotFound("/station/5000".into())

@@ -36,6 +36,12 @@ pub const DEFAULT_KEEPALIVE_SECS: u16 = 30;
 pub const MIN_KEEPALIVE_SECS: u16 = 5;
 /// Longest keepalive accepted, seconds (a dead connection must be noticed).
 pub const MAX_KEEPALIVE_SECS: u16 = 3600;
+/// Broker connections (sources) the settings hold at most.
+pub const MAX_SOURCES: usize = 8;
+/// Station ids the user may merge across sources, at most.
+pub const MAX_MERGED_IDS: usize = 256;
+/// Longest source name kept, in characters.
+pub const MAX_SOURCE_NAME_CHARS: usize = 40;
 
 /// A keepalive from text (`60`, ` 60 `) within
 /// [`MIN_KEEPALIVE_SECS`]..=[`MAX_KEEPALIVE_SECS`]; `None` when not a number.
@@ -44,10 +50,32 @@ pub fn parse_keepalive(text: &str) -> Option<u16> {
     Some(n.clamp(u64::from(MIN_KEEPALIVE_SECS), u64::from(MAX_KEEPALIVE_SECS)) as u16)
 }
 
-/// Everything the user can set.
+/// Everything the user can set. The top-level connection fields (broker,
+/// credentials, topics, keepalive, MQTT version, name, enabled) are the
+/// first source, as single-broker settings and `?broker=` links always
+/// described it; [`Settings::sources`] holds the further ones (each a
+/// `Settings` whose own `sources`, `merged` and `tile_url` are unused), so
+/// stored settings and links from before several sources read unchanged.
+/// In localStorage the further sources are JSON documents of their own
+/// (`"sources": ["{…}", …]`), read by the same code as the first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// The source's name as shown (empty: its host).
+    pub name: String,
+    /// The source connects (a disabled one keeps its settings).
+    pub enabled: bool,
+    /// Further sources, at most [`MAX_SOURCES`] − 1.
+    #[serde(skip)]
+    pub sources: Vec<Settings>,
+    /// The further sources as stored: one JSON document each (filled by
+    /// [`Settings::to_json`], read by [`Settings::from_json`], empty
+    /// otherwise).
+    #[serde(rename = "sources")]
+    pub stored_sources: Vec<String>,
+    /// Station ids heard as one station whichever source delivers them,
+    /// at most [`MAX_MERGED_IDS`].
+    pub merged: Vec<u16>,
     /// `ws://` or `wss://` URL with any path (e.g. `/mqtt`); empty = none.
     pub broker: String,
     /// MQTT user name (empty = none).
@@ -69,6 +97,11 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            name: String::new(),
+            enabled: true,
+            sources: Vec::new(),
+            stored_sources: Vec::new(),
+            merged: Vec::new(),
             broker: String::new(),
             user: String::new(),
             password: String::new(),
@@ -281,6 +314,7 @@ impl Settings {
         if !s.remember {
             s.password.clear();
         }
+        s.sources = s.sources.iter().map(Settings::to_persisted).collect();
         if check_tile_template(&s.tile_url).is_err() {
             s.tile_url = DEFAULT_TILE_URL.to_string();
         }
@@ -290,6 +324,37 @@ impl Settings {
     /// Reads persisted JSON; anything unreadable gives the defaults.
     pub fn from_json(text: &str) -> Settings {
         let mut s: Settings = serde_json::from_str(text).unwrap_or_default();
+        s.sources = std::mem::take(&mut s.stored_sources)
+            .iter()
+            .take(MAX_SOURCES - 1)
+            .map(|t| Settings::from_json(t))
+            .collect();
+        s.checked()
+    }
+
+    /// These settings within their bounds: default topics, tiles and
+    /// keepalive where missing or invalid, at most [`MAX_SOURCES`] sources
+    /// and [`MAX_MERGED_IDS`] merged ids (12-bit, sorted, once each).
+    pub fn checked(mut self) -> Settings {
+        let mut rest = std::mem::take(&mut self.sources);
+        rest.truncate(MAX_SOURCES - 1);
+        self.sources = rest
+            .into_iter()
+            .map(|mut r| {
+                r.sources.clear();
+                r.stored_sources.clear();
+                r.merged.clear();
+                r.checked()
+            })
+            .collect();
+        self.merged = crate::store::MergeSet::of(&self.merged)
+            .ids()
+            .take(MAX_MERGED_IDS)
+            .collect();
+        if let Some((i, _)) = self.name.char_indices().nth(MAX_SOURCE_NAME_CHARS) {
+            self.name.truncate(i);
+        }
+        let mut s = self;
         if s.topics.iter().all(|t| t.trim().is_empty()) {
             s.topics = vec![DEFAULT_TOPIC.to_string()];
         }
@@ -305,7 +370,74 @@ impl Settings {
 
     /// JSON for localStorage.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.to_persisted()).unwrap_or_default()
+        let mut s = self.to_persisted();
+        s.stored_sources = s.sources.iter().map(Settings::to_json).collect();
+        serde_json::to_string(&s).unwrap_or_default()
+    }
+
+    /// Every source, the first one (the top-level fields) included, each
+    /// without further sources.
+    pub fn source_list(&self) -> Vec<Settings> {
+        let mut first = self.clone();
+        first.sources.clear();
+        first.merged.clear();
+        let mut v = vec![first];
+        v.extend(self.sources.iter().take(MAX_SOURCES - 1).cloned());
+        v
+    }
+
+    /// These settings with `list` as the sources (the first becomes the
+    /// top-level fields; an empty list leaves one source without a broker).
+    pub fn with_source_list(self, list: Vec<Settings>) -> Settings {
+        let mut it = list.into_iter();
+        let first = it.next().unwrap_or_default();
+        Settings {
+            sources: it.take(MAX_SOURCES - 1).collect(),
+            merged: self.merged,
+            tile_url: self.tile_url,
+            ..first
+        }
+    }
+
+    /// Whether any enabled source has a broker URL.
+    pub fn has_broker(&self) -> bool {
+        self.source_list().iter().any(Settings::connects)
+    }
+
+    /// Whether this source connects: enabled, with a broker URL.
+    pub fn connects(&self) -> bool {
+        self.enabled && !self.broker.trim().is_empty()
+    }
+
+    /// The source's name as shown: its name, else its broker's host, else
+    /// `source N` (`index` counts from 0).
+    pub fn display_name(&self, index: usize) -> String {
+        let name = self.name.trim();
+        if !name.is_empty() {
+            return name.to_string();
+        }
+        let url = without_credentials(self.broker.trim());
+        let host = url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, r)| r)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("");
+        if host.is_empty() {
+            format!("source {}", index + 1)
+        } else {
+            host.to_string()
+        }
+    }
+
+    /// Station ids from a text field (decimal, comma or space separated;
+    /// anything else, and ids above 4095, ignored).
+    pub fn parse_ids(text: &str) -> Vec<u16> {
+        text.split([',', ' ', '\n'])
+            .filter_map(|t| t.trim().parse::<u16>().ok())
+            .filter(|id| *id <= 0x0FFF)
+            .take(MAX_MERGED_IDS)
+            .collect()
     }
 
     /// Topic filters from a text field (comma or newline separated).

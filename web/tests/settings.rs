@@ -268,7 +268,7 @@ mod browser {
             one(&root, "[data-testid=settings-unsaved]").is_none(),
             "note gone"
         );
-        ctx.with_value(|c| c.unwrap().conn.with_value(|c| c.stop("test over")));
+        ctx.with_value(|c| c.unwrap().disconnect());
         storage().remove_item(STORAGE_KEY).unwrap();
     }
 

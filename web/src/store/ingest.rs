@@ -39,13 +39,23 @@ impl Store {
     /// the epoch) on `topic`: classify, decode, feed the receiver, record.
     /// Never panics.
     pub fn ingest(&mut self, rx_ms: f64, topic: &str, payload: &[u8]) -> Change {
+        self.ingest_from(0, rx_ms, topic, payload)
+    }
+
+    /// [`Store::ingest`] for a message from source `src` (a source number:
+    /// see [`station_key`]).
+    pub fn ingest_from(&mut self, src: u8, rx_ms: f64, topic: &str, payload: &[u8]) -> Change {
         let p = crate::payload::classify(topic, payload);
-        let incoming = crate::decode::decode_incoming(p, self.receiver.map());
-        self.ingest_incoming(rx_ms, topic, payload, incoming)
+        let incoming = crate::decode::decode_incoming(p, self.map());
+        self.src = src;
+        let change = self.ingest_incoming(rx_ms, topic, payload, incoming);
+        self.src = 0;
+        change
     }
 
     /// Records a message already classified and decoded (`payload` is the
-    /// original message, for size and first bytes).
+    /// original message, for size and first bytes), from the source being
+    /// ingested (the first one unless called through [`Store::ingest_from`]).
     pub fn ingest_incoming(
         &mut self,
         rx_ms: f64,
@@ -73,7 +83,7 @@ impl Store {
                 if bytes.len() <= MAX_FRAME_KEEP {
                     entry.frame = Some(Arc::clone(&bytes));
                 }
-                let map = self.receiver.map();
+                let map = self.map();
                 match &result {
                     Ok(Frame::Sensor(p)) => {
                         entry.kind = EntryKind::Sensor;
@@ -115,8 +125,15 @@ impl Store {
                     }
                 }
                 frame_bytes = Some(Arc::clone(&bytes));
-                self.receiver
-                    .ingest_decoded(&bytes, result, &topic, rx_i, &mut events);
+                // Merging is by the sensor's own id (a mesh frame stays with
+                // its source's mesh).
+                let sensor = match &result {
+                    Ok(Frame::Sensor(p)) => Some(p.header.station),
+                    _ => None,
+                };
+                let (src, receiver) = self.receiver_for(self.src, sensor);
+                entry.source = src;
+                receiver.ingest_decoded(&bytes, result, &topic, rx_i, &mut events);
             }
             Incoming::Json {
                 result,
@@ -141,12 +158,9 @@ impl Store {
                             packet.header.sequence,
                             packet.fields.len()
                         );
-                        self.receiver.ingest_frame(
-                            Frame::Sensor(packet),
-                            &topic,
-                            rx_i,
-                            &mut events,
-                        );
+                        let (src, receiver) = self.receiver_for(self.src, entry.station);
+                        entry.source = src;
+                        receiver.ingest_frame(Frame::Sensor(packet), &topic, rx_i, &mut events);
                     }
                     Err(reason) => {
                         entry.kind = EntryKind::Error;
@@ -165,7 +179,13 @@ impl Store {
                 );
             }
         }
-        let change = self.apply_events(&events, &mut entry, frame_bytes.as_deref(), &topic);
+        let change = self.apply_events(
+            entry.source,
+            &events,
+            &mut entry,
+            frame_bytes.as_deref(),
+            &topic,
+        );
         self.events = events;
         self.push_entry(entry);
         change
@@ -178,6 +198,7 @@ impl Store {
         self.next_id += 1;
         LogEntry {
             id: self.next_id - 1,
+            source: self.src,
             rx_ms,
             topic,
             kind: EntryKind::Unrecognised,
@@ -214,6 +235,7 @@ impl Store {
 
     fn apply_events(
         &mut self,
+        src: u8,
         events: &[Event],
         entry: &mut LogEntry,
         frame: Option<&[u8]>,
@@ -241,8 +263,9 @@ impl Store {
                         (Some(_), Some(f)) => unwrap_forwards(f).map(Arc::from),
                         _ => None,
                     };
-                    let new_station = !self.data.contains_key(station);
-                    let data = self.data.entry(*station).or_default();
+                    let key = station_key(src, *station);
+                    let new_station = !self.data.contains_key(&key);
+                    let data = self.data.entry(key).or_default();
                     let mut frame_bytes = self.frame_bytes;
                     if let Some(b) = &bytes {
                         if data.frames.len() >= FRAMES_PER_STATION {
@@ -260,7 +283,7 @@ impl Store {
                         frame_bytes += raw.cost();
                         data.frames.push_front(raw);
                     }
-                    let labels = self.receiver.map().get(packet.layout_variant);
+                    let labels = self.first.map().get(packet.layout_variant);
                     let mut grew = 0usize;
                     for f in &packet.fields {
                         let Some(label) = labels.and_then(|v| v.slot(usize::from(f.slot))) else {
@@ -274,7 +297,7 @@ impl Store {
                             }
                             self.thumbs.push_front(Thumbnail {
                                 id,
-                                station: *station,
+                                station: key,
                                 sequence: *sequence,
                                 rx_ms: rx,
                                 label: Arc::from(label.label.as_str()),
@@ -294,8 +317,8 @@ impl Store {
                     self.history_points += grew;
                     self.enforce_caps();
                     change.new_station |= new_station;
-                    if !change.stations.contains(station) {
-                        change.stations.push(*station);
+                    if !change.stations.contains(&key) {
+                        change.stations.push(key);
                     }
                     change.mesh = true;
                 }
@@ -312,15 +335,17 @@ impl Store {
                             .summary
                             .push_str(&format!(" → sensor {station} (copy)"));
                     }
-                    if !mesh && !change.stations.contains(station) {
-                        change.stations.push(*station);
+                    let key = station_key(src, *station);
+                    if !mesh && !change.stations.contains(&key) {
+                        change.stations.push(key);
                     }
                     change.mesh = true;
                 }
                 Event::Mesh { .. } => change.mesh = true,
                 Event::Gap { station, .. } | Event::Restart { station, .. } => {
-                    if !change.stations.contains(station) {
-                        change.stations.push(*station);
+                    let key = station_key(src, *station);
+                    if !change.stations.contains(&key) {
+                        change.stations.push(key);
                     }
                 }
                 Event::Error { via, error, .. } => {
@@ -387,6 +412,12 @@ impl Store {
     /// MQTT session, never read): an `oversize` log entry "oversize N bytes
     /// on <topic>" (`topic` is already cut to a bound by the session).
     pub fn record_oversize(&mut self, rx_ms: f64, topic: &str, size: usize) {
+        self.record_oversize_from(0, rx_ms, topic, size);
+    }
+
+    /// [`Store::record_oversize`] for a message from source `src`.
+    pub fn record_oversize_from(&mut self, src: u8, rx_ms: f64, topic: &str, size: usize) {
+        self.src = src;
         let shown = if topic.is_empty() {
             "(no topic)"
         } else {
@@ -395,6 +426,7 @@ impl Store {
         let summary = format!("{} {size} bytes on {shown}", crate::decode::OVERSIZE);
         let topic = self.topic(topic);
         let entry = self.new_entry(rx_ms, topic, size, &[]);
+        self.src = 0;
         self.push_oversize(entry, None, summary);
     }
 }

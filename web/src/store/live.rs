@@ -143,18 +143,40 @@ impl Live {
     /// The whole pipeline for one message (see [`Store::ingest`]); the UI
     /// updates at the next animation frame.
     pub fn ingest(&self, rx_ms: f64, topic: &str, payload: &[u8]) {
+        self.ingest_from(0, rx_ms, topic, payload);
+    }
+
+    /// [`Live::ingest`] for a message from source `src`.
+    pub fn ingest_from(&self, src: u8, rx_ms: f64, topic: &str, payload: &[u8]) {
         let change = self
             .store
-            .try_update_value(|s| s.ingest(rx_ms, topic, payload))
+            .try_update_value(|s| s.ingest_from(src, rx_ms, topic, payload))
             .unwrap_or_default();
         self.mark(change);
     }
 
-    /// Records an oversize MQTT message (see [`Store::record_oversize`]).
-    pub fn record_oversize(&self, rx_ms: f64, topic: &str, size: usize) {
+    /// Records an oversize MQTT message from source `src` (see
+    /// [`Store::record_oversize`]).
+    pub fn record_oversize(&self, src: u8, rx_ms: f64, topic: &str, size: usize) {
         self.store
-            .try_update_value(|s| s.record_oversize(rx_ms, topic, size));
+            .try_update_value(|s| s.record_oversize_from(src, rx_ms, topic, size));
         self.mark(Change::default());
+    }
+
+    /// Sets the station ids merged across sources (see
+    /// [`Store::set_merged`]).
+    pub fn set_merged(&self, ids: &[u16]) {
+        self.store.update_value(|s| s.set_merged(ids));
+    }
+
+    /// Shows the mesh of source `src` (see [`Store::set_mesh_source`]).
+    pub fn set_mesh_source(&self, src: Option<u8>) {
+        self.store.update_value(|s| s.set_mesh_source(src));
+        self.pending.update_value(|p| {
+            p.topology = true;
+            p.mesh = true;
+        });
+        self.schedule();
     }
 
     fn mark(&self, change: Change) {

@@ -14,6 +14,9 @@ pub struct LogEntry {
     pub id: u64,
     /// Receive time, ms since the epoch.
     pub rx_ms: f64,
+    /// Source number it came from (see [`super::station_key`]; merged
+    /// station ids give [`super::MERGED_SOURCE`]).
+    pub source: u8,
     /// MQTT topic (untrusted: render as text).
     pub topic: Arc<str>,
     /// Kind (`data-kind`): of the outer frame (a FORWARD is `mesh`).

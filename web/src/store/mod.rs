@@ -15,11 +15,21 @@
 //!        → views
 //! ```
 //!
-//! Everything enters through [`Store::ingest`] / [`Live::ingest`] with the
-//! receive time (ms since the epoch), the MQTT topic and the raw payload:
+//! Everything enters through [`Store::ingest`] / [`Live::ingest`] (or
+//! their `ingest_from` forms naming the source) with the receive time (ms
+//! since the epoch), the MQTT topic and the raw payload:
 //! binary frames, hex text and the reference gateway's JSON (which goes to
 //! [`Receiver::ingest_frame`]); anything else is logged as `unrecognised`.
 //! No input panics.
+//!
+//! **Sources** (`sources.rs`): each source (broker connection, demo feed)
+//! has its own receiver, and a station is known by its key
+//! [`station_key`]`(source, id)` (a plain id is the first source's), so the
+//! same id from two sources is two stations; ids merged by the user
+//! ([`Store::set_merged`]) are one station of [`MERGED_SOURCE`]. Every
+//! accessor and signal below that takes a station takes its key;
+//! [`Store::receiver`] is the receiver whose mesh is shown
+//! ([`Store::set_mesh_source`]), [`Store::receiver_of`] any source's.
 //!
 //! **Read accessors** (all through `live.with(|s| …)`):
 //! - [`Store::receiver`]: the codec's receiver. Station state
@@ -60,7 +70,8 @@
 //! points over all stations (beyond it every series drops its oldest
 //! half), [`FRAMES_PER_STATION`] frames per station and
 //! [`MAX_FRAME_BYTES_TOTAL`] bytes of them in all, frames per
-//! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids),
+//! station, [`THUMBNAIL_CAPACITY`] thumbnails, 4096 stations (12-bit ids)
+//! a source and [`SOURCE_SLOTS`] sources,
 //! frames of at most [`MAX_FRAME_KEEP`] kept (longer ones are `oversize`
 //! errors), topics cut to [`MAX_TOPIC_BYTES`] and interned (at most
 //! [`MAX_TOPICS`] distinct; a raw frame's topic counts against
@@ -68,12 +79,14 @@
 //!
 //! Files: `mod.rs` (the [`Store`], its data types and read side),
 //! `ingest.rs` (the write side), `log.rs` ([`LogEntry`], interned topics),
-//! `readings.rs` (what views derive from a station), `live.rs` ([`Live`]).
+//! `readings.rs` (what views derive from a station), `live.rs` ([`Live`]),
+//! `sources.rs` (station keys, merged ids).
 
 mod ingest;
 mod live;
 mod log;
 mod readings;
+mod sources;
 #[cfg(test)]
 mod tests;
 
@@ -81,6 +94,9 @@ pub use live::Live;
 pub use log::{cut_topic, LogEntry};
 pub use readings::{
     battery_level, field_numbers, freshness, headline, readings, Freshness, Reading,
+};
+pub use sources::{
+    key_id, key_source, station_key, MergeSet, DEMO_SOURCE, MERGED_SOURCE, SOURCE_SLOTS,
 };
 
 use std::collections::VecDeque;
@@ -159,7 +175,7 @@ impl RawFrame {
 pub struct Thumbnail {
     /// Unique, increasing id (the key).
     pub id: u64,
-    /// Station id.
+    /// Station key ([`station_key`]).
     pub station: u16,
     /// Sequence of the packet.
     pub sequence: u16,
@@ -196,7 +212,7 @@ pub struct StationData {
 /// What changed in one ingest (for the UI's coalescing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Change {
-    /// Sensor stations whose state changed.
+    /// Sensor stations (keys) whose state changed.
     pub stations: Vec<u16>,
     /// A station was added.
     pub new_station: bool,
@@ -211,7 +227,19 @@ pub struct Change {
 /// All received data, bounded. See the module documentation.
 #[derive(Debug)]
 pub struct Store {
-    receiver: Receiver,
+    /// Source 0's receiver (it always exists: the variant map is its).
+    first: Receiver,
+    /// The receivers of sources `1..SOURCE_SLOTS`, from their first message.
+    rest: Vec<Option<Receiver>>,
+    /// Station ids merged across sources.
+    merged: MergeSet,
+    /// Sources that delivered anything (bit per source number).
+    seen: u16,
+    /// The source of the message being ingested.
+    src: u8,
+    /// The source whose mesh [`Store::receiver`] shows (`None`: the first
+    /// that delivered anything).
+    mesh_source: Option<u8>,
     log: VecDeque<LogEntry>,
     next_id: u64,
     data: VecMap<u16, StationData>,
@@ -249,7 +277,12 @@ impl Store {
     /// An empty store decoding with `map`.
     pub fn with_map(map: VariantMap) -> Store {
         Store {
-            receiver: Receiver::new(map, ReceiverConfig::default()),
+            first: Receiver::new(map, ReceiverConfig::default()),
+            rest: (1..SOURCE_SLOTS).map(|_| None).collect(),
+            merged: MergeSet::default(),
+            seen: 0,
+            src: 0,
+            mesh_source: None,
             log: VecDeque::with_capacity(LOG_CAPACITY),
             next_id: 0,
             data: VecMap::new(),
@@ -267,19 +300,89 @@ impl Store {
         }
     }
 
-    /// The receiver (stations, topology, sources, variant map).
+    /// The first source's receiver.
+    fn base(&self) -> &Receiver {
+        &self.first
+    }
+
+    /// The receiver of the source whose mesh is shown (stations,
+    /// topology, gateways, variant map): the one picked with
+    /// [`Store::set_mesh_source`], else the first source that delivered
+    /// anything.
     pub fn receiver(&self) -> &Receiver {
-        &self.receiver
+        self.receiver_of(self.mesh_source())
+            .unwrap_or_else(|| self.base())
+    }
+
+    /// The source number [`Store::receiver`] shows.
+    pub fn mesh_source(&self) -> u8 {
+        self.mesh_source
+            .unwrap_or_else(|| self.sources().next().unwrap_or(0))
+    }
+
+    /// Shows the mesh of source `src` (`None`: the first that delivered).
+    pub fn set_mesh_source(&mut self, src: Option<u8>) {
+        self.mesh_source = src;
+    }
+
+    /// The receiver of source `src`, once it delivered anything.
+    pub fn receiver_of(&self, src: u8) -> Option<&Receiver> {
+        match src {
+            0 => Some(&self.first),
+            s => self.rest.get(usize::from(s) - 1)?.as_ref(),
+        }
+    }
+
+    /// Every receiver with its source number.
+    fn receivers(&self) -> impl Iterator<Item = (u8, &Receiver)> {
+        std::iter::once((0, &self.first)).chain(
+            self.rest
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((i as u8 + 1, r.as_ref()?))),
+        )
+    }
+
+    /// Source numbers that delivered anything, in order.
+    pub fn sources(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..SOURCE_SLOTS as u8).filter(|s| self.seen & (1 << s) != 0)
+    }
+
+    /// Sets the station ids merged across sources (frames from then on).
+    pub fn set_merged(&mut self, ids: &[u16]) {
+        self.merged = MergeSet::of(ids);
+    }
+
+    /// The receiver that takes source `src`'s station `id` (merged ids go
+    /// to [`MERGED_SOURCE`]), created on first use, and that source number.
+    fn receiver_for(&mut self, src: u8, id: Option<u16>) -> (u8, &mut Receiver) {
+        let src = match id {
+            Some(id) if self.merged.contains(id) => MERGED_SOURCE,
+            _ if usize::from(src) < SOURCE_SLOTS => src,
+            _ => 0,
+        };
+        self.seen |= 1 << src;
+        if let Some(slot) = self.rest.get_mut(usize::from(src).wrapping_sub(1)) {
+            let map = self.first.map();
+            return (
+                src,
+                slot.get_or_insert_with(|| Receiver::new(map.clone(), ReceiverConfig::default())),
+            );
+        }
+        (0, &mut self.first)
     }
 
     /// The variant map frames are decoded with.
     pub fn map(&self) -> &VariantMap {
-        self.receiver.map()
+        self.base().map()
     }
 
     /// Replaces the variant map (for messages ingested from now on).
     pub fn set_map(&mut self, map: VariantMap) {
-        self.receiver.set_map(map);
+        for r in self.rest.iter_mut().flatten() {
+            r.set_map(map.clone());
+        }
+        self.first.set_map(map);
     }
 
     /// The interned, cut topic (see [`MAX_TOPIC_BYTES`], [`MAX_TOPICS`]).
@@ -322,19 +425,35 @@ impl Store {
         self.log.len()
     }
 
-    /// A sensor station (the receiver's).
-    pub fn station(&self, id: u16) -> Option<&Station> {
-        self.receiver.station(id)
+    /// A sensor station by key ([`station_key`]; a plain id is the first
+    /// source's).
+    pub fn station(&self, key: u16) -> Option<&Station> {
+        self.receiver_of(key_source(key))?.station(key_id(key))
     }
 
-    /// All sensor stations, by id.
+    /// All sensor stations of every source, by source then id.
     pub fn stations(&self) -> impl Iterator<Item = &Station> {
-        self.receiver.stations()
+        self.keyed_stations().map(|(_, st)| st)
     }
 
-    /// Number of sensor stations.
+    /// All sensor stations with their keys, by source then id.
+    pub fn keyed_stations(&self) -> impl Iterator<Item = (u16, &Station)> {
+        self.receivers()
+            .flat_map(|(src, r)| r.stations().map(move |st| (station_key(src, st.id), st)))
+    }
+
+    /// Number of sensor stations over all sources.
     pub fn station_count(&self) -> usize {
-        self.receiver.station_count()
+        self.receivers().map(|(_, r)| r.station_count()).sum()
+    }
+
+    /// The key `#/station/<id>` means: station `id` of the first source
+    /// that has it, else of the first source that delivered anything.
+    pub fn resolve(&self, id: u16) -> u16 {
+        self.sources()
+            .find(|&s| self.station(station_key(s, id)).is_some())
+            .or_else(|| self.sources().next())
+            .map_or(id & 0x0FFF, |s| station_key(s, id))
     }
 
     /// The dashboard's data about a station (series, frames).
@@ -379,14 +498,14 @@ impl Store {
 
     /// The receiver's topology revision (bumps on structural change).
     pub fn topology_revision(&self) -> u64 {
-        self.receiver.topology().revision()
+        self.receiver().topology().revision()
     }
 
     /// The variant name a station's newest packet was decoded with: the
     /// map's name of its header variant, or `variant N` when the map lacks
     /// it (decoded leniently with another layout).
     pub fn variant_name(&self, st: &Station) -> String {
-        match self.receiver.map().get(st.variant) {
+        match self.map().get(st.variant) {
             Some(v) if st.layout_variant == st.variant => v.name.clone(),
             _ => format!("variant {}", st.variant),
         }
@@ -405,7 +524,7 @@ impl Store {
     /// Where a node is: its last received POSITION (the receiver's cache),
     /// else its known installation position.
     pub fn node_position(&self, id: u16) -> Option<(f64, f64)> {
-        self.receiver
+        self.receiver()
             .station(id)
             .and_then(|st| st.position)
             .map(|p| (p.position.latitude, p.position.longitude))
@@ -417,17 +536,18 @@ impl Store {
         self.known_positions.iter().map(|(k, v)| (*k, *v))
     }
 
-    /// A station's cached received position as `(lat, lon)`.
-    pub fn position(&self, id: u16) -> Option<(f64, f64)> {
-        self.receiver
-            .station(id)
+    /// A station's cached received position as `(lat, lon)`, by key.
+    pub fn position(&self, key: u16) -> Option<(f64, f64)> {
+        self.station(key)
             .and_then(|st| st.position)
             .map(|p| (p.position.latitude, p.position.longitude))
     }
 
     /// Forgets all data (the map and known positions stay).
     pub fn clear(&mut self) {
-        self.receiver.clear();
+        self.rest.iter_mut().for_each(|r| *r = None);
+        self.first.clear();
+        self.seen = 0;
         self.log.clear();
         self.data.clear();
         self.thumbs.clear();

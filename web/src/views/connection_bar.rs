@@ -1,35 +1,55 @@
-//! The connection state (always visible), the Demo button (shown while no
-//! broker is configured) and the button that opens the settings panel
+//! The connection state of each broker source (always visible), the Demo
+//! button and the button that opens the settings panel
 //! ([`super::settings_panel`]).
 //!
-//! Broker URLs show without `user:pass@`; settings from a link carry a note
-//! with a Save button until saved ([`super::link_note`]).
+//! One entry per source that connects (its name shown when there are
+//! several), or the first source's when none does. Broker URLs show
+//! without `user:pass@`; settings from a link carry a note with a Save
+//! button until saved ([`super::link_note`]).
 //!
-//! Test hooks: `data-testid="conn-state"` holds exactly the state word
-//! (`connecting`, `connected`, `subscribed`, `reconnecting`, `error`, or
-//! `idle` without a broker); `data-testid="conn-detail"` the detail
-//! (broker, countdown, reason); `data-testid="demo-toggle"` the Demo button,
-//! `data-testid="demo-badge"` present while the demo feed runs.
+//! Test hooks: `data-testid="conn-source"` with `data-source="<source
+//! number>"` around each source's state; inside it
+//! `data-testid="conn-state"` holds exactly the state word (`connecting`,
+//! `connected`, `subscribed`, `reconnecting`, `error`, or `idle` without a
+//! broker) and `data-testid="conn-detail"` the detail (broker, countdown,
+//! reason); the first source's come first. `data-testid="demo-toggle"` the
+//! Demo button, `data-testid="demo-badge"` present while the demo feed runs.
 
 use leptos::prelude::*;
 
 use super::settings_panel::SettingsPanel;
 use crate::ctx::use_ctx;
 
-/// State word + detail + hint, with Retry and Settings buttons.
+/// Each source's state word + detail, a hint, and the Demo and Settings
+/// buttons.
 #[component]
 pub fn ConnectionBar() -> impl IntoView {
     let ctx = use_ctx();
     let open = RwSignal::new(false);
-    let word = move || ctx.status.with(|s| s.word());
-    let detail = move || {
-        let now = ctx.clock.get();
-        ctx.status.with(|s| s.detail(now))
+    let shown = Memo::new(move |_| {
+        ctx.settings.with(|s| {
+            let v: Vec<u8> = (0u8..)
+                .zip(s.source_list())
+                .filter(|(_, x)| x.connects())
+                .map(|(i, _)| i)
+                .collect();
+            if v.is_empty() {
+                vec![0]
+            } else {
+                v
+            }
+        })
+    });
+    let named = Memo::new(move |_| shown.with(|v| v.len() > 1));
+    let hint = move || {
+        shown.with(|v| {
+            v.iter().find_map(|&i| {
+                ctx.states
+                    .get(usize::from(i))?
+                    .with(|s| s.hint().map(str::to_string))
+            })
+        })
     };
-    let hint = move || ctx.status.with(|s| s.hint().map(str::to_string));
-    let can_retry = move || matches!(word(), "reconnecting" | "error");
-    let retry = move |_| ctx.conn.with_value(|c| c.retry_now());
-    let no_broker = move || ctx.settings.with(|s| s.broker.trim().is_empty());
     let toggle_demo = move |_| {
         if ctx.demo_running.get_untracked() {
             ctx.stop_demo();
@@ -39,38 +59,28 @@ pub fn ConnectionBar() -> impl IntoView {
     };
 
     view! {
-        <div class="conn">
-            <span
-                class=move || format!("conn-state state-{}", word())
-                data-testid="conn-state"
-                title="connection state"
-            >
-                {word}
-            </span>
-            <span class="conn-detail" data-testid="conn-detail">
-                {detail}
-            </span>
+        <div class="conn" class:multi=named>
+            {move || {
+                shown
+                    .get()
+                    .into_iter()
+                    .map(|src| view! { <SourceState src=src named=named /> })
+                    .collect_view()
+            }}
             <Show when=move || ctx.demo_running.get()>
                 <span class="badge demo" data-testid="demo-badge" title="frames from the simulator running in this page">
                     "demo"
                 </span>
             </Show>
-            <Show when=move || no_broker() || ctx.demo_running.get()>
-                <button
-                    class="btn small"
-                    class:primary=move || !ctx.demo_running.get()
-                    data-testid="demo-toggle"
-                    title="run the simulator in this page and feed its frames through the pipeline"
-                    on:click=toggle_demo
-                >
-                    {move || if ctx.demo_running.get() { "Stop demo" } else { "Demo" }}
-                </button>
-            </Show>
-            <Show when=can_retry>
-                <button class="btn small" on:click=retry>
-                    "Retry now"
-                </button>
-            </Show>
+            <button
+                class="btn small"
+                class:primary=move || !ctx.demo_running.get() && !ctx.settings.with(|s| s.has_broker())
+                data-testid="demo-toggle"
+                title="run the simulator in this page, beside any broker, and feed its frames through the pipeline"
+                on:click=toggle_demo
+            >
+                {move || if ctx.demo_running.get() { "Stop demo" } else { "Demo" }}
+            </button>
             <button
                 class="btn small"
                 class:active=move || open.get()
@@ -85,5 +95,51 @@ pub fn ConnectionBar() -> impl IntoView {
         <Show when=move || open.get()>
             <SettingsPanel on_done=move || open.set(false) />
         </Show>
+    }
+}
+
+/// One source's name (when `named`), state word, detail and Retry button.
+#[component]
+fn SourceState(src: u8, named: Memo<bool>) -> impl IntoView {
+    let ctx = use_ctx();
+    let status = ctx
+        .states
+        .get(usize::from(src))
+        .copied()
+        .unwrap_or(ctx.status);
+    let word = move || status.with(|s| s.word());
+    let detail = move || {
+        let now = ctx.clock.get();
+        status.with(|s| s.detail(now))
+    };
+    let name = move || {
+        ctx.settings.track();
+        named.get().then(|| ctx.source_name(src))
+    };
+    let can_retry = move || matches!(word(), "reconnecting" | "error");
+    let retry = move |_| {
+        ctx.conns.with_value(|c| {
+            if let Some(c) = c.get(usize::from(src)) {
+                c.retry_now();
+            }
+        })
+    };
+    view! {
+        <span class="conn-source" data-testid="conn-source" data-source=src.to_string()>
+            <strong class="conn-name">{name}</strong>
+            <span
+                class=move || format!("conn-state state-{}", word())
+                data-testid="conn-state"
+                title="connection state"
+            >
+                {word}
+            </span>
+            <span class="conn-detail" data-testid="conn-detail" title=detail>
+                {detail}
+            </span>
+            <button class="btn small" hidden=move || !can_retry() on:click=retry>
+                "Retry now"
+            </button>
+        </span>
     }
 }

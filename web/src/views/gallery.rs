@@ -80,7 +80,8 @@ pub fn Gallery() -> impl IntoView {
 /// One picture with its caption.
 #[component]
 fn Tile(t: Thumb, clock: RwSignal<f64>) -> impl IntoView {
-    let station = t.station;
+    let key = t.station;
+    let station = crate::store::key_id(key);
     let rx = t.rx_ms;
     let image = t.image.clone();
     let href = t.frame.as_deref().map(|f| {
@@ -105,7 +106,7 @@ fn Tile(t: Thumb, clock: RwSignal<f64>) -> impl IntoView {
         <figure class="gallery-tile" data-testid="gallery-tile" data-station=station.to_string()>
             {picture}
             <figcaption>
-                <a href=Route::Station(station).href() class="gallery-station">
+                <a href=crate::router::station_href(key) class="gallery-station">
                     {format!("Station {station}")}
                     <span class="muted mono">{format!(" 0x{station:03X}")}</span>
                 </a>

@@ -525,16 +525,17 @@ fn StationPopup(selected: RwSignal<Option<u16>>, node: NodeRef<Div>) -> impl Int
             <div
                 class="popup"
                 data-testid="map-popup"
-                data-station=move || selected.get().map(|id| id.to_string())
+                data-station=move || selected.get().map(|k| crate::store::key_id(k).to_string())
                 node_ref=node
             >
                 {move || {
                     lines()
-                        .map(|(id, lines)| {
+                        .map(|(key, lines)| {
+                            let id = crate::store::key_id(key);
                             view! {
                                 <strong>{format!("Station {id} (0x{id:03x})")}</strong>
                                 <ul>{lines.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-                                <a href=format!("#/station/{id}")>"Open station"</a>
+                                <a href=crate::router::station_href(key)>"Open station"</a>
                             }
                         })
                 }}

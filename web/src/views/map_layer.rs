@@ -122,14 +122,14 @@ struct Drawn {
     item: web_sys::Element,
 }
 
-/// The station id a Leaflet marker event is about (`e.layer.options.station`).
+/// The station key a Leaflet marker event is about (`e.layer.options.station`).
 fn event_station(e: &JsValue) -> Option<u16> {
     let layer = js_sys::Reflect::get(e, &"layer".into()).ok()?;
     let options = js_sys::Reflect::get(&layer, &"options".into()).ok()?;
     let id = js_sys::Reflect::get(&options, &"station".into())
         .ok()?
         .as_f64()?;
-    (0.0..4096.0)
+    (0.0..65536.0)
         .contains(&id)
         .then_some(id as u16)
         .filter(|i| f64::from(*i) == id)
@@ -277,8 +277,13 @@ impl MarkerLayer {
             .unwrap_or(JsValue::UNDEFINED)
     }
 
+    /// The slot of station key `id` (the table grows to the highest key).
     fn slot(&mut self, id: u16) -> Option<&mut Option<Drawn>> {
-        self.drawn.get_mut(usize::from(id))
+        let i = usize::from(id);
+        if i >= self.drawn.len() {
+            self.drawn.resize_with(i + 1, || None);
+        }
+        self.drawn.get_mut(i)
     }
 
     /// Markers in the Leaflet layer group.
@@ -418,7 +423,7 @@ impl MarkerLayer {
         let doc = window().document()?;
         let item = doc.create_element("li").ok()?;
         let _ = item.set_attribute("data-testid", "station-marker");
-        let _ = item.set_attribute("data-station", &m.id.to_string());
+        let _ = item.set_attribute("data-station", &crate::store::key_id(m.id).to_string());
         let _ = item.set_attribute("data-lat", &m.lat.to_string());
         let _ = item.set_attribute("data-lon", &m.lon.to_string());
         Self::describe(&item, m.fresh, m.selected);

@@ -21,7 +21,7 @@ pub const MAX_MARKER_CHANGES_PER_FRAME: usize = 250;
 /// One station marker as drawn.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MarkerState {
-    /// Station id.
+    /// Station key ([`crate::store::station_key`]).
     pub id: u16,
     /// Latitude, degrees.
     pub lat: f64,
@@ -82,16 +82,16 @@ pub fn drawable(lat: f64, lon: f64) -> bool {
 /// open.
 pub fn marker_states(s: &Store, now_ms: f64, selected: Option<u16>) -> Vec<MarkerState> {
     let mut out: Vec<MarkerState> = s
-        .stations()
-        .filter_map(|st| {
+        .keyed_stations()
+        .filter_map(|(key, st)| {
             let p = st.position?;
             let (lat, lon) = (p.position.latitude, p.position.longitude);
             drawable(lat, lon).then(|| MarkerState {
-                id: st.id,
+                id: key,
                 lat,
                 lon,
                 fresh: freshness(st, now_ms),
-                selected: selected == Some(st.id),
+                selected: selected == Some(key),
             })
         })
         .collect();

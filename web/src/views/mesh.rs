@@ -52,7 +52,14 @@
 //! `data-links-shown`, `data-links-total`, `data-sensors-grouped`;
 //! `data-testid="mesh-panel"` for the side panel; `data-testid="mesh-zoom-in"`,
 //! `mesh-zoom-out`, `mesh-zoom-fit` (buttons), `mesh-toggle-table` (the
-//! node table's checkbox), and the table's hooks ([`table`]).
+//! node table's checkbox), the table's hooks ([`table`]), and
+//! `data-testid="mesh-source"` the source picker.
+//!
+//! Each source has its own mesh (its own receiver: node ids of two sites
+//! would collide in one graph), so the page shows one source's mesh at a
+//! time: the first that delivered anything, or the one picked in the
+//! source picker (shown when several sources delivered). The map's mesh
+//! links follow the same choice.
 
 pub mod graph;
 pub mod legend;
@@ -68,7 +75,7 @@ use leptos::prelude::*;
 
 use crate::ctx::use_ctx;
 use crate::mesh_layout::Layout;
-use crate::views::widgets::{PanelHead, Toggle};
+use crate::views::widgets::{PanelHead, SourceSelect, Toggle};
 use graph::MeshGraph;
 use legend::Legend;
 use panel::NodePanel;
@@ -155,6 +162,15 @@ pub fn MeshView() -> impl IntoView {
     });
     let relayout = RwSignal::new(0u32);
     let layout = StoredValue::new(Layout::new(true));
+    // Each source has its own mesh (its own receiver): the graph shows one.
+    let source = RwSignal::new(None::<u8>);
+    Effect::new(move |first: Option<()>| {
+        let src = source.get();
+        if first.is_some() {
+            layout.update_value(Layout::reset);
+            live.set_mesh_source(src);
+        }
+    });
 
     // The geometry: topology structure, toggles, groups; not the clock.
     let scene = Memo::new(move |_| {
@@ -199,6 +215,7 @@ pub fn MeshView() -> impl IntoView {
         <div class="mesh-page" class:with-panel=move || selected.get().is_some()>
             <section class="panel mesh-graph-panel">
                 <PanelHead title="Mesh topology" count=counts>
+                    <SourceSelect value=source label="Source" testid="mesh-source" all="first to deliver" />
                     <Toggle testid="mesh-toggle-sensors" label="Sensors" value=show_sensors />
                     <Toggle testid="mesh-toggle-neighbours" label="Neighbour links" value=show_neighbours />
                     <Toggle

@@ -15,8 +15,8 @@ use leptos::prelude::*;
 
 use crate::ctx::use_ctx;
 use crate::decode::EntryKind;
-use crate::router::Route;
-use crate::store::LogEntry;
+use crate::router::{station_href, Route};
+use crate::store::{station_key, LogEntry};
 use crate::views::clock_time;
 use crate::views::virtual_list::{SpacerRow, Viewport};
 use crate::views::widgets::{PanelHead, SearchBox};
@@ -334,10 +334,10 @@ fn LogRow(entry: LogEntry) -> impl IntoView {
             }
         }
     };
-    let origin = entry
-        .origin
-        .filter(|o| Some(*o) != entry.station)
-        .map(|o| view! { " → " <a href=format!("#/station/{o}")>{o}</a> });
+    let origin = entry.origin.filter(|o| Some(*o) != entry.station).map(|o| {
+        let href = station_href(station_key(entry.source, o));
+        view! { " → " <a href=href>{o}</a> }
+    });
     let title = if clickable {
         "open in the inspector"
     } else {
@@ -365,7 +365,7 @@ fn LogRow(entry: LogEntry) -> impl IntoView {
                     let href = if entry.kind == EntryKind::Mesh {
                         format!("#/mesh?node={s}")
                     } else {
-                        format!("#/station/{s}")
+                        station_href(station_key(entry.source, s))
                     };
                     view! { <a href=href>{s}</a> }
                 })}

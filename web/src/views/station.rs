@@ -1,4 +1,6 @@
-//! `#/station/<id>`: everything known about one station.
+//! `#/station/<id>` (the first source that has the station) or
+//! `#/station/<source>/<id>`: everything known about one station. Inside,
+//! `id` is the station key ([`crate::store::station_key`]).
 //!
 //! * Header: id (decimal and hex), variant name, last heard (relative,
 //!   ticking), a stale badge, export buttons.
@@ -341,9 +343,24 @@ fn frame_rows(store: &Store, id: u16) -> Vec<FrameRow> {
         .collect()
 }
 
-/// The station page.
+/// The station page of station `id` of source `src` (`None`: the first
+/// source that has it, followed as stations arrive).
 #[component]
-pub fn StationPage(id: u16) -> impl IntoView {
+pub fn StationPage(#[prop(default = None)] src: Option<u8>, id: u16) -> impl IntoView {
+    let ctx = use_ctx();
+    let key = Memo::new(move |_| match src {
+        Some(s) => crate::store::station_key(s, id),
+        None => {
+            ctx.live.stations_rev.track();
+            ctx.live.with(|s| s.resolve(id))
+        }
+    });
+    move || view! { <StationView id=key.get() /> }
+}
+
+/// The page of the station with key `id`.
+#[component]
+fn StationView(id: u16) -> impl IntoView {
     let ctx = use_ctx();
     let known = Memo::new(move |_| {
         ctx.live.stations_rev.track();
@@ -356,7 +373,12 @@ pub fn StationPage(id: u16) -> impl IntoView {
             .unwrap_or_default()
     });
     view! {
-        <section class="station-page" data-testid="station-page" data-station=id.to_string()>
+        <section
+            class="station-page"
+            data-testid="station-page"
+            data-station=crate::store::key_id(id).to_string()
+            data-source=crate::store::key_source(id).to_string()
+        >
             <StationHeader id=id />
             <Show when=move || known.get() fallback=move || view! { <StationEmpty id=id /> }>
                 <div class="st-grid">

@@ -8,10 +8,10 @@ use std::cmp::Ordering;
 
 use iotdata::receiver::Station;
 
-use crate::store::{battery_level, Store};
+use crate::store::{battery_level, key_id, key_source, Store, SOURCE_SLOTS};
 
-/// Station ids are 12 bits wide.
-const ID_SLOTS: usize = 4096;
+/// Station keys: 12-bit ids of every source.
+const ID_SLOTS: usize = 4096 * SOURCE_SLOTS;
 /// Above this many changed stations at once, one full sort is cheaper than
 /// moving each.
 const RESORT_ABOVE: usize = 512;
@@ -64,8 +64,8 @@ pub fn rank(store: &Store, st: &Station, key: SortKey) -> Rank {
     Rank { num, text }
 }
 
-/// Station ids in table order under one sort key and direction (ties by
-/// id, ascending in both directions), updated one station at a time.
+/// Station keys in table order under one sort key and direction (ties by
+/// key, ascending in both directions), updated one station at a time.
 #[derive(Debug, Clone)]
 pub struct SortedStations {
     key: SortKey,
@@ -80,7 +80,7 @@ impl SortedStations {
         SortedStations {
             key,
             ascending,
-            ranks: vec![None; ID_SLOTS],
+            ranks: Vec::new(),
             order: Vec::new(),
         }
     }
@@ -88,10 +88,10 @@ impl SortedStations {
     /// Every station of `store`, sorted.
     pub fn build(store: &Store, key: SortKey, ascending: bool) -> SortedStations {
         let mut s = SortedStations::new(key, ascending);
-        for st in store.stations() {
-            if let Some(slot) = s.ranks.get_mut(usize::from(st.id)) {
+        for (k, st) in store.keyed_stations() {
+            if let Some(slot) = s.slot(k) {
                 *slot = Some(rank(store, st, key));
-                s.order.push(st.id);
+                s.order.push(k);
             }
         }
         s.resort();
@@ -116,6 +116,15 @@ impl SortedStations {
     /// No station at all.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+
+    /// The rank slot of key `id` (the table grows up to the highest key).
+    fn slot(&mut self, id: u16) -> Option<&mut Option<Rank>> {
+        let i = usize::from(id);
+        if i >= self.ranks.len() && i < ID_SLOTS {
+            self.ranks.resize(i + 1, None);
+        }
+        self.ranks.get_mut(i)
     }
 
     fn rank_of(&self, id: u16) -> Option<&Rank> {
@@ -167,7 +176,7 @@ impl SortedStations {
                 self.order.remove(i);
             }
         }
-        if let Some(r) = self.ranks.get_mut(slot) {
+        if let Some(r) = self.slot(id) {
             *r = new;
         }
         if let Some(r) = self.rank_of(id).cloned() {
@@ -196,6 +205,7 @@ impl SortedStations {
 pub struct StationFilter {
     text: String,
     hex: String,
+    source: Option<u8>,
 }
 
 impl StationFilter {
@@ -203,12 +213,29 @@ impl StationFilter {
     pub fn new(filter: &str) -> StationFilter {
         let text = filter.trim().to_ascii_lowercase();
         let hex = text.strip_prefix("0x").unwrap_or(&text).to_string();
-        StationFilter { text, hex }
+        StationFilter {
+            text,
+            hex,
+            source: None,
+        }
+    }
+
+    /// This filter, also keeping only the stations of source `src` (`None`:
+    /// every source).
+    pub fn with_source(mut self, src: Option<u8>) -> StationFilter {
+        self.source = src;
+        self
     }
 
     /// Matches everything.
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+        self.text.is_empty() && self.source.is_none()
+    }
+
+    /// Whether the station with key `key` and variant name `variant_name`
+    /// matches (source, then id and variant).
+    pub fn matches_key(&self, key: u16, variant_name: &str) -> bool {
+        self.source.is_none_or(|s| s == key_source(key)) && self.matches(key_id(key), variant_name)
     }
 
     /// Whether a station `id` with variant name `variant_name` matches.
@@ -291,7 +318,7 @@ impl VariantNames {
     }
 }
 
-/// The stations of `order` that pass `filter`, in order.
+/// The station keys of `order` that pass `filter`, in order.
 pub fn filtered(store: &Store, order: &[u16], filter: &StationFilter) -> Vec<u16> {
     if filter.is_empty() {
         return order.to_vec();
@@ -303,7 +330,7 @@ pub fn filtered(store: &Store, order: &[u16], filter: &StationFilter) -> Vec<u16
         .filter(|&id| {
             store
                 .station(id)
-                .is_some_and(|st| filter.matches(id, names.get(store, st)))
+                .is_some_and(|st| filter.matches_key(id, names.get(store, st)))
         })
         .collect()
 }

@@ -1,5 +1,7 @@
-//! The stations table: one keyed row per sensor station (the receiver's),
-//! filter box, sortable columns (stable: ties broken by id), greyed when
+//! The stations table: one keyed row per sensor station of every source
+//! (keyed by [`crate::store::station_key`]; a Source column and a source
+//! filter appear when several sources delivered), filter box, sortable
+//! columns (stable: ties broken by id), greyed when
 //! stale (silent for 3 × the station's usual interval, per the receiver).
 //! While the pointer is over the rows the order is frozen (stations that
 //! appear are appended), so rows never jump under it. A row click opens
@@ -9,7 +11,8 @@
 //! the DOM.
 //!
 //! Test hooks: `data-testid="station-row"` with `data-station="<decimal id>"`
-//! (the rendered rows); `data-testid="station-count"` whose text and
+//! and `data-source="<source number>"` (the rendered rows; the source's
+//! name is in `data-testid="station-source"`), `data-testid="source-filter"`; `data-testid="station-count"` whose text and
 //! `data-total` are the exact number of stations, and `data-shown` the
 //! number passing the filter.
 
@@ -24,12 +27,13 @@ use crate::views::relative_time;
 pub use crate::views::station_order::SortKey;
 use crate::views::station_order::{filtered, SortedStations, StationFilter};
 use crate::views::virtual_list::{SpacerRow, Viewport};
-use crate::views::widgets::SearchBox;
+use crate::views::widgets::{delivered_sources, SearchBox, SourceSelect};
 use iotdata::receiver::Station;
 
 /// Whether a station matches the filter text (decimal id, hex id with or
 /// without `0x`, variant name or number).
 pub fn matches_filter(st: &Station, variant_name: &str, filter: &str) -> bool {
+    // `st.id` is the station's own id (not a key).
     StationFilter::new(filter).matches(st.id, variant_name)
 }
 
@@ -104,6 +108,9 @@ pub fn row_of(store: &Store, st: &Station) -> RowData {
 pub fn StationsTable() -> impl IntoView {
     let ctx = use_ctx();
     let filter = RwSignal::new(String::new());
+    let source = RwSignal::new(None::<u8>);
+    let sources = delivered_sources();
+    let multi = Memo::new(move |_| sources.with(|v| v.len() > 1));
     let sort = RwSignal::new((SortKey::Id, true));
     let hovering = RwSignal::new(false);
     let vp = Viewport::with_min_rows(STATION_ROWS);
@@ -118,7 +125,9 @@ pub fn StationsTable() -> impl IntoView {
     let ids = Memo::new(move |_| {
         let rev = ctx.live.stations_rev.get();
         let (key, asc) = sort.get();
-        let f = filter.with(|f| StationFilter::new(f));
+        let f = filter
+            .with(|f| StationFilter::new(f))
+            .with_source(source.get());
         let changed = index_rev
             .get_value()
             .and_then(|seen| ctx.live.stations_changed_since(seen));
@@ -162,12 +171,13 @@ pub fn StationsTable() -> impl IntoView {
                 label="filter stations"
                 testid="station-filter"
             />
-            <Show when=move || !filter.with(String::is_empty)>
+            <SourceSelect value=source label="Source" testid="source-filter" all="all sources" />
+            <Show when=move || !filter.with(String::is_empty) || source.with(Option::is_some)>
                 <span class="muted small">{move || format!("{} shown", shown())}</span>
             </Show>
         </div>
         <div class="table-wrap vlist" tabindex="0" role="region" aria-label="stations" node_ref=vp.node on:scroll=vp.on_scroll()>
-            <table class="stations">
+            <table class="stations" class:multi=multi>
                 <thead>
                     <SortHeaders sort=sort />
                 </thead>
@@ -175,11 +185,11 @@ pub fn StationsTable() -> impl IntoView {
                     on:mouseenter=move |_| hovering.set(true)
                     on:mouseleave=move |_| hovering.set(false)
                 >
-                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.above)) cols=7 />
+                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.above)) cols=8 />
                     <For each=move || win.with(|w| w.ids.clone()) key=|id| *id let:id>
                         <StationRow id=id />
                     </For>
-                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.below)) cols=7 />
+                    <SpacerRow rows=Signal::derive(move || win.with(|w| w.below)) cols=8 />
                 </tbody>
             </table>
             <Show when=move || count() == 0>
@@ -187,7 +197,7 @@ pub fn StationsTable() -> impl IntoView {
                     {move || {
                         if ctx.demo_running.get() {
                             "The demo feed is starting…"
-                        } else if ctx.status.with(|s| s.word() == "idle") {
+                        } else if ctx.states[0].with(|s| s.word() == "idle") {
                             "No stations yet. Set a broker (ws:// or wss://) under Settings, open a link with ?broker=…, or start the Demo feed."
                         } else {
                             "No stations yet. Packets from the broker appear here as they arrive."
@@ -241,6 +251,7 @@ fn SortHeaders(sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
     view! {
         <tr>
             {header(SortKey::Id, "Station", "c-id")}
+            <th class="c-src">"Source"</th>
             {header(SortKey::Variant, "Variant", "c-variant")}
             {header(SortKey::LastHeard, "Last heard", "num c-heard")}
             {header(SortKey::Packets, "Packets", "num c-packets")}
@@ -277,22 +288,30 @@ fn StationRow(id: u16) -> impl IntoView {
         row.with(|r| r.as_ref().map(|r| relative_time(now - r.last_heard_ms)))
             .unwrap_or_default()
     };
-    let open = move |_| {
-        let _ = window().location().set_hash(&format!("#/station/{id}"));
+    let href = crate::router::station_href(id);
+    let open = {
+        let href = href.clone();
+        move |_| {
+            let _ = window().location().set_hash(&href);
+        }
     };
+    let (src, key) = (crate::store::key_source(id), id);
+    let id = crate::store::key_id(key);
     view! {
         <tr
             data-testid="station-row"
             data-station=id.to_string()
+            data-source=src.to_string()
             class=fresh_class
             on:click=open
             title="open the station"
         >
             <td class="num id">
-                <a href=format!("#/station/{id}")>{id}</a>
+                <a href=href>{id}</a>
                 " "
                 <span class="muted mono">{format!("0x{id:03x}")}</span>
             </td>
+            <td class="c-src" data-testid="station-source">{ctx.source_name(src)}</td>
             <td>{field(|r| r.variant.clone())}</td>
             <td class="num">{last_heard}</td>
             <td class="num">{field(|r| r.packets.to_string())}</td>

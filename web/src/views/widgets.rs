@@ -1,6 +1,7 @@
 //! Small components for markup the views repeat: a labelled checkbox
 //! ([`Toggle`]), a form's text input ([`TextInput`]), a filter box
-//! ([`SearchBox`]) and a panel's heading row ([`PanelHead`]).
+//! ([`SearchBox`]), a panel's heading row ([`PanelHead`]) and a picker of
+//! the sources that delivered data ([`SourceSelect`]).
 
 use leptos::prelude::*;
 
@@ -95,5 +96,53 @@ where
             <h2>{title} " " <span class="count">{count}</span></h2>
             {children()}
         </div>
+    }
+}
+
+/// The source numbers that delivered anything, following the store.
+pub fn delivered_sources() -> Memo<Vec<u8>> {
+    let live = crate::ctx::use_ctx().live;
+    Memo::new(move |_| {
+        live.stations_rev.track();
+        live.topology_rev.track();
+        live.with(|s| s.sources().collect())
+    })
+}
+
+/// A labelled `<select>` of the sources that delivered data, bound to
+/// `value`, hidden unless there are several; its first choice, `all`, is
+/// `None` in `value`.
+#[component]
+pub fn SourceSelect(
+    value: RwSignal<Option<u8>>,
+    label: &'static str,
+    testid: &'static str,
+    all: &'static str,
+) -> impl IntoView {
+    let ctx = crate::ctx::use_ctx();
+    let sources = delivered_sources();
+    view! {
+        <label class="check" hidden=move || sources.with(|v| v.len() < 2)>
+            {label} " "
+            <select
+                data-testid=testid
+                on:change=move |e| value.set(event_target_value(&e).parse::<u8>().ok())
+            >
+                <option value="">{all}</option>
+                {move || {
+                    sources
+                        .get()
+                        .into_iter()
+                        .map(|src| {
+                            view! {
+                                <option value=src.to_string() selected=value.get_untracked() == Some(src)>
+                                    {ctx.source_name(src)}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </label>
     }
 }

@@ -20,9 +20,10 @@ pub fn NodePanel(id: u16, selected: RwSignal<Option<u16>>) -> impl IntoView {
         clock.track();
         live.with(|s| s.receiver().topology().node(id).cloned())
     });
+    let key = live.with(|s| crate::store::station_key(s.mesh_source(), id));
     let has_station = move || {
         live.stations_rev.track();
-        live.with(|s| s.station(id).is_some())
+        live.with(|s| s.station(key).is_some())
     };
     let body = move || match node.get() {
         Some(n) => view! {
@@ -45,7 +46,7 @@ pub fn NodePanel(id: u16, selected: RwSignal<Option<u16>>) -> impl IntoView {
             <div class="panel-head">
                 <h2>{title}</h2>
                 <Show when=has_station>
-                    <a class="small" href=format!("#/station/{id}")>"Station page"</a>
+                    <a class="small" href=crate::router::station_href(key)>"Station page"</a>
                 </Show>
                 <button class="btn small" title="Close" on:click=move |_| selected.set(None)>
                     "×"

@@ -42,7 +42,7 @@ fn StationImages(id: u16) -> impl IntoView {
                         let img = t.image.clone();
                         view! {
                             <a class="st-thumb" href=href title="Open the frame in the inspector">
-                                <Thumbnail image=Signal::derive(move || img.clone()) scale=4 testid="thumbnail" station=id />
+                                <Thumbnail image=Signal::derive(move || img.clone()) scale=4 testid="thumbnail" station=crate::store::key_id(id) />
                                 <span class="muted small">{format!("#{} · {}", t.sequence, clock_time(at))}</span>
                             </a>
                         }

@@ -21,6 +21,9 @@ pub(super) fn StationHeader(id: u16) -> impl IntoView {
     });
     let export_ndjson = move |_| export::download_station_ndjson(&ctx, id);
     let export_csv = move |_| export::download_station_csv(&ctx, id);
+    let (src, id) = (crate::store::key_source(id), crate::store::key_id(id));
+    let source = (src != 0 || ctx.live.with(|s| s.sources().count() > 1))
+        .then(|| format!("from {}", ctx.source_name(src)));
     let meta = move || {
         summary.get().map(|s| {
             let interval = s.interval_ms;
@@ -46,6 +49,7 @@ pub(super) fn StationHeader(id: u16) -> impl IntoView {
                     {format!("Station {id} ")}
                     <span class="muted mono">{format!("0x{id:03x}")}</span>
                 </h2>
+                <span class="muted" data-testid="station-source">{source}</span>
                 <button class="btn small" on:click=export_ndjson title="The station's last packets as canonical JSON, one per line">
                     "Packets NDJSON"
                 </button>
@@ -64,10 +68,12 @@ pub(super) fn StationHeader(id: u16) -> impl IntoView {
 #[component]
 pub(super) fn StationEmpty(id: u16) -> impl IntoView {
     let ctx = use_ctx();
+    let src = crate::store::key_source(id);
+    let id = crate::store::key_id(id);
     let mesh_role = Memo::new(move |_| {
         ctx.live.mesh_rev.track();
         ctx.live.with(|s| {
-            s.receiver()
+            s.receiver_of(src)?
                 .topology()
                 .node(id)
                 .map(|n| n.role)

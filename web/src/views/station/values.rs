@@ -62,7 +62,8 @@ fn DeliveryPaths(id: u16) -> impl IntoView {
     let now = ctx.clock;
     let paths = ctx.live.station_memo(id, move |s| {
         s.station(id)
-            .map(|st| path_rows(s.receiver(), st))
+            .zip(s.receiver_of(crate::store::key_source(id)))
+            .map(|(st, r)| path_rows(r, st))
             .unwrap_or_default()
     });
     let row = move |p: PathRow| {
