@@ -40,9 +40,12 @@ pub fn App() -> impl IntoView {
         ..
     } = ctx;
 
-    if let Ok(h) =
-        set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000))
-    {
+    let live = ctx.live;
+    let tick = move || {
+        clock.set(now_ms());
+        live.tick_alerts(now_ms());
+    };
+    if let Ok(h) = set_interval_with_handle(tick, Duration::from_millis(1000)) {
         on_cleanup(move || h.clear());
     }
     if demo || settings0.broker.trim().is_empty() {
@@ -86,6 +89,8 @@ pub fn App() -> impl IntoView {
                 {nav("mesh", "#/mesh", "Mesh")}
                 {nav("gallery", "#/gallery", "Gallery")}
                 {nav("inspector", "#/inspector", "Inspector")}
+                {nav("alerts", "#/alerts", "Alerts")}
+                <views::alerts::AlertBadge />
             </nav>
             <views::connection_bar::ConnectionBar />
         </header>
@@ -101,6 +106,7 @@ pub fn App() -> impl IntoView {
                 Route::Log => view! { <views::packet_log::PacketLog /> }.into_any(),
                 Route::Mesh => view! { <views::mesh::MeshView /> }.into_any(),
                 Route::Gallery => view! { <views::gallery::Gallery /> }.into_any(),
+                Route::Alerts => view! { <views::alerts::AlertsPage /> }.into_any(),
                 Route::Inspector { hex } => {
                     view! { <views::inspector::Inspector initial=hex.unwrap_or_default() /> }
                         .into_any()

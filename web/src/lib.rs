@@ -17,6 +17,7 @@
 //! `app` the shell that builds it; `panic_banner` keeps a panic visible.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod app;
 pub mod connection;
 pub mod ctx;

@@ -1,5 +1,5 @@
 //! Hash routes: `#/` (overview), `#/map`, `#/log`, `#/inspector`,
-//! `#/station/42`, `#/mesh`, `#/gallery`, and `#hex=…` (the inspector with a
+//! `#/station/42`, `#/mesh`, `#/gallery`, `#/alerts`, and `#hex=…` (the inspector with a
 //! frame: shareable).
 //!
 //! Hash routing keeps the app a set of static files (`trunk serve`, any file
@@ -52,6 +52,8 @@ pub enum Route {
     Mesh,
     /// Latest image thumbnails.
     Gallery,
+    /// Alerts and their rules.
+    Alerts,
     /// Anything else.
     NotFound(String),
 }
@@ -68,6 +70,7 @@ impl Route {
             Route::Station(id) => format!("#/station/{id}"),
             Route::Mesh => "#/mesh".into(),
             Route::Gallery => "#/gallery".into(),
+            Route::Alerts => "#/alerts".into(),
             Route::NotFound(s) => format!("#{s}"),
         }
     }
@@ -81,6 +84,7 @@ impl Route {
             Route::Inspector { .. } => "inspector",
             Route::Mesh => "mesh",
             Route::Gallery => "gallery",
+            Route::Alerts => "alerts",
         }
     }
 }
@@ -101,6 +105,7 @@ pub fn parse_hash(hash: &str) -> Route {
         "/log" => Route::Log,
         "/mesh" => Route::Mesh,
         "/gallery" => Route::Gallery,
+        "/alerts" => Route::Alerts,
         "/inspector" => {
             let q = query
                 .split('&')

@@ -39,9 +39,21 @@ impl Store {
     /// the epoch) on `topic`: classify, decode, feed the receiver, record.
     /// Never panics.
     pub fn ingest(&mut self, rx_ms: f64, topic: &str, payload: &[u8]) -> Change {
+        use crate::payload::{FrameSource, Payload};
         let p = crate::payload::classify(topic, payload);
+        let format = match &p {
+            Payload::Frame {
+                source: FrameSource::Binary,
+                ..
+            } => "binary",
+            Payload::Frame { .. } => "hex",
+            Payload::GatewayJson { .. } => "json",
+            Payload::Unrecognised { .. } => "",
+        };
         let incoming = crate::decode::decode_incoming(p, self.receiver.map());
-        self.ingest_incoming(rx_ms, topic, payload, incoming)
+        let mut change = self.ingest_incoming(rx_ms, topic, payload, incoming);
+        change.format = format;
+        change
     }
 
     /// Records a message already classified and decoded (`payload` is the
@@ -317,7 +329,12 @@ impl Store {
                     }
                     change.mesh = true;
                 }
-                Event::Mesh { .. } => change.mesh = true,
+                Event::Mesh { station, .. } => {
+                    change.mesh = true;
+                    if !change.nodes.contains(station) {
+                        change.nodes.push(*station);
+                    }
+                }
                 Event::Gap { station, .. } | Event::Restart { station, .. } => {
                     if !change.stations.contains(station) {
                         change.stations.push(*station);

@@ -206,6 +206,10 @@ pub struct Change {
     pub mesh: bool,
     /// A thumbnail was added.
     pub gallery: bool,
+    /// Mesh senders whose node state may have changed (for alerts).
+    pub nodes: Vec<u16>,
+    /// How the message came: `binary`, `hex`, `json` (empty otherwise).
+    pub format: &'static str,
 }
 
 /// All received data, bounded. See the module documentation.
