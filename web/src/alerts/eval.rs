@@ -3,9 +3,12 @@
 //! - A station update evaluates only the rules whose scope matches that
 //!   station ([`Engine::on_station`]); a mesh packet only the mesh rules of
 //!   its sender ([`Engine::on_node`]). Nothing scans all stations per packet.
-//! - "Silent" is a deadline per (rule, station) in an ordered set keyed by
-//!   due time; [`Engine::tick`] (the 1 s clock) pops only what is due:
-//!   O(due items + log n).
+//! - "Silent" is a deadline per (rule, station) in a min-heap of due
+//!   times; [`Engine::tick`] (the 1 s clock) pops only what is due:
+//!   O(due items × log n). A packet that moves a deadline later only
+//!   updates the (rule, station) entry (the heap entry is re-queued when it
+//!   comes due); one that moves it earlier queues a new entry and the old
+//!   one is skipped when popped.
 //! - Thresholds raise past the line and clear only past the line ∓ the
 //!   rule's margin, so a value on the line does not flap; silent clears
 //!   when the station is heard again, orphan / ROUTE_ERROR when the node
@@ -13,7 +16,8 @@
 //! - Bounded: [`MAX_RULES`], [`MAX_ACTIVE_ALERTS`], [`MAX_RESOLVED_ALERTS`],
 //!   [`LOSS_SAMPLES`] per station.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use iotdata::receiver::Station;
 
@@ -24,6 +28,7 @@ use super::{
 };
 use crate::fmt::format_number as num;
 use crate::store::{battery_level, Change, Store, DEFAULT_INTERVAL_MS};
+use crate::vecmap::VecMap;
 
 /// One alert, active or resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,13 +70,13 @@ type LossSample = (i64, u64, u64);
 pub struct Engine {
     rules: Vec<(u32, Rule)>,
     next_rule: u32,
-    active: BTreeMap<(u32, u16), Alert>,
+    active: VecMap<(u32, u16), Alert>,
     resolved: VecDeque<Alert>,
-    /// Silent deadlines: (due ms, rule, station).
-    deadlines: BTreeSet<(i64, u32, u16)>,
-    /// The deadline held for (rule, station), to move it.
-    due: BTreeMap<(u32, u16), i64>,
-    loss: BTreeMap<u16, VecDeque<LossSample>>,
+    /// Queued silent deadlines: (due ms, rule, station), earliest first.
+    deadlines: BinaryHeap<Reverse<(i64, u32, u16)>>,
+    /// Per (rule, station): the deadline in force and the one queued.
+    due: VecMap<(u32, u16), (i64, i64)>,
+    loss: VecMap<u16, VecDeque<LossSample>>,
     fresh: Vec<String>,
     fresh_count: usize,
     next_alert: u64,
@@ -92,8 +97,13 @@ impl Engine {
     }
 
     /// Active alerts by (rule, subject).
-    pub fn active(&self) -> impl ExactSizeIterator<Item = &Alert> {
+    pub fn active(&self) -> impl Iterator<Item = &Alert> {
         self.active.values()
+    }
+
+    /// Number of active alerts.
+    pub fn active_count(&self) -> usize {
+        self.active.len()
     }
 
     /// Resolved alerts, newest first, at most [`MAX_RESOLVED_ALERTS`].
@@ -116,9 +126,9 @@ impl Engine {
         self.overflow
     }
 
-    /// Silent deadlines held (at most rules × stations).
+    /// Silent deadlines in force (at most rules × stations).
     pub fn deadline_count(&self) -> usize {
-        self.deadlines.len()
+        self.due.len()
     }
 
     /// Alerts raised since the last call: how many, and the first
@@ -161,23 +171,12 @@ impl Engine {
     /// Removes the rule `id`; its active alerts are resolved now.
     pub fn remove_rule(&mut self, id: u32, now_ms: f64) {
         self.rules.retain(|(r, _)| *r != id);
-        let keys: Vec<(u32, u16)> = self
-            .active
-            .range((id, 0)..=(id, u16::MAX))
-            .map(|(k, _)| *k)
-            .collect();
+        let keys: Vec<(u32, u16)> = self.active.keys().filter(|k| k.0 == id).copied().collect();
         for k in keys {
             self.resolve(k, now_ms);
         }
-        let dues: Vec<((u32, u16), i64)> = self
-            .due
-            .range((id, 0)..=(id, u16::MAX))
-            .map(|(k, d)| (*k, *d))
-            .collect();
-        for ((r, s), d) in dues {
-            self.due.remove(&(r, s));
-            self.deadlines.remove(&(d, r, s));
-        }
+        // Queued heap entries without a `due` entry are skipped when popped.
+        self.due.retain(|k, _| k.0 != id);
         self.revision += 1;
     }
 
@@ -242,11 +241,24 @@ impl Engine {
     /// Raises the silent alerts that are due at `now_ms`: O(due + log n).
     pub fn tick(&mut self, store: &Store, now_ms: f64) {
         let now = now_ms as i64;
-        while let Some(&(due, rid, id)) = self.deadlines.first() {
+        while let Some(&Reverse((due, rid, id))) = self.deadlines.peek() {
             if due > now {
                 break;
             }
-            self.deadlines.pop_first();
+            self.deadlines.pop();
+            match self.due.get_mut(&(rid, id)) {
+                // Stale: removed, or re-queued earlier.
+                None => continue,
+                Some(e) if e.1 != due => continue,
+                // Moved later by packets since: queue it again.
+                Some(e) if e.0 > now => {
+                    e.1 = e.0;
+                    let next = e.0;
+                    self.deadlines.push(Reverse((next, rid, id)));
+                    continue;
+                }
+                Some(_) => {}
+            }
             self.due.remove(&(rid, id));
             self.evaluations += 1;
             let factor = match self.rules.iter().find(|(r, _)| *r == rid) {
@@ -277,10 +289,23 @@ impl Engine {
                     .interval_ms()
                     .map_or(DEFAULT_INTERVAL_MS, |i| i as f64);
                 let due = st.last_heard_ms.saturating_add((factor * interval) as i64);
-                if let Some(old) = self.due.insert(key, due) {
-                    self.deadlines.remove(&(old, rid, id));
+                let queue = match self.due.get_mut(&key) {
+                    Some(e) => {
+                        e.0 = due;
+                        let earlier = due < e.1;
+                        if earlier {
+                            e.1 = due;
+                        }
+                        earlier
+                    }
+                    None => {
+                        self.due.insert(key, (due, due));
+                        true
+                    }
+                };
+                if queue {
+                    self.deadlines.push(Reverse((due, rid, id)));
                 }
-                self.deadlines.insert((due, rid, id));
             }
             Kind::BatteryBelow { percent, margin } => {
                 if let Some(v) = battery_level(st) {

@@ -154,8 +154,13 @@ fn RuleForm(error: RwSignal<String>, add: impl Fn(String) + 'static) -> impl Int
         o.insert("field".into(), field.get_untracked().into());
         for (k, s) in [("factor", value), ("percent", value), ("value", value), ("margin", margin)] {
             let t = s.get_untracked();
-            if !t.trim().is_empty() {
-                let v = t.trim().parse::<f64>().map(Value::from).unwrap_or_else(|_| t.into());
+            let t = t.trim();
+            if !t.is_empty() {
+                // A number as JSON reads it (else the text, refused as "must be a number").
+                let v = serde_json::from_str::<Value>(t)
+                    .ok()
+                    .filter(Value::is_number)
+                    .unwrap_or_else(|| t.into());
                 o.insert(k.into(), v);
             }
         }

@@ -32,8 +32,8 @@ pub fn AlertsPage() -> impl IntoView {
         live.alerts_rev.track();
         live.with_alerts(|e| {
             let mut active: Vec<Alert> = e.active().cloned().collect();
-            active.sort_by(|a, b| b.id.cmp(&a.id));
-            let n = active.len();
+            crate::vecmap::sort_by(&mut active, |a, b| b.id.cmp(&a.id));
+            let n = e.active_count();
             active.truncate(ALERTS_SHOWN);
             let resolved: Vec<Alert> = e.resolved().take(ALERTS_SHOWN).cloned().collect();
             (n, active, resolved)

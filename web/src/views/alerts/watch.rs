@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::alerts::Engine;
 use crate::ctx::{use_ctx, Ctx};
 
 /// Announces (and notifies) each batch of newly raised alerts, once per
@@ -34,7 +35,7 @@ pub fn AlertBadge() -> impl IntoView {
     let live = use_ctx().live;
     let n = Memo::new(move |_| {
         live.alerts_rev.track();
-        live.with_alerts(|e| e.active().len())
+        live.with_alerts(Engine::active_count)
     });
     view! {
         <Show when=move || { n.get() > 0 }>
