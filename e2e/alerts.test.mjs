@@ -168,12 +168,14 @@ test('a station that stops reporting raises its silent alert in time, announced 
     assert.equal(shown.length, 1);
     assert.equal(shown[0].title, 'iotdata alert');
     assert.match(shown[0].body, new RegExp(`station ${SILENT_ID}: silent`));
-    assert.equal((await page.getByTestId('alert-count').innerText()).trim().split(/\s/)[0], '1');
+    await waitFor(async () => (await page.getByTestId('alert-count').innerText()).trim().split(/\s/)[0] === '1', {
+        message: 'the nav badge counting 1 active alert',
+    });
     // Heard again: resolved.
     await publish(`iotdata/raw/${SILENT_ID}`, weatherFrame(SILENT_ID, PACKETS + 1));
     await waitFor(() => findAlert('silent', SILENT_ID, 'resolved'), { message: 'the silent alert resolved' });
     assert.equal(await findAlert('silent', SILENT_ID), undefined);
-    assert.equal(await page.getByTestId('alert-count').count(), 0);
+    await waitFor(async () => (await page.getByTestId('alert-count').count()) === 0, { message: 'no badge without active alerts' });
 }));
 
 test('a real low-battery packet raises "battery below 20 %"', { timeout: 60000 }, step(async () => {
