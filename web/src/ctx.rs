@@ -83,7 +83,6 @@ impl Ctx {
                 live.set_map(map);
             }
         });
-        live.update_alerts(|e, s| e.set_rules(crate::alerts::storage::load(), s, now_ms()));
         crate::views::alerts::watch(ctx);
         provide_context(ctx);
         ctx

@@ -99,8 +99,14 @@ fn rules_round_trip_and_validate() {
     else {
         panic!("a field rule: {:?}", rules[2]);
     };
-    assert_eq!((key.as_str(), *above, *value), ("environment.temperature", true, 30.0));
-    assert!((margin - 0.3).abs() < 1e-9, "default margin 1 % of 30: {margin}");
+    assert_eq!(
+        (key.as_str(), *above, *value),
+        ("environment.temperature", true, 30.0)
+    );
+    assert!(
+        (margin - 0.3).abs() < 1e-9,
+        "default margin 1 % of 30: {margin}"
+    );
     // Export and import give the same rules.
     assert_eq!(parse_rules(&rules_json(&rules)).unwrap(), rules);
 
@@ -118,6 +124,8 @@ fn rules_round_trip_and_validate() {
     assert!(err(r#"[{"kind":"battery_below","percent":120}]"#).contains("0–100"));
     assert!(err(r#"[{"kind":"field_above","field":"","value":1}]"#).contains("field"));
     assert!(err("{").starts_with("not a rules document"));
+    // One rule object is a document of one rule.
+    assert_eq!(parse_rules(r#"{"kind":"orphan"}"#).unwrap().len(), 1);
     let many = format!(
         "[{}]",
         vec![r#"{"kind":"orphan"}"#; MAX_RULES + 1].join(",")
@@ -176,7 +184,10 @@ fn a_value_on_the_line_does_not_flap() {
     rig.send(T0, 9, 29.0, 80);
     assert!(rig.active().is_empty());
     // Noise around the line: one alert, never resolved in between.
-    for (i, t) in [30.5, 30.0, 29.5, 30.5, 29.25, 30.25, 29.5, 30.5].iter().enumerate() {
+    for (i, t) in [30.5, 30.0, 29.5, 30.5, 29.25, 30.25, 29.5, 30.5]
+        .iter()
+        .enumerate()
+    {
         rig.send(T0 + 1000.0 * (i as f64 + 1.0), 9, *t, 80);
     }
     assert_eq!(rig.raised(), 1);
@@ -205,7 +216,11 @@ fn silent_is_a_deadline_on_the_clock() {
     let before = rig.engine.evaluations();
     rig.engine.tick(&rig.store, T0 + 6_900.0);
     assert!(rig.active().is_empty());
-    assert_eq!(rig.engine.evaluations(), before, "nothing due, nothing evaluated");
+    assert_eq!(
+        rig.engine.evaluations(),
+        before,
+        "nothing due, nothing evaluated"
+    );
     rig.engine.tick(&rig.store, T0 + 7_100.0);
     assert_eq!(rig.active(), vec![("silent", 3)]);
     let text = rig.engine.active().next().unwrap().text.clone();
@@ -224,7 +239,8 @@ fn silent_is_a_deadline_on_the_clock() {
 
 #[wasm_bindgen_test]
 fn loss_over_the_last_hour() {
-    let mut rig = Rig::new(r#"[{"scope":"station:4","kind":"loss_above","percent":10,"margin":5}]"#);
+    let mut rig =
+        Rig::new(r#"[{"scope":"station:4","kind":"loss_above","percent":10,"margin":5}]"#);
     // Every other sequence missing: about 50 % loss.
     let mut t = T0;
     for s in (2..60u16).step_by(2) {
@@ -276,7 +292,11 @@ fn report(relay: u16, seq: u16, parent: u16) -> Vec<u8> {
         MeshBody::NeighbourReport {
             parent_id: parent,
             my_cost: 1,
-            gateway_id: if parent == PARENT_NONE { PARENT_NONE } else { 1 },
+            gateway_id: if parent == PARENT_NONE {
+                PARENT_NONE
+            } else {
+                1
+            },
             neighbours: vec![Neighbour {
                 cost: 0,
                 rssi_q4: iotdata::mesh::rssi_to_q4(-80),
@@ -292,13 +312,20 @@ fn orphan_and_route_error_of_mesh_nodes() {
     rig.ingest(T0, &report(20, 1, 1));
     rig.ingest(T0, &report(21, 1, 1));
     assert!(rig.active().is_empty());
-    rig.ingest(T0 + 1000.0, &mesh(20, 2, MeshBody::RouteError { reason: 1 }));
+    rig.ingest(
+        T0 + 1000.0,
+        &mesh(20, 2, MeshBody::RouteError { reason: 1 }),
+    );
     let mut a = rig.active();
     a.sort_unstable();
     assert_eq!(a, vec![("orphan", 20), ("route_error", 20)]);
     assert_eq!(rig.engine.active().next().unwrap().href(), "#/mesh");
     rig.ingest(T0 + 2000.0, &report(21, 2, PARENT_NONE));
-    assert_eq!(rig.active().len(), 3, "21 orphaned; route_error is for 20 only");
+    assert_eq!(
+        rig.active().len(),
+        3,
+        "21 orphaned; route_error is for 20 only"
+    );
     // A parent again: both of 20's alerts clear.
     rig.ingest(T0 + 3000.0, &report(20, 3, 1));
     assert_eq!(rig.active(), vec![("orphan", 21)]);
@@ -346,22 +373,25 @@ fn resolved_history_is_bounded() {
 #[wasm_bindgen_test]
 fn live_evaluates_on_ingest_and_on_the_clock() {
     let live = Live::new();
-    live.update_alerts(|e, s| {
-        e.set_rules(
-            parse_rules(r#"[{"kind":"silent","factor":3},{"kind":"battery_below","percent":20}]"#)
-                .unwrap(),
-            s,
-            T0,
-        )
-    });
+    let mut rules = Some(
+        parse_rules(r#"[{"kind":"silent","factor":3},{"kind":"battery_below","percent":20}]"#)
+            .unwrap(),
+    );
+    live.update_alerts(&mut |e, s| e.set_rules(rules.take().unwrap_or_default(), s, T0));
     let rev = live.alerts_rev.get_untracked();
     for i in 0..3u16 {
-        live.ingest(T0 + 1000.0 * f64::from(i), TOPIC, &frame(11, i + 1, 20.0, 10));
+        live.ingest(
+            T0 + 1000.0 * f64::from(i),
+            TOPIC,
+            &frame(11, i + 1, 20.0, 10),
+        );
     }
     live.flush();
     assert!(live.alerts_rev.get_untracked() > rev);
     assert_eq!(live.with_alerts(|e| e.active_count()), 1);
     live.tick_alerts(T0 + 6_000.0);
     assert_eq!(live.with_alerts(|e| e.active_count()), 2);
-    assert_eq!(live.update_alerts(|e, _| e.take_fresh().0), Some(2));
+    let mut fresh = 0;
+    live.update_alerts(&mut |e, _| fresh = e.take_fresh().0);
+    assert_eq!(fresh, 2);
 }

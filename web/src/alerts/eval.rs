@@ -262,15 +262,21 @@ impl Engine {
             self.due.remove(&(rid, id));
             self.evaluations += 1;
             let factor = match self.rules.iter().find(|(r, _)| *r == rid) {
-                Some((_, Rule {
-                    kind: Kind::Silent { factor },
-                    ..
-                })) => *factor,
+                Some((
+                    _,
+                    Rule {
+                        kind: Kind::Silent { factor },
+                        ..
+                    },
+                )) => *factor,
                 _ => continue,
             };
             let last = store.station(id).map_or(due, |s| s.last_heard_ms);
             let quiet = crate::fmt::human_duration((now.saturating_sub(last).max(0) / 1000) as u64);
-            let text = format!("station {id}: silent for {quiet} (> {}× its interval)", num(factor));
+            let text = format!(
+                "station {id}: silent for {quiet} (> {}× its interval)",
+                num(factor)
+            );
             self.raise((rid, id), "silent", now_ms, text);
         }
     }
@@ -285,9 +291,7 @@ impl Engine {
                 if self.active.contains_key(&key) {
                     self.resolve(key, now_ms);
                 }
-                let interval = st
-                    .interval_ms()
-                    .map_or(DEFAULT_INTERVAL_MS, |i| i as f64);
+                let interval = st.interval_ms().map_or(DEFAULT_INTERVAL_MS, |i| i as f64);
                 let due = st.last_heard_ms.saturating_add((factor * interval) as i64);
                 let queue = match self.due.get_mut(&key) {
                     Some(e) => {
@@ -310,7 +314,11 @@ impl Engine {
             Kind::BatteryBelow { percent, margin } => {
                 if let Some(v) = battery_level(st) {
                     self.threshold(key, kind, v, false, *percent, *margin, now_ms, || {
-                        format!("station {id}: battery {} % below {} %", num(v), num(*percent))
+                        format!(
+                            "station {id}: battery {} % below {} %",
+                            num(v),
+                            num(*percent)
+                        )
                     });
                 }
             }

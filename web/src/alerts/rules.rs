@@ -15,7 +15,7 @@
 //! `route_error`) apply to nodes, so only `all` and `station:<id>` match
 //! them. `margin` is the hysteresis band (optional; [`Kind::default_margin`]).
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{MAX_FIELD_KEY_CHARS, MAX_RULES, MAX_RULES_JSON_BYTES};
 
@@ -64,7 +64,11 @@ impl Scope {
         let (k, v) = s.split_once(':')?;
         let v = v.trim();
         match k.trim() {
-            "station" => v.parse().ok().filter(|&i: &u16| i < 4096).map(Scope::Station),
+            "station" => v
+                .parse()
+                .ok()
+                .filter(|&i: &u16| i < 4096)
+                .map(Scope::Station),
             "variant" => v.parse().ok().filter(|&i: &u8| i < 16).map(Scope::Variant),
             "format" => [Format::Binary, Format::Hex, Format::Json]
                 .into_iter()
@@ -176,7 +180,11 @@ impl Kind {
             Kind::BatteryBelow { percent, .. } => format!("battery below {} %", n(*percent)),
             Kind::Field {
                 key, above, value, ..
-            } => format!("{key} {} {}", if *above { "above" } else { "below" }, n(*value)),
+            } => format!(
+                "{key} {} {}",
+                if *above { "above" } else { "below" },
+                n(*value)
+            ),
             Kind::LossAbove { percent, .. } => format!("loss above {} % (1 h)", n(*percent)),
             Kind::Orphan => "mesh node orphaned".into(),
             Kind::RouteError => "mesh ROUTE_ERROR".into(),
@@ -284,7 +292,11 @@ impl Rule {
                     .get("field")
                     .and_then(Value::as_str)
                     .map(str::trim)
-                    .filter(|k| !k.is_empty() && k.chars().count() <= MAX_FIELD_KEY_CHARS)
+                    .filter(|k| {
+                        !k.is_empty()
+                            && k.len() <= MAX_FIELD_KEY_CHARS
+                            && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                    })
                     .ok_or("\"field\" must be a field name such as environment.temperature")?;
                 let value = need(o, "value")?;
                 Kind::Field {
@@ -311,63 +323,64 @@ impl Rule {
         Ok(Rule { scope, kind })
     }
 
-    /// The rule as a JSON object.
-    pub fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("scope".into(), self.scope.text().into());
-        o.insert("kind".into(), self.kind.name().into());
-        match &self.kind {
-            Kind::Silent { factor } => {
-                o.insert("factor".into(), json!(factor));
-            }
+    /// The rule as a JSON object (field names hold no character that
+    /// needs escaping: [`Rule::from_json`] allows none).
+    pub fn to_json(&self) -> String {
+        let head = format!(
+            r#"{{"scope":"{}","kind":"{}""#,
+            self.scope.text(),
+            self.kind.name()
+        );
+        let tail = match &self.kind {
+            Kind::Silent { factor } => format!(r#","factor":{factor}"#),
             Kind::BatteryBelow { percent, margin } | Kind::LossAbove { percent, margin } => {
-                o.insert("percent".into(), json!(percent));
-                o.insert("margin".into(), json!(margin));
+                format!(r#","percent":{percent},"margin":{margin}"#)
             }
             Kind::Field {
                 key, value, margin, ..
-            } => {
-                o.insert("field".into(), key.as_str().into());
-                o.insert("value".into(), json!(value));
-                o.insert("margin".into(), json!(margin));
-            }
-            Kind::Orphan | Kind::RouteError => {}
-        }
-        Value::Object(o)
+            } => format!(r#","field":"{key}","value":{value},"margin":{margin}"#),
+            Kind::Orphan | Kind::RouteError => String::new(),
+        };
+        head + &tail + "}"
     }
 }
 
-/// Reads a rules document (`{"version":1,"rules":[…]}` or a bare array),
-/// at most [`MAX_RULES_JSON_BYTES`] long and [`MAX_RULES`] rules.
+/// Reads a rules document (`{"version":1,"rules":[…]}`, a bare array, or
+/// one rule object), at most [`MAX_RULES_JSON_BYTES`] long and
+/// [`MAX_RULES`] rules.
 pub fn parse_rules(text: &str) -> Result<Vec<Rule>, RulesError> {
     if text.len() > MAX_RULES_JSON_BYTES {
         return Err(RulesError::TooLarge(text.len()));
     }
     let v: Value = serde_json::from_str(text).map_err(|e| RulesError::Json(e.to_string()))?;
+    let one;
     let list = match &v {
-        Value::Array(a) => a,
+        Value::Array(a) => a.as_slice(),
         Value::Object(o) => match o.get("rules") {
-            Some(Value::Array(a)) => a,
-            _ => return Err(RulesError::Json("no \"rules\" array".into())),
+            Some(Value::Array(a)) => a.as_slice(),
+            Some(_) => return Err(RulesError::Json("\"rules\" is not an array".into())),
+            None => {
+                one = [v];
+                &one[..]
+            }
         },
         _ => return Err(RulesError::Json("expected an object or an array".into())),
     };
     if list.len() > MAX_RULES {
         return Err(RulesError::TooMany(list.len()));
     }
-    list.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            Rule::from_json(r).map_err(|reason| RulesError::Rule {
-                index: i + 1,
-                reason,
-            })
-        })
-        .collect()
+    let mut rules = Vec::with_capacity(list.len());
+    for (i, r) in list.iter().enumerate() {
+        rules.push(Rule::from_json(r).map_err(|reason| RulesError::Rule {
+            index: i + 1,
+            reason,
+        })?);
+    }
+    Ok(rules)
 }
 
 /// The rules document [`parse_rules`] reads.
 pub fn rules_json<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> String {
-    let list: Vec<Value> = rules.into_iter().map(Rule::to_json).collect();
-    json!({ "version": 1, "rules": list }).to_string()
+    let list: Vec<String> = rules.into_iter().map(Rule::to_json).collect();
+    format!(r#"{{"version":1,"rules":[{}]}}"#, list.join(","))
 }

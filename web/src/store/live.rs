@@ -184,7 +184,7 @@ impl Live {
 
     /// Raises the silent alerts due at `now_ms` (the 1 s clock).
     pub fn tick_alerts(&self, now_ms: f64) {
-        self.update_alerts(|a, s| a.tick(s, now_ms));
+        self.update_alerts(&mut |a, s| a.tick(s, now_ms));
     }
 
     /// Reads the alert engine.
@@ -193,19 +193,17 @@ impl Live {
     }
 
     /// Changes the alert engine (rules, fresh alerts) with the store at
-    /// hand; [`Live::alerts_rev`] bumps when rules or alerts changed
-    /// (`None` once the store is disposed).
-    pub fn update_alerts<R>(&self, f: impl FnOnce(&mut Engine, &Store) -> R) -> Option<R> {
+    /// hand; [`Live::alerts_rev`] bumps when rules or alerts changed.
+    pub fn update_alerts(&self, f: &mut dyn FnMut(&mut Engine, &Store)) {
         let store = self.store;
-        let (r, changed) = self.alerts.try_update_value(|a| {
+        let changed = self.alerts.try_update_value(|a| {
             let before = a.revision();
-            let r = store.with_value(|s| f(a, s));
-            (r, a.revision() != before)
-        })?;
-        if changed {
+            store.with_value(|s| f(a, s));
+            a.revision() != before
+        });
+        if changed == Some(true) {
             self.alerts_rev.update(|r| *r += 1);
         }
-        Some(r)
     }
 
     fn mark(&self, change: Change) {

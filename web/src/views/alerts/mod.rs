@@ -1,6 +1,7 @@
-//! `#/alerts`: active and resolved alerts (each linking to its station or
-//! the mesh view), the rule editor ([`editor`]), notifications
-//! ([`notify`]); [`watch`] announces new alerts and badges the nav.
+//! `#/alerts`: the active alerts, then the resolved ones, each linking to
+//! its station or the mesh view, with the times raised and cleared; the
+//! rule editor ([`editor`]); notifications ([`notify`]). [`watch`]
+//! announces new alerts and badges the nav.
 //!
 //! Test hooks: `data-testid="alert"` rows with `data-state` (`active`,
 //! `resolved`), `data-kind` (the rule kind) and `data-subject` (station or
@@ -15,72 +16,65 @@ use leptos::prelude::*;
 
 use crate::alerts::Alert;
 use crate::ctx::use_ctx;
+use crate::views::clock_time;
 use crate::views::widgets::PanelHead;
-use crate::views::{clock_time, relative_time};
 
 pub use watch::{watch, AlertBadge};
 
-/// Alerts listed at most per table (active ones first, then the newest
-/// resolved).
+/// Alerts listed at most: each kind (active, resolved) up to this many,
+/// active first, newest first.
 pub const ALERTS_SHOWN: usize = 200;
 
 /// The `#/alerts` page.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let live = use_ctx().live;
-    let lists = Memo::new(move |_| {
+    // Recomputed per reader (alerts change rarely; no memo).
+    let list = move || {
         live.alerts_rev.track();
         live.with_alerts(|e| {
-            let mut active: Vec<Alert> = e.active().cloned().collect();
-            crate::vecmap::sort_by(&mut active, |a, b| b.id.cmp(&a.id));
-            let n = e.active_count();
-            active.truncate(ALERTS_SHOWN);
-            let resolved: Vec<Alert> = e.resolved().take(ALERTS_SHOWN).cloned().collect();
-            (n, active, resolved)
+            let mut v: Vec<Alert> = e.active().cloned().collect();
+            crate::vecmap::sort_by(&mut v, |a, b| b.id.cmp(&a.id));
+            v.truncate(ALERTS_SHOWN);
+            v.extend(e.resolved().take(ALERTS_SHOWN).cloned());
+            v
         })
-    });
-    let count = move || lists.with(|l| l.0);
+    };
+    let active = move || {
+        live.alerts_rev.track();
+        live.with_alerts(crate::alerts::Engine::active_count)
+    };
+    let any = move || {
+        live.alerts_rev.track();
+        live.with_alerts(|e| e.active_count() + e.resolved().len() > 0)
+    };
     view! {
         <section class="panel">
-            <PanelHead title="Active alerts" count=count>
+            <PanelHead title="Active alerts" count=active>
                 <NotifyButton />
             </PanelHead>
-            <AlertTable items=Signal::derive(move || lists.with(|l| l.1.clone())) empty="No active alerts." />
-        </section>
-        <section class="panel">
-            <h2>"Resolved"</h2>
-            <AlertTable items=Signal::derive(move || lists.with(|l| l.2.clone())) empty="None yet." />
+            <Show when=any fallback=|| view! { <p class="muted">"No alerts yet."</p> }>
+                <div class="table-wrap" tabindex="0">
+                    <table>
+                        <thead>
+                            <tr><th>"Alert"</th><th>"Raised"</th><th>"Resolved"</th></tr>
+                        </thead>
+                        <tbody>
+                            <For each=list key=|a| a.id * 2 + u64::from(a.resolved_ms.is_some()) let:a>
+                                <AlertRow a=a />
+                            </For>
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
         </section>
         <editor::RuleEditor />
     }
 }
 
-/// A table of alerts (newest first).
-#[component]
-fn AlertTable(items: Signal<Vec<Alert>>, empty: &'static str) -> impl IntoView {
-    let clock = use_ctx().clock;
-    view! {
-        <Show when=move || !items.with(Vec::is_empty) fallback=move || view! { <p class="muted">{empty}</p> }>
-            <div class="table-wrap" tabindex="0">
-                <table>
-                    <thead>
-                        <tr><th>"Alert"</th><th>"Raised"</th><th>"Resolved"</th></tr>
-                    </thead>
-                    <tbody>
-                        <For each=move || items.get() key=|a| (a.id, a.resolved_ms.is_some()) let:a>
-                            <AlertRow a=a clock=clock />
-                        </For>
-                    </tbody>
-                </table>
-            </div>
-        </Show>
-    }
-}
-
 /// One alert: its text linking to the station (or mesh view), its times.
 #[component]
-fn AlertRow(a: Alert, clock: RwSignal<f64>) -> impl IntoView {
-    let raised = a.raised_ms;
+fn AlertRow(a: Alert) -> impl IntoView {
     view! {
         <tr
             data-testid="alert"
@@ -89,38 +83,38 @@ fn AlertRow(a: Alert, clock: RwSignal<f64>) -> impl IntoView {
             data-subject=a.subject.to_string()
         >
             <td><a href=a.href()>{a.text.clone()}</a></td>
-            <td title=move || relative_time(clock.get() - raised)>{clock_time(raised)}</td>
-            <td>{a.resolved_ms.map(clock_time)}</td>
+            <td>{clock_time(a.raised_ms)}</td>
+            <td>{a.resolved_ms.map_or_else(|| "active".to_string(), clock_time)}</td>
         </tr>
     }
 }
 
-/// "Enable notifications" (asks the browser on this click), or "Disable".
+/// "Enable notifications" (asks the browser on this click) or "Disable
+/// notifications".
 #[component]
 fn NotifyButton() -> impl IntoView {
     use crate::alerts::storage::{notify_enabled, set_notify_enabled};
     let on = RwSignal::new(notify_enabled() && notify::granted());
-    let note = RwSignal::new("");
     let click = move |_| {
         if on.get_untracked() {
             set_notify_enabled(false);
             on.set(false);
-            return;
-        }
-        notify::request(move |granted| {
-            set_notify_enabled(granted);
-            on.set(granted);
-            note.set(if granted {
-                ""
-            } else {
-                "Notifications are blocked or not supported by this browser."
+        } else {
+            notify::request(move |granted| {
+                set_notify_enabled(granted);
+                on.set(granted);
             });
-        });
+        }
     };
     view! {
-        <button class="btn small" data-testid="notify-enable" aria-pressed=move || on.get().to_string() on:click=click>
+        <button
+            class="btn small"
+            data-testid="notify-enable"
+            aria-pressed=move || on.get().to_string()
+            title="Blocked notifications are allowed in the browser's site settings"
+            on:click=click
+        >
             {move || if on.get() { "Disable notifications" } else { "Enable notifications" }}
         </button>
-        <span class="muted small" role="status">{move || note.get()}</span>
     }
 }

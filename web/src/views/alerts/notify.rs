@@ -38,7 +38,11 @@ pub fn request(done: impl FnOnce(bool) + 'static) {
     };
     wasm_bindgen_futures::spawn_local(async move {
         let r = wasm_bindgen_futures::JsFuture::from(p).await;
-        done(r.ok().and_then(|v| v.as_string()).is_some_and(|v| v == "granted"));
+        done(
+            r.ok()
+                .and_then(|v| v.as_string())
+                .is_some_and(|v| v == "granted"),
+        );
     });
 }
 
@@ -49,7 +53,11 @@ pub fn show(body: &str) {
     };
     let opts = Object::new();
     let _ = Reflect::set(&opts, &JsValue::from_str("body"), &JsValue::from_str(body));
-    let _ = Reflect::set(&opts, &JsValue::from_str("tag"), &JsValue::from_str("iotdata-alert"));
+    let _ = Reflect::set(
+        &opts,
+        &JsValue::from_str("tag"),
+        &JsValue::from_str("iotdata-alert"),
+    );
     let args = Array::of2(&JsValue::from_str("iotdata alert"), &opts);
     let _ = Reflect::construct(&c, &args);
 }

@@ -7,14 +7,20 @@ use leptos::prelude::*;
 use crate::alerts::Engine;
 use crate::ctx::{use_ctx, Ctx};
 
-/// Announces (and notifies) each batch of newly raised alerts, once per
-/// [`crate::store::Live::alerts_rev`] bump.
+/// Loads the stored rules, then announces (and notifies) each batch of
+/// newly raised alerts, once per [`crate::store::Live::alerts_rev`] bump.
 pub fn watch(ctx: Ctx) {
+    let mut rules = Some(crate::alerts::storage::load());
+    ctx.live.update_alerts(&mut |e, s| {
+        if let Some(r) = rules.take() {
+            e.set_rules(r, s, crate::ctx::now_ms());
+        }
+    });
     Effect::new(move |_| {
         ctx.live.alerts_rev.track();
-        let Some((n, texts)) = ctx.live.update_alerts(|e, _| e.take_fresh()) else {
-            return;
-        };
+        let (mut n, mut texts) = (0, Vec::new());
+        ctx.live
+            .update_alerts(&mut |e, _| (n, texts) = e.take_fresh());
         if n == 0 {
             return;
         }
@@ -33,14 +39,14 @@ pub fn watch(ctx: Ctx) {
 #[component]
 pub fn AlertBadge() -> impl IntoView {
     let live = use_ctx().live;
-    let n = Memo::new(move |_| {
+    let n = move || {
         live.alerts_rev.track();
         live.with_alerts(Engine::active_count)
-    });
+    };
     view! {
-        <Show when=move || { n.get() > 0 }>
+        <Show when=move || { n() > 0 }>
             <span class="badge error" data-testid="alert-count" title="active alerts">
-                {move || n.get()}
+                {n}
                 <span class="sr-only">" active alerts"</span>
             </span>
         </Show>
