@@ -145,7 +145,7 @@ impl Engine {
             return false;
         }
         let id = self.next_rule;
-        self.next_rule += 1;
+        self.next_rule = self.next_rule.wrapping_add(1);
         let mesh = rule.kind.is_mesh();
         self.rules.push((id, rule));
         self.revision += 1;
@@ -405,10 +405,15 @@ impl Engine {
         let s = st.sequence_stats();
         let now = st.last_heard_ms;
         let w = self.loss.entry(st.id).or_default();
-        while w.len() >= 2 && w.get(1).is_some_and(|b| b.0 <= now - LOSS_WINDOW_MS) {
+        while w.len() >= 2
+            && w.get(1)
+                .is_some_and(|b| b.0 <= now.saturating_sub(LOSS_WINDOW_MS))
+        {
             w.pop_front();
         }
-        if w.back().is_none_or(|b| now - b.0 >= LOSS_SAMPLE_MS) {
+        if w.back()
+            .is_none_or(|b| now.saturating_sub(b.0) >= LOSS_SAMPLE_MS)
+        {
             w.push_back((now, s.received, s.missing));
             if w.len() > LOSS_SAMPLES {
                 w.pop_front();
