@@ -35,9 +35,12 @@ pub fn App() -> impl IntoView {
     ctx.unsaved.set(unsaved);
     let Ctx { states, clock, .. } = ctx;
 
-    if let Ok(h) =
-        set_interval_with_handle(move || clock.set(now_ms()), Duration::from_millis(1000))
-    {
+    let live = ctx.live;
+    let tick = move || {
+        clock.set(now_ms());
+        live.tick_alerts(now_ms());
+    };
+    if let Ok(h) = set_interval_with_handle(tick, Duration::from_millis(1000)) {
         on_cleanup(move || h.clear());
     }
     ctx.connect(&settings0, None);
@@ -94,6 +97,8 @@ pub fn App() -> impl IntoView {
                 {nav("mesh", "#/mesh", "Mesh")}
                 {nav("gallery", "#/gallery", "Gallery")}
                 {nav("inspector", "#/inspector", "Inspector")}
+                {nav("alerts", "#/alerts", "Alerts")}
+                <views::alerts::AlertBadge />
             </nav>
             <views::connection_bar::ConnectionBar />
         </header>
@@ -109,6 +114,7 @@ pub fn App() -> impl IntoView {
                 Route::Log => view! { <views::packet_log::PacketLog /> }.into_any(),
                 Route::Mesh => view! { <views::mesh::MeshView /> }.into_any(),
                 Route::Gallery => view! { <views::gallery::Gallery /> }.into_any(),
+                Route::Alerts => view! { <views::alerts::AlertsPage /> }.into_any(),
                 Route::Inspector { hex } => {
                     view! { <views::inspector::Inspector initial=hex.unwrap_or_default() /> }
                         .into_any()

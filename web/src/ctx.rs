@@ -93,6 +93,7 @@ impl Ctx {
                 live.set_map(map);
             }
         });
+        crate::views::alerts::watch(ctx);
         provide_context(ctx);
         ctx
     }

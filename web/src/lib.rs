@@ -15,8 +15,11 @@
 //! (hash routes) and `fmt` (units, numbers, durations and TLV values as every
 //! page shows them) support them; `ctx` is the shared state the views read,
 //! `app` the shell that builds it; `panic_banner` keeps a panic visible.
+//! `alerts` holds the alert rules and their engine, which the store feeds
+//! each ingest's changes (and the 1 s clock).
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod app;
 pub mod connection;
 pub mod ctx;

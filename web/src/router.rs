@@ -1,5 +1,5 @@
 //! Hash routes: `#/` (overview), `#/map`, `#/log`, `#/inspector`,
-//! `#/station/42`, `#/mesh`, `#/gallery`, and `#hex=…` (the inspector with a
+//! `#/station/42`, `#/mesh`, `#/gallery`, `#/alerts`, and `#hex=…` (the inspector with a
 //! frame: shareable).
 //!
 //! Hash routing keeps the app a set of static files (`trunk serve`, any file
@@ -53,6 +53,8 @@ pub enum Route {
     Mesh,
     /// Latest image thumbnails.
     Gallery,
+    /// Alerts and their rules.
+    Alerts,
     /// Anything else.
     NotFound(String),
 }
@@ -70,6 +72,7 @@ impl Route {
             Route::Station(Some(src), id) => format!("#/station/{src}/{id}"),
             Route::Mesh => "#/mesh".into(),
             Route::Gallery => "#/gallery".into(),
+            Route::Alerts => "#/alerts".into(),
             Route::NotFound(s) => format!("#{s}"),
         }
     }
@@ -83,6 +86,7 @@ impl Route {
             Route::Inspector { .. } => "inspector",
             Route::Mesh => "mesh",
             Route::Gallery => "gallery",
+            Route::Alerts => "alerts",
         }
     }
 }
@@ -103,6 +107,7 @@ pub fn parse_hash(hash: &str) -> Route {
         "/log" => Route::Log,
         "/mesh" => Route::Mesh,
         "/gallery" => Route::Gallery,
+        "/alerts" => Route::Alerts,
         "/inspector" => {
             let q = query
                 .split('&')

@@ -45,11 +45,22 @@ impl Store {
     /// [`Store::ingest`] for a message from source `src` (a source number:
     /// see [`station_key`]).
     pub fn ingest_from(&mut self, src: u8, rx_ms: f64, topic: &str, payload: &[u8]) -> Change {
+        use crate::payload::{FrameSource, Payload};
         let p = crate::payload::classify(topic, payload);
+        let format = match &p {
+            Payload::Frame {
+                source: FrameSource::Binary,
+                ..
+            } => "binary",
+            Payload::Frame { .. } => "hex",
+            Payload::GatewayJson { .. } => "json",
+            Payload::Unrecognised { .. } => "",
+        };
         let incoming = crate::decode::decode_incoming(p, self.map());
         self.src = src;
-        let change = self.ingest_incoming(rx_ms, topic, payload, incoming);
+        let mut change = self.ingest_incoming(rx_ms, topic, payload, incoming);
         self.src = 0;
+        change.format = format;
         change
     }
 
@@ -341,7 +352,12 @@ impl Store {
                     }
                     change.mesh = true;
                 }
-                Event::Mesh { .. } => change.mesh = true,
+                Event::Mesh { station, .. } => {
+                    change.mesh = true;
+                    if !change.nodes.contains(station) {
+                        change.nodes.push(*station);
+                    }
+                }
                 Event::Gap { station, .. } | Event::Restart { station, .. } => {
                     let key = station_key(src, *station);
                     if !change.stations.contains(&key) {

@@ -5,6 +5,7 @@ use iotdata::VariantMap;
 use leptos::prelude::*;
 
 use super::{Change, Store};
+use crate::alerts::Engine;
 use crate::vecmap::VecMap;
 
 /// The store as the UI sees it: data plus revision signals bumped at most once
@@ -25,6 +26,9 @@ pub struct Live {
     pub gallery_rev: RwSignal<u64>,
     /// Bumped when the variant map was replaced.
     pub map_rev: RwSignal<u64>,
+    /// Bumped when alert rules or alerts changed.
+    pub alerts_rev: RwSignal<u64>,
+    alerts: StoredValue<Engine>,
     station_revs: StoredValue<VecMap<u16, RwSignal<u64>>>,
     pending: StoredValue<Pending>,
     published: StoredValue<Published>,
@@ -52,6 +56,7 @@ struct Pending {
     topology: bool,
     mesh: bool,
     gallery: bool,
+    alerts: bool,
     all_stations: bool,
     dirty: Vec<u16>,
 }
@@ -78,6 +83,8 @@ impl Live {
             mesh_rev: RwSignal::new(0),
             gallery_rev: RwSignal::new(0),
             map_rev: RwSignal::new(0),
+            alerts_rev: RwSignal::new(0),
+            alerts: StoredValue::new(Engine::new()),
             station_revs: StoredValue::new(VecMap::new()),
             pending: StoredValue::new(Pending::default()),
             published: StoredValue::new(Published::default()),
@@ -152,6 +159,7 @@ impl Live {
             .store
             .try_update_value(|s| s.ingest_from(src, rx_ms, topic, payload))
             .unwrap_or_default();
+        self.evaluate_alerts(&change, rx_ms);
         self.mark(change);
     }
 
@@ -177,6 +185,47 @@ impl Live {
             p.mesh = true;
         });
         self.schedule();
+    }
+
+    /// The alert rules in scope of what one ingest changed (nothing
+    /// without rules; see [`Engine::on_change`]).
+    fn evaluate_alerts(&self, change: &Change, rx_ms: f64) {
+        let store = self.store;
+        let changed = self
+            .alerts
+            .try_update_value(|a| {
+                let before = a.revision();
+                store.with_value(|s| a.on_change(s, change, rx_ms));
+                a.revision() != before
+            })
+            .unwrap_or(false);
+        if changed {
+            self.pending.update_value(|p| p.alerts = true);
+        }
+    }
+
+    /// Raises the silent alerts due at `now_ms` (the 1 s clock).
+    pub fn tick_alerts(&self, now_ms: f64) {
+        self.update_alerts(&mut |a, s| a.tick(s, now_ms));
+    }
+
+    /// Reads the alert engine.
+    pub fn with_alerts<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        self.alerts.with_value(f)
+    }
+
+    /// Changes the alert engine (rules, fresh alerts) with the store at
+    /// hand; [`Live::alerts_rev`] bumps when rules or alerts changed.
+    pub fn update_alerts(&self, f: &mut dyn FnMut(&mut Engine, &Store)) {
+        let store = self.store;
+        let changed = self.alerts.try_update_value(|a| {
+            let before = a.revision();
+            store.with_value(|s| f(a, s));
+            a.revision() != before
+        });
+        if changed == Some(true) {
+            self.alerts_rev.update(|r| *r += 1);
+        }
     }
 
     fn mark(&self, change: Change) {
@@ -220,6 +269,7 @@ impl Live {
     /// Clears all data.
     pub fn clear(&self) {
         self.store.update_value(Store::clear);
+        self.alerts.update_value(Engine::forget_stations);
         self.pending.update_value(|p| {
             p.log = true;
             p.stations = true;
@@ -282,6 +332,9 @@ impl Live {
         }
         if p.gallery {
             self.gallery_rev.update(|r| *r += 1);
+        }
+        if p.alerts {
+            self.alerts_rev.update(|r| *r += 1);
         }
     }
 }

@@ -59,7 +59,7 @@
 //! [`Live::log_rev`], [`Live::topology_rev`] (topology structure),
 //! [`Live::mesh_rev`] (any mesh activity: counters, last heard),
 //! [`Live::gallery_rev`] (thumbnails), [`Live::map_rev`] (variant map
-//! replaced). Ingest only marks what changed; the signals are bumped once per
+//! replaced), [`Live::alerts_rev`] (alert rules or alerts changed). Ingest only marks what changed; the signals are bumped once per
 //! `requestAnimationFrame`, however many messages arrive.
 //! [`Live::stations_changed_since`]`(rev)` names the stations behind the
 //! latest `stations_rev` bump, so a view can keep its own index (the
@@ -78,6 +78,11 @@
 //! [`MAX_FRAME_BYTES_TOTAL`]).
 //!
 //! Files: `mod.rs` (the [`Store`], its data types and read side),
+//! **Alerts**: [`Live::ingest`] hands each ingest's [`Change`] (stations,
+//! mesh senders, message format) to the alert engine
+//! ([`crate::alerts::Engine::on_change`]: nothing without rules); the app's
+//! 1 s clock calls [`Live::tick_alerts`].
+//!
 //! `ingest.rs` (the write side), `log.rs` ([`LogEntry`], interned topics),
 //! `readings.rs` (what views derive from a station), `live.rs` ([`Live`]),
 //! `sources.rs` (station keys, merged ids).
@@ -222,6 +227,10 @@ pub struct Change {
     pub mesh: bool,
     /// A thumbnail was added.
     pub gallery: bool,
+    /// Mesh senders whose node state may have changed (for alerts).
+    pub nodes: Vec<u16>,
+    /// How the message came: `binary`, `hex`, `json` (empty otherwise).
+    pub format: &'static str,
 }
 
 /// All received data, bounded. See the module documentation.

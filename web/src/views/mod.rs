@@ -1,6 +1,7 @@
 //! Views, one file each. They read the store through [`crate::store::Live`]
 //! and render untrusted strings (topics, TLV text, JSON) only as text nodes.
 
+pub mod alerts;
 pub mod bitgrid;
 pub mod chart;
 pub mod connection_bar;
