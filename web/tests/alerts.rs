@@ -7,8 +7,10 @@
 //! They run in headless Chromium (`cargo test -p iotdata-web --target
 //! wasm32-unknown-unknown --test alerts`) and natively.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use iotdata::mesh::{MeshBody, MeshPacket, Neighbour, PARENT_NONE};
-use iotdata::{Encoder, FieldValue, VariantMap};
 use iotdata_web::alerts::{
     parse_rules, rules_json, Engine, Kind, Rule, RulesError, Scope, MAX_RESOLVED_ALERTS, MAX_RULES,
     MAX_RULES_JSON_BYTES,
@@ -27,16 +29,7 @@ const T0: f64 = 1_767_225_600_000.0;
 const TOPIC: &str = "iotdata/raw/0001";
 
 fn frame(station: u16, seq: u16, temp: f32, battery: u8) -> Vec<u8> {
-    let map = VariantMap::default_map();
-    let mut enc = Encoder::new(&map, 0, station, seq).unwrap();
-    enc.add(FieldValue::battery(battery, false).unwrap())
-        .unwrap();
-    enc.set(
-        "environment",
-        FieldValue::environment(temp, 1013, 40).unwrap(),
-    )
-    .unwrap();
-    enc.finish().unwrap()
+    fixtures::battery_temp_frame(station, seq, temp, battery)
 }
 
 /// A store and an engine fed like the dashboard feeds them.

@@ -31,16 +31,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 const T0: f64 = 1_767_225_600_000.0;
 
 fn weather(station: u16, seq: u16, temp: f32, battery: u8) -> Vec<u8> {
-    let map = VariantMap::default_map();
-    let mut enc = Encoder::new(&map, 0, station, seq).unwrap();
-    enc.add(FieldValue::battery(battery, false).unwrap())
-        .unwrap();
-    enc.set(
-        "environment",
-        FieldValue::environment(temp, 1013, 40).unwrap(),
-    )
-    .unwrap();
-    enc.finish().unwrap()
+    fixtures::battery_temp_frame(station, seq, temp, battery)
 }
 
 fn xorshift(x: &mut u32) -> u8 {

@@ -36,6 +36,21 @@ pub fn weather_frame(station: u16, seq: u16, at: Option<(f64, f64)>, datetime: b
     enc.finish().unwrap()
 }
 
+/// A frame of station `station` (default map) with its battery level and
+/// an environment reading of `temp` °C.
+pub fn battery_temp_frame(station: u16, seq: u16, temp: f32, battery: u8) -> Vec<u8> {
+    let map = VariantMap::default_map();
+    let mut enc = Encoder::new(&map, 0, station, seq).unwrap();
+    enc.add(FieldValue::battery(battery, false).unwrap())
+        .unwrap();
+    enc.set(
+        "environment",
+        FieldValue::environment(temp, 1013, 40).unwrap(),
+    )
+    .unwrap();
+    enc.finish().unwrap()
+}
+
 /// The ids of the simulator's sensors (its default deployment).
 pub fn sim_sensor_ids() -> Vec<u16> {
     iotdata_sim::GLEN_NEVIS
