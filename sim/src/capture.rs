@@ -474,7 +474,8 @@ mod tests {
                 ..
             })
         ));
-        let edits: [(&str, fn(&mut Capture)); 3] = [
+        type Edit = (&'static str, fn(&mut Capture));
+        let edits: [Edit; 3] = [
             ("duration", |c| c.duration_ms = 1000),
             ("speed", |c| c.speed = 0),
             ("pre-roll", |c| c.preroll_ms = MIN_DURATION_MS + 1),
