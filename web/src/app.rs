@@ -47,8 +47,8 @@ pub fn App() -> impl IntoView {
     }
     if demo || settings0.broker.trim().is_empty() {
         // `?demo=1`, or no broker configured at all (a first visit, the
-        // README's serve command): the simulator runs in the page, so the
-        // dashboard is live at once. "Stop demo" stops it; configuring a
+        // README's serve command): a recorded simulator run plays in the
+        // page, so the dashboard is live at once. "Stop demo" stops it; configuring a
         // broker in Settings stops it too.
         status.set(ConnState::Idle {
             note: if demo {
