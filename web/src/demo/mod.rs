@@ -19,9 +19,11 @@
 //! At its end the recording loops from the start, the clock going on (a
 //! pass starts where the previous one ended). To the receiver a loop looks
 //! like every station restarting: sequence numbers and beacon generations
-//! start again from the recording's first values, the scenario (a relay
-//! shutting down, a sensor rebooting) plays again, and the relay that was
-//! down is heard again. The frames are played as recorded: their DATETIME
+//! start again from the recording's first values (one restart more in each
+//! station's sequence figures; the receiver's de-duplication has long
+//! forgotten the first playing, so no frame is taken for a copy of it), the
+//! scenario (a relay shutting down, a sensor rebooting) plays again, and
+//! the relay that was down is heard again. The frames are played as recorded: their DATETIME
 //! fields are the recording's (2026-03-14 from 07:00 UTC), not the time
 //! they are played at.
 
@@ -270,6 +272,57 @@ mod tests {
             last,
             Some(wall0 + (3 * 600_000 + 300_000 - 60_000) as f64 / 10.0)
         );
+    }
+
+    /// The recording through the dashboard's store for three loops: a loop
+    /// is one restart more for every station, the same each time, and no
+    /// replayed frame is taken for a copy of its first playing.
+    #[test]
+    fn a_loop_looks_like_every_station_restarting() {
+        let capture = recording();
+        let span = capture.duration_ms;
+        let mut store = crate::store::Store::with_map(iotdata_sim::sim_map());
+        let mut f = DemoFeed::new(capture, 0.0);
+        // Per pass: copies seen, and each station's restarts an hour in.
+        let mut copies = [0usize; 4];
+        for m in f.preroll() {
+            store.ingest(m.rx_ms, &m.topic, &m.payload);
+            if store.log().next().is_some_and(|e| e.duplicate) {
+                copies[0] += 1;
+            }
+        }
+        let mut restarts: Vec<Vec<(u16, u64)>> = Vec::new();
+        let mut wall = 0.0;
+        while f.sim_now_ms() < 3 * span + 3_600_000 {
+            // 5 simulated minutes a step: a multiple of the span's minutes.
+            wall += 30_000.0;
+            let pass = (f.sim_now_ms() / span) as usize;
+            for m in f.step(wall) {
+                store.ingest(m.rx_ms, &m.topic, &m.payload);
+                if store.log().next().is_some_and(|e| e.duplicate) {
+                    copies[pass.min(3)] += 1;
+                }
+            }
+            if f.sim_now_ms() % span == 3_600_000 {
+                let r = store
+                    .stations()
+                    .map(|s| (s.id, s.sequence_stats().restarts));
+                restarts.push(r.collect());
+            }
+        }
+        assert_eq!(f.loops(), 3);
+        // The first pass had nothing before it: the others see as many
+        // copies (relays' and both gateways'), none more.
+        assert!(copies[0] > 0);
+        assert_eq!(copies[..3], [copies[0]; 3], "{copies:?}");
+        let [_, a, b, c] = &restarts[..] else {
+            panic!("{restarts:?}")
+        };
+        assert_eq!(a.len(), b.len());
+        for ((id, ra), ((_, rb), (_, rc))) in a.iter().zip(b.iter().zip(c)) {
+            assert!(rb > ra, "{id:x}: {ra} then {rb}");
+            assert_eq!(rb - ra, rc - rb, "{id:x}");
+        }
     }
 
     #[test]
