@@ -27,7 +27,7 @@
 //! fields are the recording's (2026-03-14 from 07:00 UTC), not the time
 //! they are played at.
 
-use iotdata_sim::capture::Capture;
+pub use iotdata_sim::capture::{Capture, CaptureError};
 
 #[cfg(target_arch = "wasm32")]
 pub mod run;
