@@ -1,8 +1,8 @@
 //! A recorded run of the simulator: the frames the gateways received, with
 //! their times, in a compact binary file. The dashboard's demo feed plays
 //! `static/demo-feed.bin` (written by [`demo`] through
-//! `cargo run -p iotdata-sim --example demo_capture`) instead of running the
-//! simulator in the page.
+//! `cargo run --release -p iotdata-sim --example demo_capture`), so the
+//! simulator itself is not part of the page.
 //!
 //! # Format (version 1)
 //!
