@@ -294,7 +294,7 @@ test('?mqtt=5: an MQTT 5 session reaches "subscribed" and receives packets', { t
     note(`${await p.page.locator('[data-testid="packet-row"]').count()} packet rows over MQTT 5`);
 }));
 
-// The demo feed runs the simulator library inside the page: no broker at all.
+// The demo feed plays the simulator's recording (demo-feed.bin) in the page: no broker at all.
 // Both ways in: `?demo=1`, and the bare URL of a fresh profile (no broker
 // configured), which is what the README's serve command opens.
 for (const [label, query] of [

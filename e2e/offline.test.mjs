@@ -78,6 +78,7 @@ test('after one visit the dashboard opens with the server stopped; a new release
     const built = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f) && f !== 'sw.js');
     for (const f of built) assert.ok(shell.includes(`/${f}`), `${f} is in the cache (${shell.join(', ')})`);
     assert.ok(shell.includes('/'), 'the page itself is in the cache');
+    assert.ok(shell.includes('/demo-feed.bin'), `the demo recording is in the cache (${shell.join(', ')})`);
     note(`cache ${firstName}: ${shell.length} files`);
 
     // Offline: the server is gone; the page and the demo feed still come up.

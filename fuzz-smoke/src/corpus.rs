@@ -27,7 +27,13 @@ pub struct Corpus {
     pub maps_json: Vec<String>,
     /// The default map and the vectors' `suite` and `custom` maps.
     pub maps: Vec<VariantMap>,
+    /// Demo recordings: the first 1 and 5 minutes of the dashboard's
+    /// (`static/demo-feed.bin`), each as a recording of its own.
+    pub demo: Vec<Vec<u8>>,
 }
+
+/// The dashboard's demo recording.
+const DEMO_FEED: &[u8] = include_bytes!("../../static/demo-feed.bin");
 
 impl Corpus {
     /// Loads the vectors (panics only on a broken vector file).
@@ -79,6 +85,16 @@ impl Corpus {
                 maps_json.push(m.to_string());
             }
         }
+        let whole = iotdata_web::demo::Capture::parse(DEMO_FEED).expect("demo-feed.bin");
+        let demo = [60_000, 300_000]
+            .map(|ms| {
+                let mut c = whole.clone();
+                c.frames.retain(|f| f.time_ms <= ms);
+                c.duration_ms = 10 * 60_000;
+                c.preroll_ms = ms;
+                c.to_bytes()
+            })
+            .to_vec();
         Corpus {
             frames,
             mesh,
@@ -86,6 +102,7 @@ impl Corpus {
             images,
             maps_json,
             maps,
+            demo,
         }
     }
 }

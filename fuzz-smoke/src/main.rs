@@ -63,7 +63,7 @@ struct Target {
     run: Run,
 }
 
-const TARGETS: [Target; 9] = [
+const TARGETS: [Target; 10] = [
     Target {
         name: "decode",
         what: "codec: decode_frame / decode_to_json / dump_frame, every map, strict and lenient",
@@ -117,6 +117,12 @@ const TARGETS: [Target; 9] = [
         what: "web: parse_user_maps, VariantMap::select, map choice",
         generate: web_targets::gen_maps,
         run: web_targets::run_maps,
+    },
+    Target {
+        name: "demo",
+        what: "web: the demo recording's parser (Capture::parse) and player (DemoFeed)",
+        generate: web_targets::gen_demo,
+        run: web_targets::run_demo,
     },
 ];
 

@@ -1,8 +1,9 @@
 //! The dashboard's pure modules, compiled natively: the MQTT session over
 //! arbitrary byte streams, payload classification and decoding, settings
-//! and link parsing, variant-map parsing.
+//! and link parsing, variant-map parsing, the demo recording.
 
 use iotdata::{DecodeOptions, VariantMap};
+use iotdata_web::demo::{Capture, DemoFeed};
 use iotdata_web::mqtt::{ClientOptions, MqttClient, MqttVersion};
 use iotdata_web::{decode, maps, payload, router, settings};
 
@@ -16,6 +17,9 @@ const MAX_STREAM: usize = 256 * 1024;
 const MAX_LINK: usize = 16 * 1024;
 /// Largest generated maps document.
 const MAX_MAPS_DOC: usize = 32 * 1024;
+/// Largest generated demo recording (its frames and one step's messages
+/// stay well within the heap bound).
+const MAX_DEMO: usize = 4 * 1024;
 /// Largest generated topic (a `u16` length on the wire).
 const MAX_TOPIC: usize = 65_535;
 
@@ -526,5 +530,40 @@ pub fn run_maps(data: &[u8], c: &Corpus) {
     let strict = maps::effective(&choices, &last.key, false);
     for f in c.frames.iter().take(32) {
         let _ = iotdata::frame::decode_frame(f, &strict, DecodeOptions::LENIENT);
+    }
+}
+
+// ---- demo recording ---------------------------------------------------------
+
+/// Demo recordings: the corpus' mutated (field values, truncation,
+/// splices), or the magic and version before random bytes.
+pub fn gen_demo(rng: &mut Rng, c: &Corpus) -> Vec<u8> {
+    if rng.one_in(5) {
+        let mut b = b"IOTDFEED\x01".to_vec();
+        let n = rng.size(MAX_DEMO - b.len());
+        b.extend(rng.bytes(n));
+        b
+    } else {
+        mutate_bytes(rng, &c.demo, MAX_DEMO)
+    }
+}
+
+/// The `demo` target: `Capture::parse`; what it accepts writes back to a
+/// recording that parses the same, and plays (pre-roll, then steps that
+/// jump far ahead) without ever playing more than two passes in a step.
+pub fn run_demo(data: &[u8], _c: &Corpus) {
+    let Ok(capture) = Capture::parse(data) else {
+        return;
+    };
+    assert_eq!(Capture::parse(&capture.to_bytes()).as_ref(), Ok(&capture));
+    let frames = capture.frames.len();
+    let mut feed = DemoFeed::new(capture, 0.0);
+    assert!(feed.preroll().len() <= frames);
+    for wall in [90_000.0, 1e9, 1e12] {
+        let before = feed.sim_now_ms();
+        let played = feed.step(wall);
+        assert!(played.len() <= 2 * frames, "{} of {frames}", played.len());
+        assert!(feed.sim_now_ms() >= before);
+        assert!(played.windows(2).all(|w| w[0].rx_ms <= w[1].rx_ms));
     }
 }

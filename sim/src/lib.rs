@@ -7,9 +7,10 @@
 //! the ground truth (topology, per-station counts, what the channel did).
 //!
 //! The library has no I/O, no threads, no clock and no OS randomness (a
-//! seeded [`rng::SplitMix64`]), so it also runs in the browser
-//! (`wasm32-unknown-unknown`) as a demo feed. The `iotdata-sim` binary
-//! publishes the frames to an MQTT broker (see the README).
+//! seeded [`rng::SplitMix64`]), so it also builds for the browser
+//! (`wasm32-unknown-unknown`). The `iotdata-sim` binary publishes the
+//! frames to an MQTT broker (see the README); [`capture`] records a run
+//! into the file the dashboard's demo feed plays.
 //!
 //! ```
 //! use iotdata::frame::decode_frame;
@@ -27,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod capture;
 pub mod deployment;
 pub mod load;
 pub mod mqtt_wire;

@@ -46,9 +46,9 @@ pub fn App() -> impl IntoView {
     ctx.connect(&settings0, None);
     if demo || !settings0.has_broker() {
         // `?demo=1`, or no broker configured at all (a first visit, the
-        // README's serve command): the simulator runs in the page, so the
-        // dashboard is live at once. "Stop demo" stops it; configuring a
-        // first broker in Settings stops it too.
+        // README's serve command): a recorded simulator run plays in the
+        // page, so the dashboard is live at once. "Stop demo" stops it;
+        // configuring a first broker in Settings stops it too.
         if !settings0.has_broker() {
             states[0].set(ConnState::Idle {
                 note: "no broker configured: showing the demo feed (open Settings to connect)"

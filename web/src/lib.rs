@@ -8,7 +8,8 @@
 //! `payload` (classify each message) → `decode` (the codec, once per frame)
 //! → `store` (the codec's `receiver`: dedup, sequences, loss, topology; then
 //! the dashboard's bounded collections; UI updates once per animation frame)
-//! → `views`. `demo` feeds the simulator's frames into the same pipeline.
+//! → `views`. `demo` plays a recording of the simulator's frames into the same
+//! pipeline.
 //!
 //! `settings` (URL + localStorage), `tiles` (map tile templates), `maps`
 //! (variant maps), `mesh_layout` (the mesh graph's placement), `router`

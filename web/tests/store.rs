@@ -185,10 +185,13 @@ fn gateway_json_goes_through_the_receiver() {
     assert_eq!(store.log().next().unwrap().kind, EntryKind::Error);
 }
 
-/// Feeds `minutes` of the simulator through the store (as the demo does).
+/// Feeds `minutes` of the demo recording (`static/demo-feed.bin`, the
+/// simulator's) through the store, as the demo does.
 fn simulated(minutes: u64) -> (Store, DemoFeed) {
     let mut store = Store::with_map(iotdata_sim::sim_map());
-    let mut feed = DemoFeed::new(T0, 10.0, iotdata_sim::DEFAULT_SEED);
+    let capture =
+        iotdata_sim::capture::Capture::parse(include_bytes!("../../static/demo-feed.bin")).unwrap();
+    let mut feed = DemoFeed::new(capture, T0);
     for m in feed.preroll() {
         store.ingest(m.rx_ms, &m.topic, &m.payload);
     }

@@ -68,7 +68,7 @@ pub fn ConnectionBar() -> impl IntoView {
                     .collect_view()
             }}
             <Show when=move || ctx.demo_running.get()>
-                <span class="badge demo" data-testid="demo-badge" title="frames from the simulator running in this page">
+                <span class="badge demo" data-testid="demo-badge" title="a recorded simulator run, played in this page">
                     "demo"
                 </span>
             </Show>
