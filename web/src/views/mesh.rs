@@ -63,6 +63,7 @@
 
 pub mod graph;
 pub mod legend;
+pub mod pan_zoom;
 pub mod panel;
 pub mod scene;
 pub mod table;
