@@ -2,8 +2,9 @@
 //
 // 1. The audit: axe-core (npm, pinned in package.json) runs the WCAG 2.0 and
 //    2.1 A/AA rules on every view (stations, one station, map, packets,
-//    mesh, gallery, the inspector with a decoded frame, the settings panel
-//    open), in the light and the dark theme (the app follows
+//    mesh, gallery, the inspector with a decoded frame, the alerts page with
+//    the suggested rules and whatever they raise, the settings panel open),
+//    in the light and the dark theme (the app follows
 //    `prefers-color-scheme`, emulated here), at desktop size (1280x800) and
 //    as a phone (390x844, mobile emulation with touch). It prints a table
 //    (view x theme x size: violations by impact) and fails on any serious or
@@ -55,6 +56,7 @@ const VIEWS = [
     { name: 'mesh', hash: () => '#/mesh', ready: '[data-testid="mesh-table-row"]', table: true },
     { name: 'gallery', hash: () => '#/gallery', ready: '[data-testid="gallery-tile"]' },
     { name: 'inspector', hash: () => `#hex=${VECTOR_HEX}`, ready: '[data-testid="inspector-json"]' },
+    { name: 'alerts', hash: () => '#/alerts', ready: '[data-testid="alert-rule"]', rules: true },
     { name: 'settings', hash: () => '#/', ready: '[data-testid="settings-broker"]', settings: true },
 ];
 
@@ -108,6 +110,9 @@ function settle(page) {
 async function show(page, view, stationId) {
     await goHash(page, view.hash(stationId));
     if (view.table) await page.locator('[data-testid="mesh-toggle-table"]').check();
+    if (view.rules && (await page.locator('[data-testid="alert-rule"]').count()) === 0) {
+        await page.locator('[data-testid="rules-suggested"]').click();
+    }
     if (view.settings) {
         const open = page.getByRole('button', { name: 'Settings', exact: true });
         if ((await open.getAttribute('aria-expanded')) !== 'true') await open.click();
