@@ -168,7 +168,11 @@ async fn demo_feed_fills_the_table_through_the_pipeline() {
     });
     // The user's map before the demo (given back when it stops).
     assert!(ctx.maps.select(iotdata_web::maps::DEFAULT_KEY));
-    ctx.start_demo();
+    // The page fetches the recording (e2e/demo-feed.test.mjs); here it is
+    // at hand.
+    let capture = iotdata_web::demo::Capture::parse(include_bytes!("../../static/demo-feed.bin"))
+        .expect("the committed recording");
+    iotdata_web::demo::run::start_with(ctx, capture);
     settle().await;
     assert!(ctx.demo_running.get_untracked());
     // The simulator's map is active, so every frame decodes.

@@ -84,10 +84,9 @@ fn show(ctx: Ctx, state: ConnState) {
     }
 }
 
-/// Starts the demo feed in `ctx` as the source [`DEMO_SOURCE`], beside any
-/// broker: activates the simulator's map, fetches the recording, plays the
-/// pre-roll, then follows the wall clock.
-pub fn start(ctx: Ctx) {
+/// Makes the demo running in `ctx` (stops a running one, activates the
+/// simulator's map); returns its liveness flag and timer slot.
+fn begin(ctx: Ctx) -> (Rc<Cell<bool>>, Rc<Cell<Option<IntervalHandle>>>) {
     stop(ctx);
     let previous_map = ctx.maps.active.get_untracked();
     activate_map(ctx, crate::maps::SIM_KEY);
@@ -96,10 +95,17 @@ pub fn start(ctx: Ctx) {
         timer: Rc::default(),
         previous_map,
     };
-    let alive = Rc::clone(&running.alive);
-    let timer = Rc::clone(&running.timer);
+    let handles = (Rc::clone(&running.alive), Rc::clone(&running.timer));
     ctx.demo.set_value(Some(running));
     ctx.demo_running.set(true);
+    handles
+}
+
+/// Starts the demo feed in `ctx` as the source [`DEMO_SOURCE`], beside any
+/// broker: activates the simulator's map, fetches the recording, plays the
+/// pre-roll, then follows the wall clock.
+pub fn start(ctx: Ctx) {
+    let (alive, timer) = begin(ctx);
     show(
         ctx,
         ConnState::Idle {
@@ -118,6 +124,13 @@ pub fn start(ctx: Ctx) {
             Err(reason) => fail(ctx, reason),
         }
     });
+}
+
+/// [`start`] with a recording at hand instead of fetching it (tests, and
+/// pages that hold the recording already).
+pub fn start_with(ctx: Ctx, capture: Capture) {
+    let (_, timer) = begin(ctx);
+    play(ctx, capture, &timer);
 }
 
 /// Stops the demo and says why.
