@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::connection::ConnState;
 use crate::ctx::{now_ms, Ctx};
 use crate::router::{self, Route};
-use crate::settings::Startup;
+use crate::settings::{Startup, MAX_SOURCES};
 use crate::views;
 
 /// Loads settings (browser only; defaults elsewhere).
@@ -58,21 +58,25 @@ pub fn App() -> impl IntoView {
         request_animation_frame(move || ctx.start_demo());
     }
     on_cleanup(move || ctx.stop_demo());
-    // Screen readers hear each source's connection state when its kind
-    // changes (not its countdown or detail); sources after the first by name.
-    for (src, state) in (0u8..).zip(states) {
-        Effect::new(move |prev: Option<&'static str>| {
-            let word = state.with(ConnState::word);
-            if prev.is_some_and(|p| p != word) {
-                ctx.announce(if src == 0 {
-                    format!("connection {word}")
-                } else {
-                    format!("{}: connection {word}", ctx.source_name(src))
-                });
-            }
-            word
-        });
-    }
+    // Screen readers hear a source's connection state when its kind changes
+    // (not its countdown or detail); sources after the first by name, the
+    // sources that changed together in one announcement.
+    Effect::new(move |prev: Option<[&'static str; MAX_SOURCES]>| {
+        let words = states.map(|state| state.with(ConnState::word));
+        let said: Vec<String> = (0u8..)
+            .zip(words)
+            .zip(prev.unwrap_or(words))
+            .filter(|((_, word), before)| word != before)
+            .map(|((src, word), _)| match src {
+                0 => format!("connection {word}"),
+                _ => format!("{}: connection {word}", ctx.source_name(src)),
+            })
+            .collect();
+        if !said.is_empty() {
+            ctx.announce(said.join("; "));
+        }
+        words
+    });
 
     let route = router::use_route();
     let nav = move |key: &'static str, href: &'static str, label: &'static str| {

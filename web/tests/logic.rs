@@ -970,7 +970,7 @@ fn short_frame_is_an_error_entry() {
         other => panic!("{other:?}"),
     }
     let mut s = Store::new();
-    s.ingest_incoming(0.0, "t", &[0x00, 0x2a], incoming);
+    s.ingest_incoming(0, 0.0, "t", &[0x00, 0x2a], incoming);
     let e = s.log().next().unwrap();
     assert_eq!(e.kind, EntryKind::Error);
     assert!(e.summary.starts_with("short: "), "{}", e.summary);

@@ -57,18 +57,16 @@ impl Store {
             Payload::Unrecognised { .. } => "",
         };
         let incoming = crate::decode::decode_incoming(p, self.map());
-        self.src = src;
-        let mut change = self.ingest_incoming(rx_ms, topic, payload, incoming);
-        self.src = 0;
+        let mut change = self.ingest_incoming(src, rx_ms, topic, payload, incoming);
         change.format = format;
         change
     }
 
     /// Records a message already classified and decoded (`payload` is the
-    /// original message, for size and first bytes), from the source being
-    /// ingested (the first one unless called through [`Store::ingest_from`]).
+    /// original message, for size and first bytes) from source `src`.
     pub fn ingest_incoming(
         &mut self,
+        src: u8,
         rx_ms: f64,
         topic: &str,
         payload: &[u8],
@@ -76,7 +74,7 @@ impl Store {
     ) -> Change {
         let topic = self.topic(topic);
         let rx_i = if rx_ms.is_finite() { rx_ms as i64 } else { 0 };
-        let mut entry = self.new_entry(rx_ms, Arc::clone(&topic), payload.len(), payload);
+        let mut entry = self.new_entry(src, rx_ms, Arc::clone(&topic), payload.len(), payload);
         if let Incoming::Oversize { reason, header } = &incoming {
             let summary = format!("{}: {reason}", crate::decode::OVERSIZE);
             self.push_oversize(entry, *header, summary);
@@ -142,7 +140,7 @@ impl Store {
                     Ok(Frame::Sensor(p)) => Some(p.header.station),
                     _ => None,
                 };
-                let (src, receiver) = self.receiver_for(self.src, sensor);
+                let (src, receiver) = self.receiver_for(src, sensor);
                 entry.source = src;
                 receiver.ingest_decoded(&bytes, result, &topic, rx_i, &mut events);
             }
@@ -169,7 +167,7 @@ impl Store {
                             packet.header.sequence,
                             packet.fields.len()
                         );
-                        let (src, receiver) = self.receiver_for(self.src, entry.station);
+                        let (src, receiver) = self.receiver_for(src, entry.station);
                         entry.source = src;
                         receiver.ingest_frame(Frame::Sensor(packet), &topic, rx_i, &mut events);
                     }
@@ -203,13 +201,20 @@ impl Store {
     }
 
     /// A new log entry for a message of `size` bytes whose first bytes are
-    /// `payload`'s (counted in [`Store::total_messages`]).
-    fn new_entry(&mut self, rx_ms: f64, topic: Arc<str>, size: usize, payload: &[u8]) -> LogEntry {
+    /// `payload`'s, from source `src` (counted in [`Store::total_messages`]).
+    fn new_entry(
+        &mut self,
+        src: u8,
+        rx_ms: f64,
+        topic: Arc<str>,
+        size: usize,
+        payload: &[u8],
+    ) -> LogEntry {
         self.total_messages += 1;
         self.next_id += 1;
         LogEntry {
             id: self.next_id - 1,
-            source: self.src,
+            source: src,
             rx_ms,
             topic,
             kind: EntryKind::Unrecognised,
@@ -433,7 +438,6 @@ impl Store {
 
     /// [`Store::record_oversize`] for a message from source `src`.
     pub fn record_oversize_from(&mut self, src: u8, rx_ms: f64, topic: &str, size: usize) {
-        self.src = src;
         let shown = if topic.is_empty() {
             "(no topic)"
         } else {
@@ -441,8 +445,7 @@ impl Store {
         };
         let summary = format!("{} {size} bytes on {shown}", crate::decode::OVERSIZE);
         let topic = self.topic(topic);
-        let entry = self.new_entry(rx_ms, topic, size, &[]);
-        self.src = 0;
+        let entry = self.new_entry(src, rx_ms, topic, size, &[]);
         self.push_oversize(entry, None, summary);
     }
 }

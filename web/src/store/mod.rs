@@ -244,8 +244,6 @@ pub struct Store {
     merged: MergeSet,
     /// Sources that delivered anything (bit per source number).
     seen: u16,
-    /// The source of the message being ingested.
-    src: u8,
     /// The source whose mesh [`Store::receiver`] shows (`None`: the first
     /// that delivered anything).
     mesh_source: Option<u8>,
@@ -290,7 +288,6 @@ impl Store {
             rest: (1..SOURCE_SLOTS).map(|_| None).collect(),
             merged: MergeSet::default(),
             seen: 0,
-            src: 0,
             mesh_source: None,
             log: VecDeque::with_capacity(LOG_CAPACITY),
             next_id: 0,
