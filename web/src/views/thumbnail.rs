@@ -238,12 +238,15 @@ pub fn Thumbnail(
 
 /// Why an image could not be drawn, for the error tile.
 pub fn error_reason(e: &ImageError) -> String {
-    let s = e.to_string();
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => "Unknown error".into(),
+    let mut s = e.to_string();
+    if s.is_empty() {
+        return "Unknown error".into();
     }
+    // The codec's messages are ASCII; only the first letter is raised.
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    s
 }
 
 #[cfg(test)]
