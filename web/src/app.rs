@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
     if let Ok(h) = set_interval_with_handle(tick, Duration::from_millis(1000)) {
         on_cleanup(move || h.clear());
     }
-    ctx.connect(&settings0, None);
+    crate::memory::start(ctx, settings0.clone());
     if demo || !settings0.has_broker() {
         // `?demo=1`, or no broker configured at all (a first visit, the
         // README's serve command): a recorded simulator run plays in the
@@ -106,6 +106,11 @@ pub fn App() -> impl IntoView {
             {move || ctx.announcement.get()}
         </div>
         <main class="content">
+            {move || {
+                ctx.memory_note
+                    .get()
+                    .map(|n| view! { <p class="warn" role="status" data-testid="memory-note">{n}</p> })
+            }}
             {move || match route.get() {
                 Route::Overview => views::overview().into_any(),
                 Route::Map => {

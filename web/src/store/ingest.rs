@@ -76,6 +76,9 @@ impl Store {
     ) -> Change {
         let topic = self.topic(topic);
         let rx_i = if rx_ms.is_finite() { rx_ms as i64 } else { 0 };
+        if let Some(g) = self.gens.get_mut(usize::from(self.src)) {
+            *g = g.wrapping_add(1);
+        }
         let mut entry = self.new_entry(rx_ms, Arc::clone(&topic), payload.len(), payload);
         if let Incoming::Oversize { reason, header } = &incoming {
             let summary = format!("{}: {reason}", crate::decode::OVERSIZE);
@@ -256,6 +259,7 @@ impl Store {
         let mut first = true;
         let mut inner_copy = false;
         for ev in events {
+            self.keep_frame(ev, frame, topic);
             match ev {
                 Event::Sensor {
                     station,
