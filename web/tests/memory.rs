@@ -57,6 +57,13 @@ fn snapshot_round_trip_restores_stations_topology_and_history() {
     let snap = before.snapshot(1);
     assert!(!snap.frames.is_empty() && !snap.series.is_empty());
     let bytes = snapshot::encode(&snap);
+    println!(
+        "snapshot of {} stations after 40 simulated minutes: {} bytes ({} frames, {} series)",
+        before.station_count(),
+        bytes.len(),
+        snap.frames.len(),
+        snap.series.len()
+    );
     let back = snapshot::decode(&bytes).expect("decodes");
     assert_eq!(back, snap, "encode → decode is lossless");
 

@@ -22,7 +22,7 @@ pub mod snapshot;
 use leptos::prelude::*;
 
 use crate::ctx::Ctx;
-use crate::settings::{without_credentials, Settings, MAX_SOURCES};
+use crate::settings::{without_credentials, Settings};
 
 /// Milliseconds between batched writes.
 pub const WRITE_EVERY_MS: u32 = 5_000;
@@ -80,6 +80,7 @@ mod browser {
 
     use super::*;
     use crate::ctx::now_ms;
+    use crate::settings::MAX_SOURCES;
 
     #[derive(Default)]
     struct State {

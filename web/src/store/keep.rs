@@ -94,10 +94,7 @@ impl Store {
             Event::Sensor { rx_ms, .. } | Event::Mesh { rx_ms, .. } => *rx_ms as f64,
             _ => 0.0,
         };
-        let list = self
-            .kept
-            .entry(station_key(self.src, id))
-            .or_insert_with(Vec::new);
+        let list = self.kept.entry(station_key(self.src, id)).or_default();
         keep(
             list,
             Kept {
