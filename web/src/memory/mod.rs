@@ -111,12 +111,16 @@ mod browser {
     }
 
     pub(super) fn start(ctx: Ctx, s: Settings) {
+        let no_broker = !s.has_broker();
         let pending = StoredValue::new(Some(s));
         let go = move || {
             if let Some(s) = pending.try_update_value(Option::take).flatten() {
                 ctx.connect(&s, None);
             }
         };
+        if no_broker {
+            go();
+        }
         set_timeout(go, Duration::from_millis(u64::from(RESTORE_WAIT_MS)));
         spawn_local(async move {
             match idb::open().await {
