@@ -324,19 +324,17 @@ fn the_demo_feed_is_never_kept_and_forget_drops_a_source() {
 #[wasm_bindgen_test]
 async fn indexeddb_put_get_delete() {
     use iotdata_web::memory::idb;
-    let db = idb::open().await.expect("IndexedDB opens");
     let bytes = snapshot::encode(&simulated(0, 5).snapshot(0));
-    let items = vec![
-        ("ws://a x/#".to_string(), bytes.clone()),
-        ("ws://b y".to_string(), vec![1, 2]),
-    ];
-    idb::put(&db, &items).await.unwrap();
-    let got = idb::get(&db, "ws://a x/#").await.unwrap().unwrap();
+    idb::put("ws://a x/#", &bytes)
+        .await
+        .expect("IndexedDB takes a record");
+    idb::put("ws://b y", &[1, 2]).await.unwrap();
+    let got = idb::get("ws://a x/#").await.unwrap().unwrap();
     assert_eq!(got, bytes);
     assert!(snapshot::decode(&got).is_ok());
-    idb::delete(&db, Some("ws://a x/#")).await.unwrap();
-    assert_eq!(idb::get(&db, "ws://a x/#").await.unwrap(), None);
-    assert_eq!(idb::get(&db, "ws://b y").await.unwrap(), Some(vec![1, 2]));
-    idb::delete(&db, None).await.unwrap();
-    assert_eq!(idb::get(&db, "ws://b y").await.unwrap(), None);
+    idb::delete(Some("ws://a x/#".into())).await.unwrap();
+    assert_eq!(idb::get("ws://a x/#").await.unwrap(), None);
+    assert_eq!(idb::get("ws://b y").await.unwrap(), Some(vec![1, 2]));
+    idb::delete(None).await.unwrap();
+    assert_eq!(idb::get("ws://b y").await.unwrap(), None);
 }

@@ -1,13 +1,13 @@
-//! IndexedDB through web-sys: one database ([`DB_NAME`]), one object store
-//! ([`STORE`]) of byte records keyed by source. Requests and transactions
-//! become futures by handing a `Promise`'s own resolve and reject
-//! functions to their event handlers (no Rust closure per request).
-//! Errors are the DOM exception's name (`QuotaExceededError`, ...).
+//! IndexedDB: one database ([`DB_NAME`]), one object store ([`STORE`]) of
+//! byte records keyed by source. The requests are a few lines of
+//! JavaScript (a wasm-bindgen inline snippet, smaller in the bundle than
+//! web-sys's IndexedDB bindings and a future per request); each returns a
+//! `Promise` awaited here. Errors are the DOM exception's name
+//! (`QuotaExceededError`, ...).
 
-use js_sys::{Function, Promise, Uint8Array};
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DomException, IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use super::snapshot::MAX_RECORD_BYTES;
 
@@ -19,90 +19,52 @@ pub const DB_VERSION: u32 = 1;
 /// The object store: one record per broker source.
 pub const STORE: &str = "sources";
 
-fn js_err(e: JsValue) -> String {
-    e.dyn_ref::<DomException>()
-        .map_or_else(|| "error".into(), DomException::name)
+#[wasm_bindgen(inline_js = r#"
+let db;
+const S = 'sources';
+const req = (r) => new Promise((ok, no) => {
+  r.onsuccess = () => ok(r.result);
+  r.onerror = () => no(r.error ? r.error.name : 'error');
+});
+const open = (name, version) => db || (db = new Promise((ok, no) => {
+  if (!self.indexedDB) return no('IndexedDB is not available');
+  const r = indexedDB.open(name, version);
+  r.onupgradeneeded = () => {
+    const d = r.result;
+    if (d.objectStoreNames.contains(S)) d.deleteObjectStore(S);
+    d.createObjectStore(S);
+  };
+  req(r).then(ok, no);
+}));
+const tx = (name, version, mode, f) => open(name, version).then((d) => new Promise((ok, no) => {
+  const t = d.transaction(S, mode);
+  const r = f(t.objectStore(S));
+  t.oncomplete = () => ok(r.result);
+  t.onerror = t.onabort = () => no(t.error ? t.error.name : 'aborted');
+}));
+export const idb_get = (n, v, key) => tx(n, v, 'readonly', (s) => s.get(key));
+export const idb_put = (n, v, key, bytes) => {
+  const b = bytes.slice();
+  return tx(n, v, 'readwrite', (s) => s.put(b, key));
+};
+export const idb_delete = (n, v, key) => tx(n, v, 'readwrite', (s) => (key == null ? s.clear() : s.delete(key)));
+"#)]
+extern "C" {
+    fn idb_get(name: &str, version: u32, key: &str) -> Promise;
+    fn idb_put(name: &str, version: u32, key: &str, bytes: &[u8]) -> Promise;
+    fn idb_delete(name: &str, version: u32, key: Option<String>) -> Promise;
 }
 
-fn promise(set: impl Fn(&Function, &Function)) -> JsFuture {
-    JsFuture::from(Promise::new(&mut |ok, err| set(&ok, &err)))
-}
-
-/// A request's result, once it succeeded.
-async fn done(req: &IdbRequest) -> Result<JsValue, String> {
-    let wait = promise(|ok, err| {
-        req.set_onsuccess(Some(ok));
-        req.set_onerror(Some(err));
-    });
-    match wait.await {
-        Ok(_) => req.result().map_err(js_err),
-        Err(_) => Err(req
-            .error()
-            .ok()
-            .flatten()
-            .map_or_else(|| "error".into(), |e| e.name())),
-    }
-}
-
-/// Waits until a transaction committed.
-async fn committed(tx: &IdbTransaction) -> Result<(), String> {
-    let wait = promise(|ok, err| {
-        tx.set_oncomplete(Some(ok));
-        tx.set_onerror(Some(err));
-        tx.set_onabort(Some(err));
-    });
-    wait.await
-        .map(drop)
-        .map_err(|_| tx.error().map_or_else(|| "aborted".into(), |e| e.name()))
-}
-
-/// Opens (or creates) the database.
-pub async fn open() -> Result<IdbDatabase, String> {
-    let factory = web_sys::window()
-        .and_then(|w| w.indexed_db().ok().flatten())
-        .ok_or("IndexedDB is not available")?;
-    let req = factory.open_with_u32(DB_NAME, DB_VERSION).map_err(js_err)?;
-    let upgrade = Closure::once_into_js(move |e: web_sys::Event| {
-        let db = e
-            .target()
-            .and_then(|t| t.dyn_into::<IdbRequest>().ok())
-            .and_then(|r| r.result().ok())
-            .and_then(|d| d.dyn_into::<IdbDatabase>().ok());
-        if let Some(db) = db {
-            if db.object_store_names().contains(STORE) {
-                let _ = db.delete_object_store(STORE);
-            }
-            let _ = db.create_object_store(STORE);
-        }
-    });
-    req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-    done(&req)
-        .await?
-        .dyn_into()
-        .map_err(|_| "not a database".into())
-}
-
-fn store(
-    db: &IdbDatabase,
-    write: bool,
-) -> Result<(IdbTransaction, web_sys::IdbObjectStore), String> {
-    let mode = if write {
-        IdbTransactionMode::Readwrite
-    } else {
-        IdbTransactionMode::Readonly
-    };
-    let tx = db
-        .transaction_with_str_and_mode(STORE, mode)
-        .map_err(js_err)?;
-    let st = tx.object_store(STORE).map_err(js_err)?;
-    Ok((tx, st))
+async fn call(p: Promise) -> Result<JsValue, String> {
+    JsFuture::from(p)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| "error".into()))
 }
 
 /// The record of `key`: `None` when there is none; a record that is not
 /// bytes, or too large to read, comes back empty (and fails to decode).
-pub async fn get(db: &IdbDatabase, key: &str) -> Result<Option<Vec<u8>>, String> {
-    let (_tx, st) = store(db, false)?;
-    let v = done(&st.get(&JsValue::from_str(key)).map_err(js_err)?).await?;
+pub async fn get(key: &str) -> Result<Option<Vec<u8>>, String> {
+    let v = call(idb_get(DB_NAME, DB_VERSION, key)).await?;
     if v.is_undefined() {
         return Ok(None);
     }
@@ -112,23 +74,15 @@ pub async fn get(db: &IdbDatabase, key: &str) -> Result<Option<Vec<u8>>, String>
     }))
 }
 
-/// Writes `items` (key, bytes) in one transaction.
-pub async fn put(db: &IdbDatabase, items: &[(String, Vec<u8>)]) -> Result<(), String> {
-    let (tx, st) = store(db, true)?;
-    for (k, b) in items {
-        st.put_with_key(&Uint8Array::from(b.as_slice()), &JsValue::from_str(k))
-            .map_err(js_err)?;
-    }
-    committed(&tx).await
+/// Writes `bytes` as the record of `key` (a copy: the wasm memory is not
+/// kept).
+pub async fn put(key: &str, bytes: &[u8]) -> Result<(), String> {
+    call(idb_put(DB_NAME, DB_VERSION, key, bytes))
+        .await
+        .map(drop)
 }
 
 /// Deletes the record of `key`, or every record when `key` is `None`.
-pub async fn delete(db: &IdbDatabase, key: Option<&str>) -> Result<(), String> {
-    let (tx, st) = store(db, true)?;
-    match key {
-        Some(k) => st.delete(&JsValue::from_str(k)),
-        None => st.clear(),
-    }
-    .map_err(js_err)?;
-    committed(&tx).await
+pub async fn delete(key: Option<String>) -> Result<(), String> {
+    call(idb_delete(DB_NAME, DB_VERSION, key)).await.map(drop)
 }

@@ -65,7 +65,7 @@ pub fn forget(ctx: Ctx, src: Option<u8>) {
     #[cfg(target_arch = "wasm32")]
     browser::forget(ctx, key);
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = key;
+    drop(key);
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -73,10 +73,8 @@ mod browser {
     use std::cell::RefCell;
     use std::time::Duration;
 
-    use leptos::prelude::*;
     use leptos::task::spawn_local;
     use wasm_bindgen::{closure::Closure, JsCast};
-    use web_sys::IdbDatabase;
 
     use super::*;
     use crate::ctx::now_ms;
@@ -84,7 +82,8 @@ mod browser {
 
     #[derive(Default)]
     struct State {
-        db: Option<IdbDatabase>,
+        /// The restore is over: writes may begin.
+        ready: bool,
         /// The generation last written, per source.
         written: [u32; MAX_SOURCES],
         /// When the last timed write was, and its size.
@@ -95,19 +94,28 @@ mod browser {
         static STATE: RefCell<State> = RefCell::default();
     }
 
-    fn note(ctx: Ctx, text: String) {
-        ctx.memory_note.set(Some(text));
+    fn note(ctx: Ctx, what: &str, e: String) {
+        ctx.memory_note.set(Some(format!("{what} ({e})")));
     }
 
-    fn sources(ctx: Ctx) -> Vec<(u8, String, String)> {
+    fn sources(ctx: Ctx) -> Vec<(u8, String)> {
         ctx.settings.with_untracked(|s| {
             (0u8..)
                 .zip(s.source_list())
                 .take(MAX_SOURCES)
-                .filter(|(_, x)| x.has_broker())
-                .map(|(i, x)| (i, source_key(&x), x.display_name(usize::from(i))))
+                .filter(|(_, x)| x.connects())
+                .map(|(i, x)| (i, source_key(&x)))
                 .collect()
         })
+    }
+
+    /// Marks every source's data as written.
+    fn written(ctx: Ctx) {
+        STATE.with_borrow_mut(|st| {
+            for (i, w) in (0u8..).zip(st.written.iter_mut()) {
+                *w = ctx.live.with(|s| s.generation(i));
+            }
+        });
     }
 
     pub(super) fn start(ctx: Ctx, s: Settings) {
@@ -123,13 +131,28 @@ mod browser {
         }
         set_timeout(go, Duration::from_millis(u64::from(RESTORE_WAIT_MS)));
         spawn_local(async move {
-            match idb::open().await {
-                Ok(db) => {
-                    restore(ctx, &db).await;
-                    STATE.with_borrow_mut(|st| st.db = Some(db));
+            for (i, key) in sources(ctx) {
+                match idb::get(&key)
+                    .await
+                    .map(|b| b.map(|b| snapshot::decode(&b)))
+                {
+                    Ok(None) => {}
+                    Ok(Some(Ok(snap))) => {
+                        ctx.live.restore(i, &snap);
+                    }
+                    Ok(Some(Err(why))) => {
+                        let _ = idb::delete(Some(key)).await;
+                        note(
+                            ctx,
+                            "saved data that could not be read was reset",
+                            why.into(),
+                        );
+                    }
+                    Err(e) => note(ctx, "this browser cannot remember the data", e),
                 }
-                Err(e) => note(ctx, format!("this browser cannot remember the data ({e})")),
             }
+            written(ctx);
+            STATE.with_borrow_mut(|st| st.ready = true);
             go();
         });
         let _ = set_interval_with_handle(
@@ -142,82 +165,44 @@ mod browser {
         hide.forget();
     }
 
-    async fn restore(ctx: Ctx, db: &IdbDatabase) {
-        for (i, key, name) in sources(ctx) {
-            let bytes = match idb::get(db, &key).await {
-                Ok(Some(bytes)) => bytes,
-                Ok(None) => continue,
-                Err(e) => {
-                    note(
-                        ctx,
-                        format!("the data saved for {name} could not be read ({e})"),
-                    );
-                    continue;
-                }
-            };
-            match snapshot::decode(&bytes) {
-                Ok(snap) => {
-                    ctx.live.restore(i, &snap);
-                    let g = ctx.live.with(|s| s.generation(i));
-                    STATE.with_borrow_mut(|st| st.written[usize::from(i)] = g);
-                }
-                Err(why) => {
-                    let _ = idb::delete(db, Some(&key)).await;
-                    note(
-                        ctx,
-                        format!(
-                            "the data saved for {name} could not be read ({why}) and was reset"
-                        ),
-                    );
-                }
-            }
-        }
-    }
-
     fn flush(ctx: Ctx, all: bool) {
         let now = now_ms();
-        let Some(db) = STATE.with_borrow(|st| {
-            let due = all || now >= st.last.0 + write_gap_ms(st.last.1);
-            st.db.clone().filter(|_| due)
-        }) else {
+        let due =
+            STATE.with_borrow(|st| st.ready && (all || now >= st.last.0 + write_gap_ms(st.last.1)));
+        if !due {
             return;
-        };
+        }
         let mut items = Vec::new();
-        for (i, key, _) in sources(ctx) {
+        for (i, key) in sources(ctx) {
             let g = ctx.live.with(|s| s.generation(i));
-            let changed = STATE.with_borrow_mut(|st| {
-                let w = &mut st.written[usize::from(i)];
-                std::mem::replace(w, g) != g
-            });
-            if changed {
-                let bytes = ctx.live.with(|s| snapshot::encode(&s.snapshot(i)));
-                items.push((key, bytes));
+            let w =
+                STATE.with_borrow_mut(|st| std::mem::replace(&mut st.written[usize::from(i)], g));
+            if w != g {
+                items.push((key, ctx.live.with(|s| snapshot::encode(&s.snapshot(i)))));
             }
         }
-        if items.is_empty() {
-            return;
-        }
         let size = items.iter().map(|(_, b)| b.len()).sum();
-        STATE.with_borrow_mut(|st| st.last = (now, size));
+        if size > 0 {
+            STATE.with_borrow_mut(|st| st.last = (now, size));
+        }
         spawn_local(async move {
-            if let Err(e) = idb::put(&db, &items).await {
-                note(ctx, format!("could not save to this browser ({e}); the dashboard goes on without saving"));
+            for (key, bytes) in items {
+                if let Err(e) = idb::put(&key, &bytes).await {
+                    note(
+                        ctx,
+                        "could not save to this browser; the dashboard goes on without saving",
+                        e,
+                    );
+                }
             }
         });
     }
 
     pub(super) fn forget(ctx: Ctx, key: Option<String>) {
-        let Some(db) = STATE.with_borrow_mut(|st| {
-            for (i, w) in (0u8..).zip(st.written.iter_mut()) {
-                *w = ctx.live.with(|s| s.generation(i));
-            }
-            st.db.clone()
-        }) else {
-            return;
-        };
+        written(ctx);
         spawn_local(async move {
-            if let Err(e) = idb::delete(&db, key.as_deref()).await {
-                note(ctx, format!("could not forget ({e})"));
+            if let Err(e) = idb::delete(key).await {
+                note(ctx, "could not forget", e);
             }
         });
     }

@@ -204,9 +204,10 @@ pub fn decode(bytes: &[u8]) -> R<Snapshot> {
     }
     let mut r = Rd(rest);
     let n = r.n(MAX_SAVED_TOPICS)?;
-    let topics = (0..n)
-        .map(|_| r.text(MAX_TOPIC_BYTES + 4))
-        .collect::<R<Vec<_>>>()?;
+    let mut topics = Vec::with_capacity(n);
+    for _ in 0..n {
+        topics.push(r.text(MAX_TOPIC_BYTES + 4)?);
+    }
     let n = r.n(MAX_SAVED_FRAMES)?;
     let mut frames = Vec::with_capacity(n);
     for _ in 0..n {

@@ -175,8 +175,9 @@ impl Store {
             self.ingest_from(src, f.rx_ms, &f.topic, &f.bytes);
             newest = newest.max(f.rx_ms as i64);
         }
-        let n = snap.frames.len().min(self.log.len());
-        self.log.drain(..n);
+        for _ in 0..snap.frames.len() {
+            self.log.pop_front();
+        }
         (self.total_messages, self.kind_counts) = (total, kinds);
         if let Some(r) = self.receiver_mut(src) {
             for f in &snap.figures {
@@ -190,8 +191,11 @@ impl Store {
                 .get_mut(&key)
                 .and_then(|d| d.series.iter_mut().find(|x| x.key == s.key));
             if let Some(series) = found {
+                series.points.clear();
                 let skip = s.points.len().saturating_sub(HISTORY_POINTS);
-                series.points = s.points.iter().skip(skip).copied().collect();
+                for p in s.points.get(skip..).unwrap_or_default() {
+                    series.points.push_back(*p);
+                }
             }
         }
         self.recount();
@@ -241,8 +245,8 @@ impl Store {
         }
     }
 
-    /// Recounts the history points and frame bytes held, then applies the
-    /// caps.
+    /// Recounts the history points and frame bytes held (the caps apply
+    /// again at the next point or frame).
     fn recount(&mut self) {
         self.history_points = self
             .data
@@ -256,6 +260,5 @@ impl Store {
             .flat_map(|d| d.frames.iter())
             .map(super::RawFrame::cost)
             .sum();
-        self.enforce_caps();
     }
 }
