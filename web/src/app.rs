@@ -106,11 +106,6 @@ pub fn App() -> impl IntoView {
             {move || ctx.announcement.get()}
         </div>
         <main class="content">
-            {move || {
-                ctx.memory_note
-                    .get()
-                    .map(|n| view! { <p class="warn" role="status" data-testid="memory-note">{n}</p> })
-            }}
             {move || match route.get() {
                 Route::Overview => views::overview().into_any(),
                 Route::Map => {

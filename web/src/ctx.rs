@@ -38,7 +38,8 @@ pub struct Ctx {
     pub demo: StoredValue<Option<crate::demo::run::Running>, LocalStorage>,
     /// The latest text for the polite live region ([`Ctx::announce`]).
     pub announcement: RwSignal<String>,
-    /// The browser's memory's latest problem ([`crate::memory`]).
+    /// The browser's memory's latest problem ([`crate::memory`]), shown as
+    /// the connection bar's hint.
     pub memory_note: RwSignal<Option<String>>,
 }
 

@@ -95,7 +95,7 @@ mod browser {
     }
 
     fn note(ctx: Ctx, what: &str, e: String) {
-        ctx.memory_note.set(Some(format!("{what} ({e})")));
+        ctx.memory_note.set(Some(format!("memory: {what} ({e})")));
     }
 
     fn sources(ctx: Ctx) -> Vec<(u8, String)> {

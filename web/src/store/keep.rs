@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use iotdata::receiver::Event;
+use iotdata::receiver::{Event, Receiver, ReceiverConfig};
 
 use super::{key_source, station_key, Store, DEMO_SOURCE, HISTORY_POINTS, MAX_FRAME_KEEP};
 use crate::memory::snapshot::{Figures, SavedFrame, SavedSeries, Snapshot};
@@ -222,11 +222,12 @@ impl Store {
     /// Forgets everything of source `src` (stations, mesh, history,
     /// thumbnails, kept frames); the packet log stays.
     pub fn forget_source(&mut self, src: u8) {
-        if let Some(r) = self.receiver_mut(src) {
-            r.clear();
-        }
-        if let Some(s) = self.rest.get_mut(usize::from(src).wrapping_sub(1)) {
-            *s = None;
+        match self.rest.get_mut(usize::from(src).wrapping_sub(1)) {
+            Some(s) => *s = None,
+            None if src == 0 => {
+                self.first = Receiver::new(self.map().clone(), ReceiverConfig::default())
+            }
+            None => {}
         }
         self.seen &= !(1u16 << (src & 15));
         self.data.retain(|k, _| key_source(*k) != src);

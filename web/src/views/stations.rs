@@ -274,11 +274,6 @@ fn StationRow(id: u16) -> impl IntoView {
     let field = move |f: fn(&RowData) -> String| {
         move || row.with(|r| r.as_ref().map(f).unwrap_or_default())
     };
-    let restored = Memo::new(move |_| {
-        rev.track();
-        ctx.live
-            .with(|s| s.station(id).is_some_and(|st| s.restored(st.last_heard_ms)))
-    });
     let fresh_class = move || {
         let now = ctx.clock.get();
         rev.track();
@@ -286,10 +281,7 @@ fn StationRow(id: u16) -> impl IntoView {
             .live
             .with(|s| s.station(id).map(|st| freshness(st, now).as_str()))
             .unwrap_or("stale");
-        format!(
-            "station-row {f}{}",
-            if restored.get() { " restored" } else { "" }
-        )
+        format!("station-row {f}")
     };
     let last_heard = move || {
         let now = ctx.clock.get();
@@ -311,7 +303,12 @@ fn StationRow(id: u16) -> impl IntoView {
             data-station=id.to_string()
             data-source=src.to_string()
             class=fresh_class
-            data-restored=move || restored.get().then_some("true")
+            data-restored=move || {
+                rev.track();
+                ctx.live
+                    .with(|s| s.station(id).is_some_and(|st| s.restored(st.last_heard_ms)))
+                    .then_some("true")
+            }
             on:click=open
             title="open the station"
         >
@@ -322,9 +319,7 @@ fn StationRow(id: u16) -> impl IntoView {
             </td>
             <td class="c-src" data-testid="station-source">{ctx.source_name(src)}</td>
             <td>{field(|r| r.variant.clone())}</td>
-            <td class="num c-heard" title=move || restored.get().then_some("from this browser")>
-                {last_heard}
-            </td>
+            <td class="num c-heard">{last_heard}</td>
             <td class="num">{field(|r| r.packets.to_string())}</td>
             <td class="num">{field(|r| r.loss.clone())}</td>
             <td class="num">{field(|r| r.battery.clone())}</td>
