@@ -42,7 +42,8 @@ const tx = (name, version, mode, f) => open(name, version).then((d) => new Promi
   t.oncomplete = () => ok(r.result);
   t.onerror = t.onabort = () => no(t.error ? t.error.name : 'aborted');
 }));
-export const idb_get = (n, v, key) => tx(n, v, 'readonly', (s) => s.get(key));
+export const idb_get = (n, v, key, max) => tx(n, v, 'readonly', (s) => s.get(key)).then((b) =>
+  b === undefined || (b instanceof Uint8Array && b.length <= max) ? b : new Uint8Array(0));
 export const idb_put = (n, v, key, bytes) => {
   const b = bytes.slice();
   return tx(n, v, 'readwrite', (s) => s.put(b, key));
@@ -50,7 +51,7 @@ export const idb_put = (n, v, key, bytes) => {
 export const idb_delete = (n, v, key) => tx(n, v, 'readwrite', (s) => (key == null ? s.clear() : s.delete(key)));
 "#)]
 extern "C" {
-    fn idb_get(name: &str, version: u32, key: &str) -> Promise;
+    fn idb_get(name: &str, version: u32, key: &str, max: usize) -> Promise;
     fn idb_put(name: &str, version: u32, key: &str, bytes: &[u8]) -> Promise;
     fn idb_delete(name: &str, version: u32, key: Option<String>) -> Promise;
 }
@@ -64,14 +65,8 @@ async fn call(p: Promise) -> Result<JsValue, String> {
 /// The record of `key`: `None` when there is none; a record that is not
 /// bytes, or too large to read, comes back empty (and fails to decode).
 pub async fn get(key: &str) -> Result<Option<Vec<u8>>, String> {
-    let v = call(idb_get(DB_NAME, DB_VERSION, key)).await?;
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    Ok(Some(match v.dyn_into::<Uint8Array>() {
-        Ok(a) if a.length() as usize <= MAX_RECORD_BYTES => a.to_vec(),
-        _ => Vec::new(),
-    }))
+    let v = call(idb_get(DB_NAME, DB_VERSION, key, MAX_RECORD_BYTES)).await?;
+    Ok(v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
 }
 
 /// Writes `bytes` as the record of `key` (a copy: the wasm memory is not

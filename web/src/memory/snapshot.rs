@@ -1,7 +1,8 @@
 //! The saved form of one broker source ([`Snapshot`]) and its compact
-//! binary encoding: a magic, a format version, then length-prefixed
-//! sections (topics, frames, station totals, history), numbers as LEB128
-//! varints and values as little-endian `f64`. Reading treats the bytes as
+//! binary encoding: a magic, a format version, then counted sections
+//! (frames, station totals, history), numbers as LEB128 varints, values as
+//! little-endian `f64`, a frame's topic only when it differs from the
+//! previous frame's. Reading treats the bytes as
 //! untrusted: every count and length is checked against the bounds below
 //! and against the bytes left, and anything wrong is an error, never a
 //! panic.
@@ -18,8 +19,6 @@ pub const SNAPSHOT_VERSION: u8 = 1;
 pub const MAX_SAVED_STATIONS: usize = 4096;
 /// Frames in one snapshot, at most: every station's kept frames.
 pub const MAX_SAVED_FRAMES: usize = MAX_SAVED_STATIONS * crate::store::keep::KEPT_PER_NODE;
-/// Distinct topics in one snapshot, at most.
-pub const MAX_SAVED_TOPICS: usize = 4096;
 /// Series in one snapshot, at most.
 pub const MAX_SAVED_SERIES: usize = MAX_SAVED_STATIONS * crate::store::MAX_SERIES_PER_STATION;
 /// Bytes of one stored record, at most (larger ones are not read).
@@ -92,20 +91,18 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 pub fn encode(snap: &Snapshot) -> Vec<u8> {
     let mut out = MAGIC.to_vec();
     out.push(SNAPSHOT_VERSION);
-    let mut topics: Vec<&str> = snap.frames.iter().map(|f| f.topic.as_str()).collect();
-    crate::vecmap::sort_by(&mut topics, |a, b| a.cmp(b));
-    topics.dedup();
-    put(&mut out, topics.len() as u64);
-    for t in &topics {
-        put_bytes(&mut out, t.as_bytes());
-    }
     put(&mut out, snap.frames.len() as u64);
+    let mut topic = None;
     for f in &snap.frames {
         put_i(&mut out, f.rx_ms as i64);
-        put(
-            &mut out,
-            topics.binary_search(&f.topic.as_str()).unwrap_or(0) as u64,
-        );
+        // 0: the previous frame's topic; else its length + 1, then the text.
+        if topic == Some(&f.topic) {
+            put(&mut out, 0);
+        } else {
+            put(&mut out, f.topic.len() as u64 + 1);
+            out.extend_from_slice(f.topic.as_bytes());
+            topic = Some(&f.topic);
+        }
         put_bytes(&mut out, &f.bytes);
     }
     put(&mut out, snap.figures.len() as u64);
@@ -203,17 +200,18 @@ pub fn decode(bytes: &[u8]) -> R<Snapshot> {
         return Err("saved by another version");
     }
     let mut r = Rd(rest);
-    let n = r.n(MAX_SAVED_TOPICS)?;
-    let mut topics = Vec::with_capacity(n);
-    for _ in 0..n {
-        topics.push(r.text(MAX_TOPIC_BYTES + 4)?);
-    }
     let n = r.n(MAX_SAVED_FRAMES)?;
-    let mut frames = Vec::with_capacity(n);
+    let mut frames: Vec<SavedFrame> = Vec::with_capacity(n);
     for _ in 0..n {
         let rx_ms = r.i()? as f64;
-        let t = usize::try_from(r.u()?).map_err(|_| "bad topic")?;
-        let topic = topics.get(t).ok_or("bad topic")?.clone();
+        let topic = match r.n(MAX_TOPIC_BYTES + 1)? {
+            0 => frames.last().ok_or("bad topic")?.topic.clone(),
+            len => {
+                let (b, rest) = r.0.split_at(len - 1);
+                r.0 = rest;
+                String::from_utf8(b.to_vec()).map_err(|_| "text not UTF-8")?
+            }
+        };
         let bytes = r.bytes(MAX_FRAME_KEEP)?.to_vec();
         frames.push(SavedFrame {
             rx_ms,
