@@ -6,8 +6,9 @@
 //   reloaded: the station rows, the map markers, the mesh graph's nodes and
 //   a station's history chart are back, marked as restored
 //   (`data-restored="true"`, "from this browser, last heard …"), while the
-//   connection cannot reach the broker. Settings → "Forget everything",
-//   reload: nothing is restored.
+//   connection cannot reach the broker. A full quota (every write failing)
+//   shows as the connection bar's `memory:` hint while the page goes on.
+//   Settings → "Forget everything", reload: nothing is restored.
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -32,6 +33,7 @@ before(async () => {
     await sim.finished(90000);
 }, { timeout: 900000 });
 
+const connStateOf = (p) => p.locator('[data-testid="conn-state"]').first().textContent();
 const rowIds = async () => (await attrs(page, '[data-testid="station-row"]', 'data-station')).map(parseId).sort((a, b) => a - b);
 const markerIds = async () => (await attrs(page, '[data-testid="station-marker"]', 'data-station')).map(parseId).sort((a, b) => a - b);
 const meshIds = async () => (await attrs(page, '[data-testid="mesh-node"]', 'data-node')).map(parseId).sort((a, b) => a - b);
@@ -96,6 +98,29 @@ test('stations, markers, mesh and history come back after a reload with the brok
     note(`restored: ${rows.length} rows, ${markers.length} markers, ${nodes.length} mesh nodes; station ${charted.id} chart ${charted.points} points`);
     const hint = await page.locator('[data-testid="conn-hint"]').allTextContents();
     assert.ok(!hint.join(' ').includes('memory:'), `no memory problem shown: ${hint.join(' ')}`);
+}));
+
+test('a full quota is shown, not fatal: the page goes on receiving', { timeout: 180000 }, step(async () => {
+    await broker.start();
+    const { page: p } = await e2e.open('memory-quota');
+    // Every write fails as a full disk would make it.
+    await p.addInitScript(() => {
+        IDBObjectStore.prototype.put = function () {
+            throw new DOMException('the quota is exceeded', 'QuotaExceededError');
+        };
+    });
+    await p.goto(url, { waitUntil: 'load' });
+    await waitConnState(p, 'subscribed', 45000);
+    const sim = await startSim({ broker: broker.mqttUrl, rate: 20, seed: 2, duration: 8, stack });
+    await p.locator('[data-testid="station-row"]').first().waitFor({ timeout: 30000 });
+    const hint = p.locator('[data-testid="conn-hint"]', { hasText: 'memory:' });
+    await hint.waitFor({ timeout: 20000 });
+    const text = await hint.textContent();
+    assert.match(text, /could not save to this browser.*QuotaExceededError/);
+    note(`quota: "${text}"`);
+    await sim.finished(60000);
+    assert.equal((await connStateOf(p)).trim(), 'subscribed', 'still connected');
+    assert.ok((await p.locator('[data-testid="station-row"]').count()) >= 5, 'still receiving');
 }));
 
 test('"Forget everything" in Settings: nothing is restored after the next reload', { timeout: 120000 }, step(async () => {

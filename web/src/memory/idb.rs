@@ -41,7 +41,7 @@ const tx = (name, version, mode, f) => open(name, version).then((d) => new Promi
   const r = f(t.objectStore(S));
   t.oncomplete = () => ok(r.result);
   t.onerror = t.onabort = () => no(t.error ? t.error.name : 'aborted');
-}));
+})).catch((e) => Promise.reject((e && e.name) || e));
 export const idb_get = (n, v, key, max) => tx(n, v, 'readonly', (s) => s.get(key)).then((b) =>
   b === undefined || (b instanceof Uint8Array && b.length <= max) ? b : new Uint8Array(0));
 export const idb_put = (n, v, key, bytes) => {
