@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
     if let Ok(h) = set_interval_with_handle(tick, Duration::from_millis(1000)) {
         on_cleanup(move || h.clear());
     }
-    ctx.connect(&settings0, None);
+    crate::memory::start(ctx, settings0.clone());
     if demo || !settings0.has_broker() {
         // `?demo=1`, or no broker configured at all (a first visit, the
         // README's serve command): a recorded simulator run plays in the

@@ -38,6 +38,9 @@ pub struct Ctx {
     pub demo: StoredValue<Option<crate::demo::run::Running>, LocalStorage>,
     /// The latest text for the polite live region ([`Ctx::announce`]).
     pub announcement: RwSignal<String>,
+    /// The browser's memory's latest problem ([`crate::memory`]), shown as
+    /// the connection bar's hint.
+    pub memory_note: RwSignal<Option<String>>,
 }
 
 /// The context (panics outside the app, which is a programming error).
@@ -84,6 +87,7 @@ impl Ctx {
             demo_running: RwSignal::new(false),
             demo: StoredValue::new_local(None),
             announcement: RwSignal::new(String::new()),
+            memory_note: RwSignal::new(None),
         };
         // The active map feeds the receiver (new messages); the inspector
         // reads `maps` itself.

@@ -17,7 +17,8 @@
 //! page shows them) support them; `ctx` is the shared state the views read,
 //! `app` the shell that builds it; `panic_banner` keeps a panic visible.
 //! `alerts` holds the alert rules and their engine, which the store feeds
-//! each ingest's changes (and the 1 s clock).
+//! each ingest's changes (and the 1 s clock). `memory` keeps each broker
+//! source in IndexedDB across reloads.
 #![forbid(unsafe_code)]
 
 pub mod alerts;
@@ -29,6 +30,7 @@ pub mod demo;
 pub mod export;
 pub mod fmt;
 pub mod maps;
+pub mod memory;
 pub mod mesh_layout;
 pub mod mqtt;
 pub mod panic_banner;

@@ -486,6 +486,31 @@ impl Receiver {
         self.stations.iter().filter_map(|s| s.as_deref())
     }
 
+    /// Sets station `id`'s cumulative figures, as saved earlier: first
+    /// heard time, sequence counters and decode errors. For a dashboard
+    /// that restores a station by replaying a few of its frames (which
+    /// counts only those) and then puts back the totals it had. `false`
+    /// when the station is not tracked.
+    pub fn restore_figures(
+        &mut self,
+        id: u16,
+        first_heard_ms: i64,
+        stats: SeqStats,
+        decode_errors: u64,
+    ) -> bool {
+        let Some(st) = self
+            .stations
+            .get_mut(usize::from(id))
+            .and_then(|s| s.as_deref_mut())
+        else {
+            return false;
+        };
+        st.first_heard_ms = first_heard_ms.min(st.first_heard_ms);
+        st.decode_errors = decode_errors;
+        st.tracker.set_stats(stats);
+        true
+    }
+
     /// Number of stations tracked.
     pub fn station_count(&self) -> usize {
         self.station_count

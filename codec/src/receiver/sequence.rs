@@ -201,6 +201,12 @@ impl SeqTracker {
         &self.stats
     }
 
+    /// Replaces the counters (a dashboard restoring what it saved; the
+    /// window and interval stay as the frames it replayed left them).
+    pub fn set_stats(&mut self, stats: SeqStats) {
+        self.stats = stats;
+    }
+
     /// The newest sequence received.
     pub fn last_sequence(&self) -> Option<u16> {
         self.started.then_some(self.head)

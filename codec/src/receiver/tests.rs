@@ -1351,3 +1351,31 @@ fn orphan_report_with_no_gateway_creates_no_phantom_gateway() {
         vec![0x11]
     );
 }
+
+#[test]
+fn restore_figures_puts_back_saved_totals() {
+    let mut rx = receiver();
+    rx.ingest(&sensor(7, 10), GW, T0);
+    rx.ingest(&sensor(7, 11), GW, T0 + 60_000);
+    let saved = SeqStats {
+        received: 500,
+        missing: 5,
+        duplicates: 3,
+        out_of_order: 2,
+        restarts: 1,
+    };
+    assert!(rx.restore_figures(7, T0 - 86_400_000, saved, 4));
+    let st = rx.station(7).unwrap();
+    assert_eq!(*st.sequence_stats(), saved);
+    assert_eq!(st.first_heard_ms, T0 - 86_400_000);
+    assert_eq!(st.decode_errors, 4);
+    assert_eq!(st.last_sequence(), Some(11));
+    // A later first-heard time does not move it forward; unknown stations
+    // are refused.
+    assert!(rx.restore_figures(7, T0 + 1, saved, 0));
+    assert_eq!(rx.station(7).unwrap().first_heard_ms, T0 - 86_400_000);
+    assert!(!rx.restore_figures(8, T0, saved, 0));
+    // Counting goes on from the restored totals.
+    rx.ingest(&sensor(7, 12), GW, T0 + 120_000);
+    assert_eq!(rx.station(7).unwrap().sequence_stats().received, 501);
+}

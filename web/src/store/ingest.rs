@@ -74,6 +74,9 @@ impl Store {
     ) -> Change {
         let topic = self.topic(topic);
         let rx_i = if rx_ms.is_finite() { rx_ms as i64 } else { 0 };
+        if let Some(g) = self.gens.get_mut(usize::from(src)) {
+            *g = g.wrapping_add(1);
+        }
         let mut entry = self.new_entry(src, rx_ms, Arc::clone(&topic), payload.len(), payload);
         if let Incoming::Oversize { reason, header } = &incoming {
             let summary = format!("{}: {reason}", crate::decode::OVERSIZE);
@@ -189,7 +192,7 @@ impl Store {
             }
         }
         let change = self.apply_events(
-            entry.source,
+            (src, entry.source),
             &events,
             &mut entry,
             frame_bytes.as_deref(),
@@ -249,9 +252,11 @@ impl Store {
         self.push_entry(entry);
     }
 
+    /// `(from, src)`: the source the message came from and the source its
+    /// station is counted under (the merged source for a merged id).
     fn apply_events(
         &mut self,
-        src: u8,
+        (from, src): (u8, u8),
         events: &[Event],
         entry: &mut LogEntry,
         frame: Option<&[u8]>,
@@ -261,6 +266,7 @@ impl Store {
         let mut first = true;
         let mut inner_copy = false;
         for ev in events {
+            self.keep_frame(from, ev, frame, topic);
             match ev {
                 Event::Sensor {
                     station,

@@ -270,6 +270,28 @@ impl Live {
     pub fn clear(&self) {
         self.store.update_value(Store::clear);
         self.alerts.update_value(Engine::forget_stations);
+        self.touch_all();
+    }
+
+    /// Restores broker source `src` from what the browser saved (see
+    /// [`Store::restore`]); returns the frames replayed.
+    pub fn restore(&self, src: u8, snap: &crate::memory::snapshot::Snapshot) -> usize {
+        let n = self
+            .store
+            .try_update_value(|s| s.restore(src, snap))
+            .unwrap_or(0);
+        self.touch_all();
+        n
+    }
+
+    /// Forgets source `src`'s data (see [`Store::forget_source`]).
+    pub fn forget_source(&self, src: u8) {
+        self.store.update_value(|s| s.forget_source(src));
+        self.touch_all();
+    }
+
+    /// Every view re-reads the store at the next animation frame.
+    fn touch_all(&self) {
         self.pending.update_value(|p| {
             p.log = true;
             p.stations = true;

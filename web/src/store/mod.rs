@@ -88,6 +88,7 @@
 //! `sources.rs` (station keys, merged ids).
 
 mod ingest;
+pub mod keep;
 mod live;
 mod log;
 mod readings;
@@ -263,6 +264,13 @@ pub struct Store {
     frame_bytes: usize,
     /// The cap on `frame_bytes` ([`MAX_FRAME_BYTES_TOTAL`] unless set).
     frame_bytes_cap: usize,
+    /// Frames kept per node for the browser's memory ([`keep`]), by
+    /// station key of the source that delivered them.
+    kept: VecMap<u16, Vec<keep::Kept>>,
+    /// Per source, a counter of changes ([`Store::generation`]).
+    gens: [u32; SOURCE_SLOTS],
+    /// Times up to this were restored from memory ([`Store::restored`]).
+    restored_upto: i64,
     /// Messages ingested since start (including dropped log entries).
     pub total_messages: u64,
     /// Messages per kind since start, indexed like [`EntryKind::ALL`].
@@ -301,6 +309,9 @@ impl Store {
             history_cap: MAX_HISTORY_POINTS_TOTAL,
             frame_bytes: 0,
             frame_bytes_cap: MAX_FRAME_BYTES_TOTAL,
+            kept: VecMap::new(),
+            gens: [0; SOURCE_SLOTS],
+            restored_upto: i64::MIN,
             total_messages: 0,
             kind_counts: [0; EntryKind::ALL.len()],
         }
@@ -561,6 +572,8 @@ impl Store {
         self.last_topic = None;
         self.history_points = 0;
         self.frame_bytes = 0;
+        self.kept.clear();
+        self.gens.iter_mut().for_each(|g| *g = g.wrapping_add(1));
     }
 
     /// History points held over all stations and series.

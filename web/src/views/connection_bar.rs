@@ -42,13 +42,15 @@ pub fn ConnectionBar() -> impl IntoView {
     });
     let named = Memo::new(move |_| shown.with(|v| v.len() > 1));
     let hint = move || {
-        shown.with(|v| {
-            v.iter().find_map(|&i| {
-                ctx.states
-                    .get(usize::from(i))?
-                    .with(|s| s.hint().map(str::to_string))
+        shown
+            .with(|v| {
+                v.iter().find_map(|&i| {
+                    ctx.states
+                        .get(usize::from(i))?
+                        .with(|s| s.hint().map(str::to_string))
+                })
             })
-        })
+            .or_else(|| ctx.memory_note.get())
     };
     let toggle_demo = move |_| {
         if ctx.demo_running.get_untracked() {

@@ -11,6 +11,7 @@ pub mod link_note;
 pub mod map;
 pub mod map_layer;
 pub mod map_markers;
+pub mod memory_panel;
 pub mod mesh;
 pub mod packet_log;
 pub mod settings_panel;

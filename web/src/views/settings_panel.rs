@@ -304,6 +304,7 @@ pub fn SettingsPanel(on_done: impl Fn() + Send + Sync + Copy + 'static) -> impl 
                     .map(|p| view! { <p class="warn" data-testid="settings-tiles-problem">{p}</p> })
             }}
             <crate::maps::MapsPanel />
+            <super::memory_panel::MemoryPanel current=current />
             <div class="row actions">
                 <button class="btn primary" type="submit">
                     "Connect"

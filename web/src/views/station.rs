@@ -161,6 +161,8 @@ pub struct Summary {
     pub position: Option<(f64, f64, f64)>,
     /// Usual interval, ms.
     pub interval_ms: Option<f64>,
+    /// Known from this browser's memory, not heard since the page loaded.
+    pub restored: bool,
 }
 
 /// The header figures of station `st`.
@@ -174,6 +176,7 @@ pub fn summary(store: &Store, st: &Station) -> Summary {
             .position
             .map(|p| (p.position.latitude, p.position.longitude, p.at_ms as f64)),
         interval_ms: st.interval_ms().map(|i| i as f64),
+        restored: store.restored(st.last_heard_ms),
     }
 }
 

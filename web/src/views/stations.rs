@@ -303,6 +303,12 @@ fn StationRow(id: u16) -> impl IntoView {
             data-station=id.to_string()
             data-source=src.to_string()
             class=fresh_class
+            data-restored=move || {
+                rev.track();
+                ctx.live
+                    .with(|s| s.station(id).is_some_and(|st| s.restored(st.last_heard_ms)))
+                    .then_some("true")
+            }
             on:click=open
             title="open the station"
         >
@@ -313,7 +319,7 @@ fn StationRow(id: u16) -> impl IntoView {
             </td>
             <td class="c-src" data-testid="station-source">{ctx.source_name(src)}</td>
             <td>{field(|r| r.variant.clone())}</td>
-            <td class="num">{last_heard}</td>
+            <td class="num c-heard">{last_heard}</td>
             <td class="num">{field(|r| r.packets.to_string())}</td>
             <td class="num">{field(|r| r.loss.clone())}</td>
             <td class="num">{field(|r| r.battery.clone())}</td>

@@ -271,6 +271,7 @@ fn NodeShape(
     selected: RwSignal<Option<u16>>,
 ) -> impl IntoView {
     let node = Memo::new(move |_| scene.with(|s| s.nodes.get(&id).cloned()));
+    let ctx = crate::ctx::use_ctx();
     let is_selected = Memo::new(move |_| selected.get() == Some(id));
     let fade = Memo::new(move |_| fades.with(|f| f.get(usize::from(id)).copied().unwrap_or(0)));
     let field =
@@ -323,6 +324,10 @@ fn NodeShape(
             data-node=id.to_string()
             data-role=role.as_str()
             data-orphan=move || field(|n| n.orphan.then(|| "true".to_string()))
+            data-restored=move || {
+                ctx.live.mesh_rev.track();
+                ctx.live.with(|s| s.node_restored(id)).then_some("true")
+            }
             data-follows-orphan=move || field(|n| n.follows_orphan.then(|| "true".to_string()))
             data-route-error=move || field(|n| n.route_error.map(str::to_string))
             tabindex="0"

@@ -29,8 +29,8 @@ pub(super) fn StationHeader(id: u16) -> impl IntoView {
             let interval = s.interval_ms;
             view! {
                 <span class="st-variant">{format!("{} (variant {})", s.variant_name, s.variant)}</span>
-                <span class="st-heard" title=move || clock_time(s.last_heard_ms)>
-                    "last heard "
+                <span class="st-heard" title=move || clock_time(s.last_heard_ms) data-restored=s.restored.then_some("true")>
+                    {if s.restored { "from this browser, last heard " } else { "last heard " }}
                     <strong>{move || relative_time(now.get() - s.last_heard_ms)}</strong>
                 </span>
                 <span class=move || format!("st-badge {}", fresh.get()) data-testid="freshness" data-freshness=move || fresh.get()>
