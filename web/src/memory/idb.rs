@@ -56,7 +56,20 @@ extern "C" {
     fn idb_delete(name: &str, version: u32, key: Option<String>) -> Promise;
 }
 
-async fn call(p: Promise) -> Result<JsValue, String> {
+/// Starts writing `bytes` as the record of `key` (copied at once); the
+/// promise settles with the write ([`call`] awaits it).
+pub fn put_request(key: &str, bytes: &[u8]) -> Promise {
+    idb_put(DB_NAME, DB_VERSION, key, bytes)
+}
+
+/// Starts deleting the record of `key`, or every record when `key` is
+/// `None` ([`call`] awaits it).
+pub fn delete_request(key: Option<String>) -> Promise {
+    idb_delete(DB_NAME, DB_VERSION, key)
+}
+
+/// Awaits a request: its result, or the error's name.
+pub async fn call(p: Promise) -> Result<JsValue, String> {
     JsFuture::from(p)
         .await
         .map_err(|e| e.as_string().unwrap_or_else(|| "error".into()))
@@ -72,12 +85,10 @@ pub async fn get(key: &str) -> Result<Option<Vec<u8>>, String> {
 /// Writes `bytes` as the record of `key` (a copy: the wasm memory is not
 /// kept).
 pub async fn put(key: &str, bytes: &[u8]) -> Result<(), String> {
-    call(idb_put(DB_NAME, DB_VERSION, key, bytes))
-        .await
-        .map(drop)
+    call(put_request(key, bytes)).await.map(drop)
 }
 
 /// Deletes the record of `key`, or every record when `key` is `None`.
 pub async fn delete(key: Option<String>) -> Result<(), String> {
-    call(idb_delete(DB_NAME, DB_VERSION, key)).await.map(drop)
+    call(delete_request(key)).await.map(drop)
 }

@@ -141,7 +141,7 @@ mod browser {
                         ctx.live.restore(i, &snap);
                     }
                     Ok(Some(Err(why))) => {
-                        let _ = idb::delete(Some(key)).await;
+                        let _ = idb::call(idb::delete_request(Some(key))).await;
                         note(
                             ctx,
                             "saved data that could not be read was reset",
@@ -172,38 +172,37 @@ mod browser {
         if !due {
             return;
         }
-        let mut items = Vec::new();
+        let mut size = 0;
         for (i, key) in sources(ctx) {
             let g = ctx.live.with(|s| s.generation(i));
             let w =
                 STATE.with_borrow_mut(|st| std::mem::replace(&mut st.written[usize::from(i)], g));
             if w != g {
-                items.push((key, ctx.live.with(|s| snapshot::encode(&s.snapshot(i)))));
+                let bytes = ctx.live.with(|s| snapshot::encode(&s.snapshot(i)));
+                size += bytes.len();
+                run(
+                    ctx,
+                    idb::put_request(&key, &bytes),
+                    "could not save to this browser; the dashboard goes on without saving",
+                );
             }
         }
-        let size = items.iter().map(|(_, b)| b.len()).sum();
         if size > 0 {
             STATE.with_borrow_mut(|st| st.last = (now, size));
         }
+    }
+
+    /// Awaits request `p`; its error is shown as `what`.
+    fn run(ctx: Ctx, p: js_sys::Promise, what: &'static str) {
         spawn_local(async move {
-            for (key, bytes) in items {
-                if let Err(e) = idb::put(&key, &bytes).await {
-                    note(
-                        ctx,
-                        "could not save to this browser; the dashboard goes on without saving",
-                        e,
-                    );
-                }
+            if let Err(e) = idb::call(p).await {
+                note(ctx, what, e);
             }
         });
     }
 
     pub(super) fn forget(ctx: Ctx, key: Option<String>) {
         written(ctx);
-        spawn_local(async move {
-            if let Err(e) = idb::delete(key).await {
-                note(ctx, "could not forget", e);
-            }
-        });
+        run(ctx, idb::delete_request(key), "could not forget");
     }
 }
