@@ -56,6 +56,11 @@ extern "C" {
     fn idb_delete(name: &str, version: u32, key: Option<String>) -> Promise;
 }
 
+/// Starts reading the record of `key` ([`get`] says what comes back).
+pub fn get_request(key: &str) -> Promise {
+    idb_get(DB_NAME, DB_VERSION, key, MAX_RECORD_BYTES)
+}
+
 /// Starts writing `bytes` as the record of `key` (copied at once); the
 /// promise settles with the write ([`call`] awaits it).
 pub fn put_request(key: &str, bytes: &[u8]) -> Promise {
@@ -78,7 +83,7 @@ pub async fn call(p: Promise) -> Result<JsValue, String> {
 /// The record of `key`: `None` when there is none; a record that is not
 /// bytes, or too large to read, comes back empty (and fails to decode).
 pub async fn get(key: &str) -> Result<Option<Vec<u8>>, String> {
-    let v = call(idb_get(DB_NAME, DB_VERSION, key, MAX_RECORD_BYTES)).await?;
+    let v = call(get_request(key)).await?;
     Ok(v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
 }
 

@@ -111,11 +111,10 @@ mod browser {
 
     /// Marks every source's data as written.
     fn written(ctx: Ctx) {
-        STATE.with_borrow_mut(|st| {
-            for (i, w) in (0u8..).zip(st.written.iter_mut()) {
-                *w = ctx.live.with(|s| s.generation(i));
-            }
-        });
+        let gens = ctx
+            .live
+            .with(|s| std::array::from_fn(|i| s.generation(i as u8)));
+        STATE.with_borrow_mut(|st| st.written = gens);
     }
 
     pub(super) fn start(ctx: Ctx, s: Settings) {
@@ -132,10 +131,11 @@ mod browser {
         set_timeout(go, Duration::from_millis(u64::from(RESTORE_WAIT_MS)));
         spawn_local(async move {
             for (i, key) in sources(ctx) {
-                match idb::get(&key)
-                    .await
-                    .map(|b| b.map(|b| snapshot::decode(&b)))
-                {
+                let got = idb::call(idb::get_request(&key)).await;
+                match got.map(|v| {
+                    v.dyn_ref::<js_sys::Uint8Array>()
+                        .map(|b| snapshot::decode(&b.to_vec()))
+                }) {
                     Ok(None) => {}
                     Ok(Some(Ok(snap))) => {
                         ctx.live.restore(i, &snap);

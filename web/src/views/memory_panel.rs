@@ -2,6 +2,7 @@
 //! ([`crate::memory`]), and forgetting it.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::ctx::use_ctx;
 use crate::memory::forget;
@@ -10,15 +11,23 @@ use crate::memory::forget;
 #[component]
 pub fn MemoryPanel(current: RwSignal<usize>) -> impl IntoView {
     let ctx = use_ctx();
-    let one = move |_| forget(ctx, Some(current.get_untracked() as u8));
-    let all = move |_| forget(ctx, None);
+    // One handler for both buttons: `value` is "1" on "Forget this source".
+    let click = move |e: leptos::ev::MouseEvent| {
+        let value = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|b| b.get_attribute("value"));
+        if let Some(v) = value {
+            forget(ctx, (v == "1").then(|| current.get_untracked() as u8));
+        }
+    };
     view! {
-        <div class="row">
+        <div class="row" on:click=click>
             <span class="muted small">"This browser remembers each source's stations, mesh and history."</span>
-            <button class="btn small" type="button" data-testid="memory-forget-source" on:click=one>
+            <button class="btn small" type="button" value="1" data-testid="memory-forget-source">
                 "Forget this source"
             </button>
-            <button class="btn small" type="button" data-testid="memory-forget-all" on:click=all>
+            <button class="btn small" type="button" value="0" data-testid="memory-forget-all">
                 "Forget everything"
             </button>
         </div>
