@@ -19,7 +19,8 @@
 //! Parsing and validation are pure functions (tested natively and in the
 //! browser); only [`load`] and [`save`] touch the browser.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::mqtt::MqttVersion;
 use crate::tiles::check_tile_template;
@@ -58,8 +59,7 @@ pub fn parse_keepalive(text: &str) -> Option<u16> {
 /// stored settings and links from before several sources read unchanged.
 /// In localStorage the further sources are JSON documents of their own
 /// (`"sources": ["{…}", …]`), read by the same code as the first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Settings {
     /// The source's name as shown (empty: its host).
     pub name: String,
@@ -323,13 +323,49 @@ impl Settings {
 
     /// Reads persisted JSON; anything unreadable gives the defaults.
     pub fn from_json(text: &str) -> Settings {
-        let mut s: Settings = serde_json::from_str(text).unwrap_or_default();
+        let mut s = serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|v| Settings::from_value(&v))
+            .unwrap_or_default();
         s.sources = std::mem::take(&mut s.stored_sources)
             .iter()
             .take(MAX_SOURCES - 1)
             .map(|t| Settings::from_json(t))
             .collect();
         s.checked()
+    }
+
+    /// The fields of a stored JSON object (missing ones at their defaults,
+    /// unknown ones ignored); `None` when any field has the wrong type.
+    fn from_value(v: &Value) -> Option<Settings> {
+        let text = |v: &Value| v.as_str().map(String::from);
+        let texts = |v: &Value| v.as_array()?.iter().map(text).collect::<Option<Vec<_>>>();
+        let short = |v: &Value| v.as_u64().and_then(|n| u16::try_from(n).ok());
+        let mut s = Settings::default();
+        for (k, v) in v.as_object()? {
+            match k.as_str() {
+                "name" => s.name = text(v)?,
+                "enabled" => s.enabled = v.as_bool()?,
+                "sources" => s.stored_sources = texts(v)?,
+                "merged" => s.merged = v.as_array()?.iter().map(short).collect::<Option<_>>()?,
+                "broker" => s.broker = text(v)?,
+                "user" => s.user = text(v)?,
+                "password" => s.password = text(v)?,
+                "remember" => s.remember = v.as_bool()?,
+                "topics" => s.topics = texts(v)?,
+                "tile_url" => s.tile_url = text(v)?,
+                "keepalive" => s.keepalive = short(v)?,
+                "mqtt" => {
+                    s.mqtt = match v.as_str()? {
+                        "3.1.1" => MqttVersion::V311,
+                        "5" => MqttVersion::V5,
+                        _ => return None,
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(s)
     }
 
     /// These settings within their bounds: default topics, tiles and

@@ -353,14 +353,12 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
         <div class="grid">
             <label for="set-name">"Name"</label>
             <span class="row">
-                <input
+                <TextInput
                     id="set-name"
-                    data-testid="settings-name"
-                    type="text"
+                    value=name
+                    testid="settings-name"
                     placeholder="e.g. north site (default: the broker's host)"
                     maxlength=settings::MAX_SOURCE_NAME_CHARS
-                    prop:value=name
-                    on:input=move |e| name.set(event_target_value(&e))
                 />
                 <Toggle label="enabled" value=enabled testid="settings-enabled" />
             </span>
@@ -422,14 +420,12 @@ fn SettingsFields(draft: Draft) -> impl IntoView {
                 on:input=move |e| keepalive.set(event_target_value(&e))
             />
             <label for="set-merged">"Merge station ids"</label>
-            <input
+            <TextInput
                 id="set-merged"
-                data-testid="settings-merged"
-                type="text"
+                value=merged
+                testid="settings-merged"
                 placeholder="e.g. 42, 17"
                 title="these station ids are one station whichever source delivers them (packets from then on)"
-                prop:value=merged
-                on:input=move |e| merged.set(event_target_value(&e))
             />
             <label for="set-tiles">"Map tiles"</label>
             <TextInput id="set-tiles" value=tiles />

@@ -45,6 +45,8 @@ pub fn TextInput(
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] title: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<usize>,
 ) -> impl IntoView {
     view! {
         <input
@@ -53,6 +55,8 @@ pub fn TextInput(
             data-testid=testid
             placeholder=placeholder
             autocomplete=autocomplete
+            title=title
+            maxlength=maxlength
             spellcheck="false"
             prop:value=value
             on:input=move |e| value.set(event_target_value(&e))
