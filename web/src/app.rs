@@ -23,6 +23,17 @@ fn initial_settings() -> Startup {
     }
 }
 
+/// The navigation links: route key ([`Route::nav_key`]), href, label.
+const NAV: [(&str, &str, &str); 7] = [
+    ("overview", "#/", "Stations"),
+    ("map", "#/map", "Map"),
+    ("log", "#/log", "Packets"),
+    ("mesh", "#/mesh", "Mesh"),
+    ("gallery", "#/gallery", "Gallery"),
+    ("inspector", "#/inspector", "Inspector"),
+    ("alerts", "#/alerts", "Alerts"),
+];
+
 /// The whole dashboard.
 #[component]
 pub fn App() -> impl IntoView {
@@ -79,29 +90,26 @@ pub fn App() -> impl IntoView {
     });
 
     let route = router::use_route();
-    let nav = move |key: &'static str, href: &'static str, label: &'static str| {
-        view! {
-            <a
-                href=href
-                class="nav-link"
-                class:active=move || route.with(|r| r.nav_key() == key)
-            >
-                {label}
-            </a>
-        }
-    };
+    let nav = NAV
+        .iter()
+        .map(|&(key, href, label)| {
+            view! {
+                <a
+                    href=href
+                    class="nav-link"
+                    class:active=move || route.with(|r| r.nav_key() == key)
+                >
+                    {label}
+                </a>
+            }
+        })
+        .collect_view();
 
     view! {
         <header class="topbar">
             <a class="brand" href="#/">"iotdata"</a>
             <nav class="nav">
-                {nav("overview", "#/", "Stations")}
-                {nav("map", "#/map", "Map")}
-                {nav("log", "#/log", "Packets")}
-                {nav("mesh", "#/mesh", "Mesh")}
-                {nav("gallery", "#/gallery", "Gallery")}
-                {nav("inspector", "#/inspector", "Inspector")}
-                {nav("alerts", "#/alerts", "Alerts")}
+                {nav}
                 <views::alerts::AlertBadge />
             </nav>
             <views::connection_bar::ConnectionBar />

@@ -44,16 +44,14 @@ pub fn overview() -> impl IntoView {
 
 /// "12 s ago", "3 min ago", "2 h ago", "4 d ago".
 pub fn relative_time(age_ms: f64) -> String {
-    let s = (age_ms / 1000.0).max(0.0).floor();
-    if s < 60.0 {
-        format!("{s} s ago")
-    } else if s < 3600.0 {
-        format!("{} min ago", (s / 60.0).floor())
-    } else if s < 86_400.0 {
-        format!("{} h ago", (s / 3600.0).floor())
-    } else {
-        format!("{} d ago", (s / 86_400.0).floor())
-    }
+    let s = (age_ms / 1000.0).max(0.0) as u64;
+    let (n, unit) = match s {
+        0..60 => (s, "s"),
+        60..3600 => (s / 60, "min"),
+        3600..86_400 => (s / 3600, "h"),
+        _ => (s / 86_400, "d"),
+    };
+    format!("{n} {unit} ago")
 }
 
 /// Local wall-clock time `HH:MM:SS` of a timestamp (browser only).

@@ -210,9 +210,7 @@ pub fn PacketLog(
                 {move || if paused.get() { "Resume" } else { "Pause" }}
             </button>
             <span class="muted small">{pending}</span>
-            <Show when=move || !compact>
-                <LogActions />
-            </Show>
+            {(!compact).then(|| view! { <LogActions /> })}
         </PanelHead>
         <div class="table-wrap vlist" tabindex="0" role="region" aria-label="packets" node_ref=vp.node on:scroll=vp.on_scroll()>
             <table class="log">

@@ -229,9 +229,7 @@ pub fn Thumbnail(
                     </span>
                 </Show>
             </div>
-            <Show when=move || caption>
-                <figcaption class="thumb-caption muted">{meta}</figcaption>
-            </Show>
+            {caption.then(|| view! { <figcaption class="thumb-caption muted">{meta}</figcaption> })}
         </figure>
     }
 }
