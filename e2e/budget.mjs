@@ -24,9 +24,9 @@ export const DIST = path.resolve(ROOT, process.env.IOTDATA_DIST || 'dist');
 /** The budget (target), bytes of gzip. */
 export const BUDGET_GZIP_BYTES = 400_000;
 /** The regression ceiling, bytes of gzip (see the header). */
-export const CEILING_GZIP_BYTES = 580_000;
+export const CEILING_GZIP_BYTES = 578_500;
 /** The regression ceiling, bytes of brotli quality 11. */
-export const CEILING_BROTLI_BYTES = 442_800;
+export const CEILING_BROTLI_BYTES = 445_200;
 
 function walk(dir, base = dir) {
     const out = [];
