@@ -265,8 +265,11 @@ impl Store {
         let mut change = Change::default();
         let mut first = true;
         let mut inner_copy = false;
+        // The log entry's copy of the frame (when it is small enough to
+        // keep) is the one the memory keeps too: no copy per packet.
+        let kept = entry.frame.clone();
         for ev in events {
-            self.keep_frame(from, ev, frame, topic);
+            self.keep_frame(from, ev, kept.as_ref(), topic);
             match ev {
                 Event::Sensor {
                     station,

@@ -88,7 +88,7 @@ impl Store {
         &mut self,
         src: u8,
         ev: &Event,
-        frame: Option<&[u8]>,
+        frame: Option<&Arc<[u8]>>,
         topic: &Arc<str>,
     ) {
         let (Some((id, cover)), Some(bytes)) = (cover_of(ev), frame) else {
@@ -107,7 +107,7 @@ impl Store {
             Kept {
                 rx_ms,
                 topic: Arc::clone(topic),
-                bytes: Arc::from(bytes),
+                bytes: Arc::clone(bytes),
                 cover,
             },
         );
